@@ -1,0 +1,17 @@
+// Builds native/praetor-spawn (the pre-exec helper) with the system C compiler.
+// Static when the C library allows it, so the sandbox's PID 1 needs nothing from the base image.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+
+const src = 'native/praetor-spawn.c';
+const out = 'native/build/praetor-spawn';
+mkdirSync('native/build', { recursive: true });
+const cc = process.env.CC ?? 'cc';
+const flags = ['-O2', '-Wall', '-Wextra', '-Werror', '-o', out, src];
+let r = spawnSync(cc, ['-static', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+if (r.status !== 0) r = spawnSync(cc, flags, { stdio: 'inherit' });
+if (r.error || r.status !== 0) {
+  console.error(`build-native: could not compile ${src} with ${cc}: ${r.error?.message ?? `exit ${r.status}`}`);
+  console.error('install a C compiler (Debian: apt-get install gcc libc6-dev)');
+  process.exit(1);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# praetor quick start for a fresh Debian 12 / Ubuntu machine, as root.
+#   scripts/quickstart.sh demo   install what is missing, build, run the ROME replay demo
+#   scripts/quickstart.sh test   install what is missing, build, lint, run every test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have bwrap || need_apt+=(bubblewrap)
+have nft || need_apt+=(nftables)
+have ip || need_apt+=(iproute2)
+have nsenter || need_apt+=(util-linux)
+have dmesg || need_apt+=(util-linux)
+have cc || need_apt+=(gcc libc6-dev)
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)
+have socat || need_apt+=(socat)
+have rg || need_apt+=(ripgrep)
+have python3 || need_apt+=(python3)
+have curl || need_apt+=(curl)
+have ps || need_apt+=(procps)
+have node || need_apt+=(nodejs npm)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then echo "quickstart: run as root (needs: ${need_apt[*]})" >&2; exit 1; fi
+  echo "quickstart: installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run --silent build
+
+case "${1:-demo}" in
+  demo) shift || true; exec node dist/cli/main.js demo "$@" ;;
+  test) npm run --silent lint && exec npm test --silent ;;
+  *) echo "usage: scripts/quickstart.sh demo|test" >&2; exit 64 ;;
+esac

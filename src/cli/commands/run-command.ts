@@ -1,0 +1,145 @@
+// `praetor run`: a fresh sandbox, one command, destroy; the network record comes back with it.
+import { Command, Option } from 'commander';
+import type { ExecResult } from '../../sandbox/backend.js';
+import type { NetworkEvent } from '../../sandbox/network/network-events.js';
+import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { PraetorError } from '../../sandbox/errors.js';
+import { EXIT } from '../exit-codes.js';
+
+interface RunFlags {
+  allowDomain: string[];
+  denyDomain: string[];
+  cpus?: string;
+  memory?: string;
+  pids?: string;
+  timeout?: string;
+  workspace?: string;
+  env: string[];
+  json?: boolean;
+}
+
+function collectRepeated(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new PraetorError('usage', `${flag} needs a positive number, got "${value}"`);
+  return n;
+}
+
+function parseEnv(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new PraetorError('usage', `--env needs KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/** The network record as `--json` prints it: one row per attempt, allowed or denied. */
+export function networkRows(events: readonly NetworkEvent[]): Record<string, unknown>[] {
+  return events.map((e) =>
+    e.kind === 'denied-attempt'
+      ? {
+          time: new Date(e.time).toISOString(),
+          source: 'firewall',
+          decision: 'denied',
+          protocol: e.protocol,
+          address: e.dstAddress,
+          port: e.dstPort,
+          step: e.step,
+        }
+      : {
+          time: new Date(e.time).toISOString(),
+          source: 'proxy',
+          decision: e.decision,
+          protocol: 'tcp',
+          method: e.method,
+          host: e.host,
+          address: e.resolvedAddress,
+          port: e.port,
+          reason: e.reason,
+          bytesOut: e.bytesOut,
+          bytesIn: e.bytesIn,
+          error: e.error,
+        },
+  );
+}
+
+function describe(e: NetworkEvent): string {
+  if (e.kind === 'denied-attempt') {
+    const step = e.step === null ? '' : ` (step ${e.step})`;
+    return `denied ${e.protocol} ${e.dstAddress}${e.dstPort === null ? '' : `:${e.dstPort}`} at the firewall${step}`;
+  }
+  return `${e.decision} ${e.method} ${e.host}:${e.port} at the proxy: ${e.reason}`;
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('Run one command in a fresh guarded sandbox, then destroy it.')
+    .argument('<command...>', 'the command and its arguments (put them after --)')
+    .option('--allow-domain <domain>', 'allow egress to this domain (repeatable; *.x.com for subdomains)', collectRepeated, [])
+    .option('--deny-domain <domain>', 'always deny this domain (repeatable)', collectRepeated, [])
+    .option('--cpus <n>', 'CPU quota in cores (default 1)')
+    .option('--memory <size>', 'memory limit, e.g. 512m or 2g (default 2g)')
+    .option('--pids <n>', 'maximum number of tasks (default 512)')
+    .option('--timeout <seconds>', 'kill the command and everything it started after this long')
+    .option('--workspace <dir>', 'copy this directory into /workspace')
+    .option('--env <KEY=VALUE>', 'set an environment variable inside (repeatable)', collectRepeated, [])
+    .addOption(new Option('--json', 'print one JSON object with the result and the network record'))
+    .action(async (command: string[], flags: RunFlags) => {
+      const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
+      const pids = positiveNumber('--pids', flags.pids);
+      const backend = new LocalBackend();
+      const onSignal = (): void => {
+        void backend.close().finally(() => process.exit(130));
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const sandbox = await backend.create({
+          allowDomains: flags.allowDomain,
+          denyDomains: flags.denyDomain,
+          ...(flags.cpus !== undefined ? { cpus: positiveNumber('--cpus', flags.cpus) } : {}),
+          ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
+          ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
+          ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
+          env: parseEnv(flags.env),
+        });
+        const result: ExecResult = await sandbox.exec(command, {
+          ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+          ...(flags.json ? {} : { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c) }),
+        });
+        await sandbox.flushNetworkEvents();
+        const events = [...sandbox.networkEvents()];
+        await backend.close();
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({
+              sandboxId: sandbox.id,
+              exitCode: result.exitCode,
+              signal: result.signal,
+              timedOut: result.timedOut,
+              durationMs: Math.round(result.durationMs * 10) / 10,
+              stdout: result.stdout.toString(),
+              stderr: result.stderr.toString(),
+              stdoutTruncated: result.stdoutTruncated,
+              stderrTruncated: result.stderrTruncated,
+              network: networkRows(events),
+            })}\n`,
+          );
+        } else {
+          for (const e of events) process.stderr.write(`praetor: ${describe(e)}\n`);
+          if (result.timedOut) process.stderr.write(`praetor: killed after --timeout ${flags.timeout}s\n`);
+        }
+        process.exitCode = result.timedOut ? EXIT.timeout : (result.exitCode ?? 128 + 9);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await backend.close().catch(() => undefined);
+      }
+    });
+}

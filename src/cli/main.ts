@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// praetor's command-line entry point: builds the program and maps every error to an exit code.
+import { Command, CommanderError } from 'commander';
+import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { runCommand } from './commands/run-command.js';
+import { gcCommand } from './commands/gc-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('praetor')
+    .description('Run autonomous AI agents in guarded sandboxes.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const command of [runCommand(), gcCommand()]) program.addCommand(command.exitOverride());
+  return program;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof PraetorError) {
+      process.stderr.write(`praetor: ${err.message}\n`);
+      process.exitCode = exitCodeFor(err.code);
+      return;
+    }
+    process.stderr.write(`praetor: internal error: ${errorMessage(err)}\n${err instanceof Error ? (err.stack ?? '') : ''}\n`);
+    process.exitCode = EXIT.internal;
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,252 @@
+// The embedded default backend: sandboxes on this Linux host from bubblewrap, cgroups,
+// a network namespace per sandbox, nftables and an in-process egress proxy.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync, readdirSync, writeFileSync } from 'node:fs';
+import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir } from 'node:fs/promises';
+import type { Sandbox, SandboxBackend, SandboxOptionsInput } from '../backend.js';
+import { SandboxOptionsSchema } from '../backend.js';
+import { PraetorError, errorMessage } from '../errors.js';
+import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
+import { AddressPool } from '../network/address-pool.js';
+import { KernelLogFollower } from '../network/kernel-log.js';
+import { PROXY_PORT, configureCell, createCellNamespace, netnsPath } from '../network/network-cell.js';
+import { EgressProxy } from '../network/egress-proxy.js';
+import { decideDomain } from '../network/domain-filter.js';
+import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
+import { buildSeccompProgram, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
+import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices } from './bwrap-argv.js';
+import { defaultHostPaths, requireHelper, type HostPaths } from './host-paths.js';
+import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
+import { RecordStore, processStartTime } from './sandbox-record.js';
+import { teardownSandbox } from './teardown.js';
+
+
+export interface LocalBackendOptions {
+  readonly paths?: HostPaths;
+  /** Resolves names upstream of every sandbox's proxy; tests and the demo map names to local fakes. */
+  readonly resolver?: UpstreamResolver;
+  /** First host uid of the range sandboxes run as (one uid per network slot). */
+  readonly uidBase?: number;
+  readonly readOnlyBase?: readonly string[];
+}
+
+const DEFAULT_UID_BASE = 1_600_000_000;
+const INIT_READY_TIMEOUT_MS = 10_000;
+
+interface Runtime {
+  readonly cgroups: CgroupTree;
+  readonly follower: KernelLogFollower;
+  readonly seccompPath: string;
+}
+
+export class LocalBackend implements SandboxBackend {
+  readonly name = 'local';
+  private readonly paths: HostPaths;
+  private readonly pool: AddressPool;
+  private readonly records: RecordStore;
+  private readonly sandboxes = new Map<string, LocalSandbox>();
+  private runtime: Promise<Runtime> | null = null;
+
+  constructor(private readonly options: LocalBackendOptions = {}) {
+    this.paths = options.paths ?? defaultHostPaths();
+    this.pool = new AddressPool(`${this.paths.stateDir}/slots`);
+    this.records = new RecordStore(`${this.paths.stateDir}/sandboxes`);
+  }
+
+  private start(): Promise<Runtime> {
+    this.runtime ??= (async () => {
+      if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'the local backend needs root');
+      requireHelper(this.paths);
+      const cgroups = new CgroupTree(await detectCgroupLayout());
+      await mkdirAsync(this.paths.stateDir, { recursive: true });
+      const seccompPath = `${this.paths.stateDir}/seccomp-${process.pid}.bpf`;
+      writeFileSync(seccompPath, buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS }));
+      const follower = new KernelLogFollower();
+      await follower.start();
+      return { cgroups, follower, seccompPath };
+    })();
+    return this.runtime;
+  }
+
+  list(): Sandbox[] {
+    return [...this.sandboxes.values()];
+  }
+
+  get(id: string): Sandbox | undefined {
+    return this.sandboxes.get(id);
+  }
+
+  async create(input: SandboxOptionsInput = {}): Promise<Sandbox> {
+    const parsed = SandboxOptionsSchema.safeParse(input);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
+      throw new PraetorError('invalid-config', `invalid sandbox options: ${detail}`);
+    }
+    const options = parsed.data;
+    const rt = await this.start();
+    const id = `sb-${randomBytes(5).toString('hex')}`;
+    const createdAt = Date.now();
+    const cell = await this.pool.claim(id);
+    const hostUid = (this.options.uidBase ?? DEFAULT_UID_BASE) + cell.slot;
+    const dataDir = `${this.paths.dataDir}/sandboxes/${id}`;
+    const teardown = async (): Promise<void> => {
+      this.sandboxes.delete(id);
+      unsubscribe();
+      await proxy.close().catch(() => undefined);
+      init?.kill('SIGKILL');
+      const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, { ...rt, pool: this.pool, records: this.records });
+      if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
+    };
+    let init: ChildProcess | null = null;
+    let sandbox: LocalSandbox | null = null;
+    const buffered: Parameters<LocalSandbox['record']>[0][] = [];
+    const record = (e: Parameters<LocalSandbox['record']>[0]): void => {
+      if (sandbox) sandbox.record(e);
+      else buffered.push(e);
+    };
+    const unsubscribe = rt.follower.subscribe(id, record);
+    const policy = { allow: options.allowDomains, deny: options.denyDomains };
+    const proxy = new EgressProxy({
+      sandboxId: id,
+      filter: (host) => decideDomain(policy, host),
+      resolver: this.options.resolver ?? new DnsResolver(),
+      onDecision: record,
+    });
+    try {
+      const ownerStartTime = (await processStartTime(process.pid)) ?? '';
+      await this.records.write({ id, slot: cell.slot, hostUid, ownerPid: process.pid, ownerStartTime, createdAt, dataDir });
+      await rt.cgroups.createSandbox(id, { cpus: options.cpus, memoryBytes: options.memory, pids: options.pids });
+      const initLeaf = await rt.cgroups.createLeaf(id, 'init');
+      const steps = await stepMatches(rt.cgroups, id, 1, STEP_PREALLOCATION);
+      const [workspaceDir, tmpDir] = await this.prepareDirs(dataDir, hostUid, options.workspace);
+      await createCellNamespace(id, cell);
+      const [, , initPid] = await Promise.all([
+        configureCell(id, cell, steps),
+        proxy.listen(cell.hostAddress, PROXY_PORT),
+        this.launchInit({ id, hostUid, initProcs: initLeaf.procsFiles, workspaceDir, tmpDir, gpu: options.gpu, rt }).then(
+          (r) => {
+            init = r.child;
+            return r.pid;
+          },
+        ),
+      ]);
+      sandbox = new LocalSandbox({
+        id,
+        options,
+        createdAt,
+        hostUid,
+        cell,
+        proxyUrl: `http://${cell.hostAddress}:${PROXY_PORT}`,
+        initPid,
+        helperPath: this.paths.helperPath,
+        seccompPath: rt.seccompPath,
+        cgroups: rt.cgroups,
+        preallocatedSteps: STEP_PREALLOCATION,
+        teardown,
+        flushKernelLog: () => rt.follower.flush(),
+      });
+      for (const e of buffered.splice(0)) sandbox.record(e);
+      this.sandboxes.set(id, sandbox);
+      return sandbox;
+    } catch (err) {
+      await teardown().catch(() => undefined);
+      if (err instanceof PraetorError) throw err;
+      throw new PraetorError('sandbox-failure', `create sandbox: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  private async prepareDirs(dataDir: string, uid: number, source: string | undefined): Promise<[string, string]> {
+    const workspace = `${dataDir}/workspace`;
+    const tmp = `${dataDir}/tmp`;
+    await mkdirAsync(`${tmp}/home`, { recursive: true });
+    await mkdirAsync(workspace, { recursive: true });
+    if (source !== undefined) {
+      await cpAsync(source, workspace, { recursive: true, verbatimSymlinks: true }).catch((err: unknown) => {
+        throw new PraetorError('invalid-config', `workspace ${source}: ${errorMessage(err)}`);
+      });
+      await chownTree(workspace, uid);
+    }
+    await Promise.all([dataDir, workspace, tmp, `${tmp}/home`].map((d) => chown(d, uid, uid)));
+    return [workspace, tmp];
+  }
+
+  private launchInit(args: {
+    id: string;
+    hostUid: number;
+    initProcs: readonly string[];
+    workspaceDir: string;
+    tmpDir: string;
+    gpu: boolean;
+    rt: Runtime;
+  }): Promise<{ child: ChildProcess; pid: number }> {
+    const devices = args.gpu ? gpuDevices(readdirSync('/dev')) : [];
+    if (args.gpu && devices.length === 0) {
+      throw new PraetorError('host-unsupported', 'a GPU grant was asked for but this host has no /dev/nvidia* devices');
+    }
+    const argv = buildInitArgv({
+      workspaceDir: args.workspaceDir,
+      tmpDir: args.tmpDir,
+      helperPath: this.paths.helperPath,
+      readOnlyPaths: this.options.readOnlyBase ?? DEFAULT_READ_ONLY_BASE,
+      devices,
+      hostname: 'sandbox',
+      seccompFd: 3,
+      infoFd: 4,
+    });
+    const uid = String(args.hostUid);
+    const helperArgs = ['launch', '--uid', uid, '--gid', uid, '--netns', netnsPath(args.id)];
+    for (const f of args.initProcs) helperArgs.push('--cgroup', f);
+    helperArgs.push('--', ...argv);
+    const seccompFd = openSync(args.rt.seccompPath, 'r');
+    const child = spawn(this.paths.helperPath, helperArgs, {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      stdio: ['ignore', 'ignore', 'pipe', seccompFd, 'pipe'],
+    });
+    closeSync(seccompFd);
+    child.unref();
+    return new Promise((resolve, reject) => {
+      let info = '';
+      let stderr = '';
+      const timer = setTimeout(() => fail(`no answer within ${INIT_READY_TIMEOUT_MS} ms`), INIT_READY_TIMEOUT_MS);
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new PraetorError('sandbox-failure', `sandbox init failed: ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+      };
+      child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+      const infoStream = child.stdio[4] as NodeJS.ReadableStream | null;
+      infoStream?.on('data', (c: Buffer) => {
+        info += c.toString();
+        const m = /"child-pid":\s*(\d+)/.exec(info);
+        if (m) {
+          clearTimeout(timer);
+          for (const s of [child.stderr, infoStream]) (s as unknown as { unref?: () => void }).unref?.();
+          resolve({ child, pid: Number(m[1]) });
+        }
+      });
+      child.on('error', (err) => fail(err.message));
+      child.on('exit', (code, signal) => fail(`exited (${code ?? signal})`));
+    });
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sandboxes.values()];
+    const results = await Promise.allSettled(all.map((s) => s.destroy()));
+    if (this.runtime) {
+      const rt = await this.runtime.catch(() => null);
+      rt?.follower.stop();
+    }
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) throw new PraetorError('sandbox-failure', failed.map((f) => errorMessage(f.reason)).join('; '));
+  }
+}
+
+async function chownTree(dir: string, uid: number): Promise<void> {
+  await lchown(dir, uid, uid);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) await chownTree(path, uid);
+    else await lchown(path, uid, uid);
+  }
+}

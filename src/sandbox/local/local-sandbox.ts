@@ -1,0 +1,183 @@
+// One live sandbox of the local backend: exec as steps, files, processes, network record, destroy.
+import { readFile } from 'node:fs/promises';
+import type {
+  ExecOptions,
+  ExecResult,
+  Sandbox,
+  SandboxInfo,
+  SandboxOptions,
+  SandboxProcess,
+} from '../backend.js';
+import { PraetorError } from '../errors.js';
+import type { CgroupTree } from '../cgroup/cgroup-tree.js';
+import type { NetworkEvent } from '../network/network-events.js';
+import type { CellAddresses } from '../network/address-pool.js';
+import { addCellStepRules } from '../network/network-cell.js';
+import type { StepMatch } from '../network/nft-ruleset.js';
+import { runExec } from './exec-runner.js';
+import { sandboxEnv } from './bwrap-argv.js';
+
+/** Steps whose cgroup and firewall rule exist ahead of use, so an exec never waits for nft. */
+export const STEP_PREALLOCATION = 8;
+const MAX_EVENTS = 100_000;
+
+export function stepLeaf(step: number): string {
+  return `step-${step}`;
+}
+
+export interface LocalSandboxDeps {
+  readonly id: string;
+  readonly options: SandboxOptions;
+  readonly createdAt: number;
+  readonly hostUid: number;
+  readonly cell: CellAddresses;
+  readonly proxyUrl: string;
+  readonly initPid: number;
+  readonly helperPath: string;
+  readonly seccompPath: string;
+  readonly cgroups: CgroupTree;
+  readonly preallocatedSteps: number;
+  readonly teardown: () => Promise<void>;
+  readonly flushKernelLog: () => Promise<void>;
+}
+
+export async function stepMatches(cgroups: CgroupTree, sandboxId: string, from: number, to: number): Promise<StepMatch[]> {
+  const matches: StepMatch[] = [];
+  for (let step = from; step <= to; step++) {
+    const paths = await cgroups.createLeaf(sandboxId, stepLeaf(step));
+    if (paths.nftPath !== null) matches.push({ step, cgroupPath: paths.nftPath, level: paths.nftLevel });
+  }
+  return matches;
+}
+
+export class LocalSandbox implements Sandbox {
+  readonly id: string;
+  private steps = 0;
+  private prepared: number;
+  private preparing: Promise<void> | null = null;
+  private destroyed: Promise<void> | null = null;
+  private readonly events: NetworkEvent[] = [];
+  private droppedEvents = 0;
+  private readonly listeners = new Set<(e: NetworkEvent) => void>();
+
+  constructor(private readonly deps: LocalSandboxDeps) {
+    this.id = deps.id;
+    this.prepared = deps.preallocatedSteps;
+  }
+
+  info(): SandboxInfo {
+    return { id: this.id, backend: 'local', createdAt: this.deps.createdAt, options: this.deps.options, steps: this.steps };
+  }
+
+  /** Called by the backend for every network record of this sandbox. */
+  record(event: NetworkEvent): void {
+    if (this.events.length < MAX_EVENTS) this.events.push(event);
+    else this.droppedEvents++;
+    for (const l of this.listeners) l(event);
+  }
+
+  networkEvents(): readonly NetworkEvent[] {
+    return this.events;
+  }
+
+  get droppedNetworkEvents(): number {
+    return this.droppedEvents;
+  }
+
+  onNetworkEvent(listener: (event: NetworkEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async flushNetworkEvents(): Promise<void> {
+    await this.deps.flushKernelLog();
+  }
+
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.destroyed) throw new PraetorError('sandbox-not-found', `sandbox ${this.id} is destroyed`);
+    if (argv.length === 0) throw new PraetorError('usage', 'exec needs a command');
+    const step = ++this.steps;
+    await this.ensurePrepared(step);
+    const leaf = this.deps.cgroups.leaf(this.id, stepLeaf(step));
+    const uid = String(this.deps.hostUid);
+    const args = ['enter', '--target', String(this.deps.initPid), '--uid', uid, '--gid', uid];
+    for (const f of leaf.procsFiles) args.push('--cgroup', f);
+    args.push('--cwd', options.cwd ?? '/workspace', '--seccomp', this.deps.seccompPath, '--', ...argv);
+    return runExec(
+      {
+        command: this.deps.helperPath,
+        args,
+        env: sandboxEnv(this.deps.proxyUrl, { ...this.deps.options.env, ...options.env }),
+        step,
+        killStep: () => this.deps.cgroups.kill(this.id, stepLeaf(step)),
+      },
+      options,
+    );
+  }
+
+  private async ensurePrepared(step: number): Promise<void> {
+    if (step + STEP_PREALLOCATION / 2 > this.prepared && this.preparing === null) {
+      const from = this.prepared + 1;
+      const to = this.prepared + STEP_PREALLOCATION;
+      this.preparing = stepMatches(this.deps.cgroups, this.id, from, to)
+        .then((matches) => addCellStepRules(this.id, matches))
+        .then(() => {
+          this.prepared = to;
+        })
+        .finally(() => {
+          this.preparing = null;
+        });
+    }
+    while (step > this.prepared) {
+      if (this.preparing === null) throw new PraetorError('internal', `step ${step} was not prepared`);
+      await this.preparing;
+      if (step > this.prepared) await this.ensurePrepared(step);
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    // Read through an exec, with the sandbox's own rights: a symlink planted by the agent can
+    // not make praetor (root) read a host file for it.
+    const result = await this.exec(['cat', '--', path]);
+    if (result.exitCode !== 0) throw new PraetorError('sandbox-failure', `read ${path}: ${result.stderr.toString().trim()}`);
+    return result.stdout;
+  }
+
+  async writeFile(path: string, data: string | Buffer): Promise<void> {
+    const script = 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"';
+    const result = await this.exec(['sh', '-c', script, 'praetor-write', path], { stdin: data });
+    if (result.exitCode !== 0) throw new PraetorError('sandbox-failure', `write ${path}: ${result.stderr.toString().trim()}`);
+  }
+
+  async processes(): Promise<SandboxProcess[]> {
+    const result: SandboxProcess[] = [];
+    for (const leaf of await this.deps.cgroups.leaves(this.id)) {
+      const step = leaf.startsWith('step-') ? Number(leaf.slice(5)) : null;
+      for (const pid of await this.deps.cgroups.pids(this.id, leaf)) {
+        const argv = await readCmdline(pid);
+        // praetor-spawn's waiting parent sits in the step cgroup too; it is praetor's, not the agent's.
+        if (argv === null || argv[0] === this.deps.helperPath) continue;
+        result.push({ pid, step, argv });
+      }
+    }
+    return result;
+  }
+
+  destroy(): Promise<void> {
+    this.destroyed ??= this.deps.teardown();
+    return this.destroyed;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed !== null;
+  }
+}
+
+async function readCmdline(pid: number): Promise<string[] | null> {
+  try {
+    const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((s, i, all) => s !== '' || i < all.length - 1);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,47 @@
+// Removes every trace of one sandbox: processes, network namespace (and its veth), cgroups,
+// directories, network slot and record. Used by destroy() and by `praetor gc` alike, and safe
+// to run on a half-created or already half-removed sandbox.
+import { rm } from 'node:fs/promises';
+import type { CgroupTree } from '../cgroup/cgroup-tree.js';
+import type { AddressPool } from '../network/address-pool.js';
+import { deleteCellNamespace } from '../network/network-cell.js';
+import type { RecordStore } from './sandbox-record.js';
+import { errorMessage } from '../errors.js';
+
+export interface TeardownTarget {
+  readonly id: string;
+  readonly slot: number | null;
+  readonly dataDir: string | null;
+}
+
+export interface TeardownDeps {
+  readonly cgroups: CgroupTree;
+  readonly pool: AddressPool;
+  readonly records: RecordStore;
+}
+
+/** Returns the problems met; every step is tried even when an earlier one failed. */
+export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps): Promise<string[]> {
+  const problems: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      problems.push(`${what}: ${errorMessage(err)}`);
+    }
+  };
+  // Network first: whatever else fails, the sandbox must not keep a way out.
+  await attempt('network namespace', () => deleteCellNamespace(target.id));
+  await attempt('processes', () => deps.cgroups.kill(target.id));
+  await attempt('cgroups', () => deps.cgroups.removeSandbox(target.id));
+  if (target.dataDir !== null) {
+    const dir = target.dataDir;
+    await attempt('directories', () => rm(dir, { recursive: true, force: true }));
+  }
+  if (target.slot !== null) {
+    const slot = target.slot;
+    await attempt('network slot', () => deps.pool.release(slot));
+  }
+  await attempt('record', () => deps.records.remove(target.id));
+  return problems;
+}

@@ -1,0 +1,68 @@
+// Network slots for cells: each sandbox claims one /30 (host side .1, sandbox side .2) and
+// a veth name. Claims are files created with O_EXCL, so concurrent praetor processes never collide.
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+
+export const CELL_SUBNET_BASE = [10, 241] as const;
+export const MAX_SLOTS = 16_384; // a /16 split into /30s
+
+export interface CellAddresses {
+  readonly slot: number;
+  readonly hostAddress: string;
+  readonly sandboxAddress: string;
+  readonly prefixLength: 30;
+  readonly hostInterface: string;
+}
+
+export function slotAddresses(slot: number): CellAddresses {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_SLOTS) throw new RangeError(`slot out of range: ${slot}`);
+  const base = slot * 4;
+  const prefix = `${CELL_SUBNET_BASE[0]}.${CELL_SUBNET_BASE[1]}.${base >> 8}`;
+  return {
+    slot,
+    hostAddress: `${prefix}.${(base & 255) + 1}`,
+    sandboxAddress: `${prefix}.${(base & 255) + 2}`,
+    prefixLength: 30,
+    hostInterface: `pv${slot}`,
+  };
+}
+
+export class AddressPool {
+  constructor(private readonly dir: string) {}
+
+  async claim(owner: string): Promise<CellAddresses> {
+    await mkdir(this.dir, { recursive: true });
+    const taken = new Set((await readdir(this.dir)).map(Number));
+    for (let slot = 0; slot < MAX_SLOTS; slot++) {
+      if (taken.has(slot)) continue;
+      try {
+        const handle = await open(`${this.dir}/${slot}`, 'wx');
+        await handle.writeFile(owner);
+        await handle.close();
+        return slotAddresses(slot);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    throw new Error(`all ${MAX_SLOTS} network slots are in use`);
+  }
+
+  async release(slot: number): Promise<void> {
+    await rm(`${this.dir}/${slot}`, { force: true });
+  }
+
+  /** slot -> owner, for garbage collection. */
+  async claims(): Promise<Map<number, string>> {
+    const result = new Map<number, string>();
+    let names: string[] = [];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return result;
+    }
+    for (const name of names) {
+      const owner = await readFile(`${this.dir}/${name}`, 'utf8').catch(() => '');
+      result.set(Number(name), owner.trim());
+    }
+    return result;
+  }
+}

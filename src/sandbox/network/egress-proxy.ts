@@ -1,0 +1,512 @@
+// The egress proxy a sandbox's traffic must leave through: HTTP CONNECT, absolute-form HTTP and SOCKS5
+// on one port, a policy decision per request or tunnel, and one ProxyDecision record when it ends.
+
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import { connect, createServer as createNetServer, isIPv6, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import { errorMessage } from '../errors.js';
+import { isValidHost, normalizeHost } from './domain-filter.js';
+import type { ProxyDecision } from './network-events.js';
+import { ResolveError, type UpstreamResolver } from './resolver.js';
+import { encodeReply, negotiateSocks5, SOCKS5_VERSION, Socks5Reply, type Socks5ReplyCode } from './socks5.js';
+
+export interface EgressVerdict {
+  allowed: boolean;
+  reason: string;
+}
+
+/** Decides one destination. Throwing or rejecting denies: the proxy fails closed. */
+export type EgressFilter = (host: string, port: number) => EgressVerdict | Promise<EgressVerdict>;
+
+export interface FirstBytesInfo {
+  connectionId: number;
+  host: string;
+  port: number;
+  direction: 'out' | 'in';
+}
+
+export interface EgressProxyOptions {
+  sandboxId: string;
+  filter: EgressFilter;
+  resolver: UpstreamResolver;
+  /** Called once per request or tunnel, when it ends. Must not throw. */
+  onDecision: (d: ProxyDecision) => void;
+  /**
+   * Sees the first chunk in each direction of every allowed stream, before it is forwarded (tunnels:
+   * raw bytes; HTTP forwards: body bytes). Throwing tears the stream down.
+   */
+  onFirstBytes?: (info: FirstBytesInfo, chunk: Buffer) => void;
+  /** Budget for resolving plus connecting upstream, and for a SOCKS5 handshake. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/** Mutable while the stream lives; frozen into a ProxyDecision when it ends. */
+interface StreamRecord {
+  readonly id: number;
+  readonly method: 'CONNECT' | 'HTTP';
+  readonly host: string;
+  readonly port: number;
+  time: number;
+  allowed: boolean;
+  reason: string;
+  bytesOut: number;
+  bytesIn: number;
+  resolvedAddress: string | null;
+  error: string | null;
+  emitted: boolean;
+}
+
+type Upstream =
+  | { ok: true; socket: Socket; address: string }
+  | { ok: false; address: string | null; code: string; message: string };
+
+interface Target {
+  host: string;
+  port: number;
+}
+
+const LINGER_MS = 5_000;
+
+export class EgressProxy {
+  readonly #opts: EgressProxyOptions;
+  readonly #timeoutMs: number;
+  readonly #clients = new Set<Socket>();
+  readonly #upstreams = new Set<Socket>();
+  readonly #http = createHttpServer({ requireHostHeader: false });
+  readonly #server = createNetServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
+  #nextId = 1;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(options: EgressProxyOptions) {
+    this.#opts = options;
+    this.#timeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#http.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.#onConnect(req, socket as Socket, head).catch(() => socket.destroy());
+    });
+    this.#http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      void this.#onRequest(req, res).catch(() => res.destroy());
+    });
+  }
+
+  listen(host: string, port = 0): Promise<{ address: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        const a = this.#server.address() as AddressInfo;
+        resolve({ address: a.address, port: a.port });
+      });
+    });
+  }
+
+  /** Stops listening and destroys every client and upstream socket; resolves once all have closed. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  /** Open client connections (each may carry a tunnel or a keep-alive run of HTTP requests). */
+  get activeConnections(): number {
+    return this.#clients.size;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    const stopped = new Promise<void>((resolve) => {
+      if (this.#server.listening) this.#server.close(() => resolve());
+      else resolve();
+    });
+    const live = [...this.#clients, ...this.#upstreams];
+    const gone = live.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+    for (const s of live) s.destroy();
+    await Promise.all([stopped, ...gone]);
+  }
+
+  /** Peeks at the first byte: SOCKS5 greetings start with 0x05, which no HTTP request line can. */
+  #accept(socket: Socket): void {
+    if (this.#closed) return void socket.destroy();
+    this.#clients.add(socket);
+    socket.once('close', () => this.#clients.delete(socket));
+    socket.on('error', () => socket.destroy()); // a reset client is not our failure; 'close' does the rest
+    socket.once('readable', () => {
+      const chunk = socket.read() as Buffer | null;
+      if (chunk === null) return void socket.destroy();
+      socket.unshift(chunk);
+      if (chunk[0] === SOCKS5_VERSION) {
+        void this.#onSocks(socket).catch(() => socket.destroy());
+      } else {
+        this.#http.emit('connection', socket);
+        socket.resume();
+      }
+    });
+  }
+
+  async #onConnect(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    client.pause(); // nothing may flow until the verdict and the upstream are in
+    const target = parseAuthority(req.url ?? '', 443);
+    if (!target) return this.#refuse(client, rawResponse(400, 'Bad Request', {}, 'praetor: malformed CONNECT target\n'));
+    const rec = await this.#decide('CONNECT', target);
+    if (!rec.allowed) {
+      this.#refuse(client, rawResponse(403, 'Forbidden', this.#deniedHeaders(rec), deniedBody(rec)));
+      return this.#emit(rec, 'denied');
+    }
+    const up = await this.#dial(rec);
+    if (!up.ok) {
+      const headers = { 'X-Praetor-Error': headerValue(up.message), 'X-Praetor-Sandbox': headerValue(this.#opts.sandboxId) };
+      this.#refuse(client, rawResponse(502, 'Bad Gateway', headers, `praetor: ${up.message}\n`));
+      return this.#emit(rec, 'allowed');
+    }
+    if (client.destroyed) return this.#abandon(rec, up.socket);
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    this.#tunnel(rec, client, up.socket, head);
+  }
+
+  async #onSocks(client: Socket): Promise<void> {
+    const hs = await negotiateSocks5(client, this.#timeoutMs);
+    if (!hs.ok) return this.#linger(client);
+    const host = normalizeHost(hs.host);
+    if (!isValidHost(host) || hs.port === 0) return this.#refuse(client, encodeReply(Socks5Reply.hostUnreachable));
+    const rec = await this.#decide('CONNECT', { host, port: hs.port });
+    if (!rec.allowed) {
+      this.#refuse(client, encodeReply(Socks5Reply.notAllowedByRuleset));
+      return this.#emit(rec, 'denied');
+    }
+    const up = await this.#dial(rec);
+    if (!up.ok) {
+      this.#refuse(client, encodeReply(socksCode(up.code)));
+      return this.#emit(rec, 'allowed');
+    }
+    if (client.destroyed) return this.#abandon(rec, up.socket);
+    client.write(encodeReply(Socks5Reply.succeeded));
+    this.#tunnel(rec, client, up.socket, hs.head);
+  }
+
+  async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = parseAbsoluteForm(req.url ?? '');
+    if ('error' in parsed) return sendText(res, 400, {}, `praetor: ${parsed.error}\n`);
+    const rec = await this.#decide('HTTP', parsed);
+    if (!rec.allowed) {
+      sendText(res, 403, this.#deniedHeaders(rec), deniedBody(rec));
+      return this.#emit(rec, 'denied');
+    }
+    const up = await this.#dial(rec);
+    if (!up.ok) {
+      sendText(res, 502, { 'X-Praetor-Error': headerValue(up.message), 'X-Praetor-Sandbox': headerValue(this.#opts.sandboxId) }, `praetor: ${up.message}\n`);
+      return this.#emit(rec, 'allowed');
+    }
+    if (res.destroyed) return this.#abandon(rec, up.socket);
+    this.#forward(rec, req, res, up.socket, parsed.path);
+  }
+
+  /** Relays one absolute-form request over a fresh upstream socket; its wire counters are the byte counts. */
+  #forward(rec: StreamRecord, req: IncomingMessage, res: ServerResponse, upstream: Socket, path: string): void {
+    const upReq = httpRequest({
+      createConnection: () => upstream,
+      method: req.method ?? 'GET',
+      path,
+      headers: forwardHeaders(req.headers, hostHeader(rec)),
+    });
+    const abort = (error: string): void => {
+      rec.error ??= error;
+      upReq.destroy();
+      res.destroy();
+    };
+    const sniff = this.#sniffer(rec, abort);
+    upReq.on('error', (err) => {
+      if (res.headersSent) return abort(`upstream error: ${err.message}`);
+      rec.error ??= `upstream error: ${err.message}`;
+      sendText(res, 502, { 'X-Praetor-Error': headerValue(rec.error) }, `praetor: ${rec.error}\n`);
+    });
+    upReq.on('response', (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, stripHopByHop(upRes.headers));
+      upRes.on('error', (err) => abort(`upstream error: ${err.message}`));
+      upRes.on('aborted', () => abort('upstream closed mid-response'));
+      relay(upRes, res, (chunk) => sniff('in', chunk));
+    });
+    relay(req, upReq, (chunk) => sniff('out', chunk));
+    res.once('close', () => {
+      if (!res.writableFinished) upReq.destroy();
+      rec.bytesOut = upstream.bytesWritten;
+      rec.bytesIn = upstream.bytesRead;
+      upstream.destroy();
+      this.#emit(rec, 'allowed');
+    });
+  }
+
+  /** Pipes both ways with backpressure; the record is emitted once both sockets have closed. */
+  #tunnel(rec: StreamRecord, client: Socket, upstream: Socket, head: Buffer): void {
+    const abort = (error: string): void => {
+      rec.error ??= error;
+      client.destroy();
+      upstream.destroy();
+    };
+    const sniff = this.#sniffer(rec, abort);
+    let open = 2;
+    const wire = (from: Socket, to: Socket, direction: 'out' | 'in'): ((chunk: Buffer) => void) => {
+      from.on('error', (err) => abort(`${direction === 'out' ? 'client' : 'upstream'} error: ${err.message}`));
+      from.once('close', (hadError) => {
+        // A clean close lets the other side flush what it still holds; an error drops it.
+        if (hadError || to.writableFinished) to.destroy();
+        else if (!to.destroyed) {
+          to.once('finish', () => to.destroy());
+          to.end();
+        }
+        if (--open === 0) this.#emit(rec, 'allowed');
+      });
+      return relay(from, to, (chunk) => sniff(direction, chunk), (n) => {
+        if (direction === 'out') rec.bytesOut += n;
+        else rec.bytesIn += n;
+      });
+    };
+    const sendOut = wire(client, upstream, 'out');
+    wire(upstream, client, 'in');
+    client.resume();
+    if (head.length > 0) sendOut(head);
+  }
+
+  #sniffer(rec: StreamRecord, abort: (error: string) => void): (direction: 'out' | 'in', chunk: Buffer) => boolean {
+    const hook = this.#opts.onFirstBytes;
+    return (direction, chunk) => {
+      if (!hook) return true;
+      try {
+        hook({ connectionId: rec.id, host: rec.host, port: rec.port, direction }, chunk);
+        return true;
+      } catch (err) {
+        abort(`onFirstBytes error: ${errorMessage(err)}`);
+        return false;
+      }
+    };
+  }
+
+  async #decide(method: 'CONNECT' | 'HTTP', target: Target): Promise<StreamRecord> {
+    const rec: StreamRecord = {
+      id: this.#nextId++, method, host: target.host, port: target.port, time: 0, allowed: false, reason: '',
+      bytesOut: 0, bytesIn: 0, resolvedAddress: null, error: null, emitted: false,
+    };
+    try {
+      const v = await this.#opts.filter(target.host, target.port);
+      // Anything but an explicit `allowed: true` denies, so a sloppy filter cannot open the gate.
+      rec.allowed = v.allowed === true;
+      rec.reason = typeof v.reason === 'string' ? v.reason : 'filter error: verdict without a reason';
+    } catch (err) {
+      rec.reason = `filter error: ${errorMessage(err)}`;
+    }
+    rec.time = Date.now();
+    return rec;
+  }
+
+  /** Resolves and connects within one time budget; failures come back as data for the 502 / SOCKS reply. */
+  async #dial(rec: StreamRecord): Promise<Upstream> {
+    const fail = (address: string | null, code: string, message: string): Upstream => {
+      rec.resolvedAddress = address;
+      rec.error = message;
+      return { ok: false, address, code, message };
+    };
+    const started = Date.now();
+    let target;
+    try {
+      target = await withTimeout(this.#opts.resolver.resolve(rec.host, rec.port), this.#timeoutMs, `resolving ${rec.host} timed out`);
+    } catch (err) {
+      return fail(null, err instanceof ResolveError ? err.code : codeOf(err), errorMessage(err));
+    }
+    if (this.#closed) return fail(target.address, 'ECANCELED', 'proxy closed');
+    rec.resolvedAddress = target.address;
+    const where = `${formatHost(target.address)}:${target.port}`;
+    return new Promise<Upstream>((resolve) => {
+      const socket = connect({ host: target.address, port: target.port, allowHalfOpen: true });
+      this.#upstreams.add(socket);
+      socket.once('close', () => this.#upstreams.delete(socket));
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve(fail(target.address, 'ETIMEDOUT', `connect to ${where} timed out`));
+      }, Math.max(0, this.#timeoutMs - (Date.now() - started)));
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve({ ok: true, socket, address: target.address });
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(fail(target.address, codeOf(err), `connect to ${where} failed: ${err.message}`));
+      });
+    });
+  }
+
+  #emit(rec: StreamRecord, decision: 'allowed' | 'denied'): void {
+    if (rec.emitted) return;
+    rec.emitted = true;
+    this.#opts.onDecision({
+      kind: 'proxy-decision', sandboxId: this.#opts.sandboxId, time: rec.time, method: rec.method,
+      host: rec.host, port: rec.port, decision, reason: rec.reason, bytesOut: rec.bytesOut,
+      bytesIn: rec.bytesIn, resolvedAddress: rec.resolvedAddress, error: rec.error,
+    });
+  }
+
+  /** The client left while we dialled: drop the upstream and record the allowed-but-unused stream. */
+  #abandon(rec: StreamRecord, upstream: Socket): void {
+    upstream.destroy();
+    rec.error ??= 'client went away before the upstream connected';
+    this.#emit(rec, 'allowed');
+  }
+
+  #deniedHeaders(rec: StreamRecord): Record<string, string> {
+    return { 'X-Praetor-Denied': headerValue(rec.reason), 'X-Praetor-Sandbox': headerValue(this.#opts.sandboxId) };
+  }
+
+  /** Sends a final answer on a raw socket, then drains what the client still sends so it reads the answer, not a reset. */
+  #refuse(client: Socket, answer: string | Buffer): void {
+    if (!client.destroyed) client.end(answer);
+    this.#linger(client);
+  }
+
+  #linger(client: Socket): void {
+    client.resume();
+    const timer = setTimeout(() => client.destroy(), LINGER_MS).unref();
+    client.once('close', () => clearTimeout(timer));
+  }
+}
+
+/** Copies `from` into `to` with backpressure. `first` sees the first chunk and may veto it; returns the data handler. */
+function relay(from: Readable, to: Writable, first: (chunk: Buffer) => boolean, count?: (n: number) => void): (chunk: Buffer) => void {
+  let seen = false;
+  const onData = (chunk: Buffer): void => {
+    if (!seen) {
+      seen = true;
+      if (!first(chunk)) return;
+    }
+    if (to.destroyed || to.writableEnded) return;
+    count?.(chunk.length);
+    if (!to.write(chunk)) from.pause();
+  };
+  from.on('data', onData);
+  to.on('drain', () => from.resume());
+  from.on('end', () => {
+    if (!to.destroyed && !to.writableEnded) to.end();
+  });
+  return onData;
+}
+
+/** "host", "host:port" or "[v6]:port" (a CONNECT target or URL authority) to a normalised target, or null. */
+function parseAuthority(authority: string, defaultPort: number): Target | null {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(authority) ?? /^([^:[\]@]+)(?::(\d{1,5}))?$/.exec(authority);
+  if (!m) return null;
+  const bracketed = authority.startsWith('[');
+  const host = normalizeHost(m[1] ?? '');
+  const port = m[2] === undefined ? defaultPort : Number(m[2]);
+  if (port < 1 || port > 65535 || !isValidHost(host) || bracketed !== isIPv6(host)) return null;
+  return { host, port };
+}
+
+/** Splits "http://host[:port]/path?query" into target and origin-form path; anything else is an error. */
+function parseAbsoluteForm(url: string): (Target & { path: string }) | { error: string } {
+  if (url.startsWith('/') || url === '*') {
+    return { error: 'this is an egress proxy: send absolute-form requests (GET http://host/...) or CONNECT' };
+  }
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^#]*)/i.exec(url);
+  if (!m) return { error: 'malformed request target' };
+  if (m[1]?.toLowerCase() !== 'http') return { error: `scheme "${m[1]}" is not proxied as plain HTTP; use CONNECT` };
+  const target = parseAuthority(m[2] ?? '', 80);
+  if (!target) return { error: 'malformed host in request target' };
+  const rest = m[3] ?? '';
+  return { ...target, path: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest };
+}
+
+// Connection-scoped headers (RFC 9110 7.6.1) plus proxy credentials, which are ours and never go upstream.
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+]);
+
+function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = String(headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.includes(name)) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Host comes from the request target, never from the client's Host header (RFC 9112 3.2.2): otherwise a
+ * request approved for one name could be routed by the origin to another (domain fronting).
+ */
+function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHttpHeaders {
+  const out = stripHopByHop(headers);
+  out.host = host;
+  // A chunked request body keeps its chunking; without this Node would send a GET body unframed.
+  if (headers['content-length'] === undefined && /chunked/i.test(String(headers['transfer-encoding'] ?? ''))) {
+    out['transfer-encoding'] = 'chunked';
+  }
+  return out;
+}
+
+function hostHeader(t: Target): string {
+  return t.port === 80 ? formatHost(t.host) : `${formatHost(t.host)}:${t.port}`;
+}
+
+function formatHost(host: string): string {
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
+function deniedBody(t: Target & { reason: string }): string {
+  return `praetor: egress to ${formatHost(t.host)}:${t.port} denied: ${t.reason}\n`;
+}
+
+/** Header values must be visible ASCII; reasons and error texts are arbitrary strings. */
+function headerValue(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 512);
+}
+
+function sendText(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function rawResponse(status: number, text: string, headers: Record<string, string>, body: string): string {
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return (
+    `HTTP/1.1 ${status} ${text}\r\n${lines}Content-Type: text/plain; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(message), { code: 'ETIMEDOUT' })), ms);
+    p.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (err: unknown) => (clearTimeout(timer), reject(err instanceof Error ? err : new Error(String(err)))),
+    );
+  });
+}
+
+function codeOf(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'EFAIL';
+}
+
+function socksCode(code: string): Socks5ReplyCode {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return Socks5Reply.connectionRefused;
+    case 'ENETUNREACH':
+      return Socks5Reply.networkUnreachable;
+    case 'ETIMEDOUT':
+      return Socks5Reply.ttlExpired;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+      return Socks5Reply.hostUnreachable;
+    default:
+      return Socks5Reply.generalFailure;
+  }
+}
