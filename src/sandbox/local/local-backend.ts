@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readdirSync, writeFileSync } from 'node:fs';
-import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir } from 'node:fs/promises';
+import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, readFile } from 'node:fs/promises';
 import type { Sandbox, SandboxBackend, SandboxOptionsInput } from '../backend.js';
 import { SandboxOptionsSchema } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
@@ -15,7 +15,7 @@ import { EgressProxy } from '../network/egress-proxy.js';
 import { decideDomain } from '../network/domain-filter.js';
 import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
 import { buildSeccompProgram, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
-import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices } from './bwrap-argv.js';
+import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices, HELPER_IN_SANDBOX } from './bwrap-argv.js';
 import { defaultHostPaths, requireHelper, type HostPaths } from './host-paths.js';
 import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
 import { RecordStore, processStartTime } from './sandbox-record.js';
@@ -69,15 +69,15 @@ export class LocalBackend implements SandboxBackend {
     return this.runtime;
   }
 
-  list(): Sandbox[] {
+  list(): LocalSandbox[] {
     return [...this.sandboxes.values()];
   }
 
-  get(id: string): Sandbox | undefined {
+  get(id: string): LocalSandbox | undefined {
     return this.sandboxes.get(id);
   }
 
-  async create(input: SandboxOptionsInput = {}): Promise<Sandbox> {
+  async create(input: SandboxOptionsInput = {}): Promise<LocalSandbox> {
     const parsed = SandboxOptionsSchema.safeParse(input);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
@@ -94,7 +94,7 @@ export class LocalBackend implements SandboxBackend {
       this.sandboxes.delete(id);
       unsubscribe();
       await proxy.close().catch(() => undefined);
-      init?.kill('SIGKILL');
+      await stopInit(init);
       const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, { ...rt, pool: this.pool, records: this.records });
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
     };
@@ -207,6 +207,7 @@ export class LocalBackend implements SandboxBackend {
     child.unref();
     return new Promise((resolve, reject) => {
       let info = '';
+      let announced = false;
       let stderr = '';
       const timer = setTimeout(() => fail(`no answer within ${INIT_READY_TIMEOUT_MS} ms`), INIT_READY_TIMEOUT_MS);
       const fail = (why: string): void => {
@@ -219,10 +220,19 @@ export class LocalBackend implements SandboxBackend {
       infoStream?.on('data', (c: Buffer) => {
         info += c.toString();
         const m = /"child-pid":\s*(\d+)/.exec(info);
-        if (m) {
-          clearTimeout(timer);
-          for (const s of [child.stderr, infoStream]) (s as unknown as { unref?: () => void }).unref?.();
-          resolve({ child, pid: Number(m[1]) });
+        if (m && !announced) {
+          announced = true;
+          const pid = Number(m[1]);
+          // bubblewrap announces the pid before it has finished building the namespaces;
+          // the sandbox is ready once that pid has exec'd praetor-spawn pid1.
+          void waitForExec(pid, INIT_READY_TIMEOUT_MS).then(
+            () => {
+              clearTimeout(timer);
+              for (const s of [child.stderr, infoStream]) (s as unknown as { unref?: () => void }).unref?.();
+              resolve({ child, pid });
+            },
+            (err: unknown) => fail(errorMessage(err)),
+          );
         }
       });
       child.on('error', (err) => fail(err.message));
@@ -248,5 +258,27 @@ async function chownTree(dir: string, uid: number): Promise<void> {
     const path = `${dir}/${entry.name}`;
     if (entry.isDirectory()) await chownTree(path, uid);
     else await lchown(path, uid, uid);
+  }
+}
+
+/** Kills the sandbox's bubblewrap init and waits until it is reaped, so no zombie is left. */
+async function stopInit(init: ChildProcess | null): Promise<void> {
+  if (init === null || init.exitCode !== null || init.signalCode !== null) return;
+  const exited = new Promise((resolve) => init.once('exit', resolve));
+  init.ref(); // it was unref'd so it would not hold praetor open; now we wait for it
+  init.kill('SIGKILL');
+  await exited;
+}
+
+const PID1_CMDLINE = `${HELPER_IN_SANDBOX}\0pid1\0`;
+
+async function waitForExec(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+    if (cmdline === PID1_CMDLINE) return;
+    if (cmdline === null) throw new Error(`init process ${pid} vanished during setup`);
+    if (Date.now() > deadline) throw new Error(`init process ${pid} not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }

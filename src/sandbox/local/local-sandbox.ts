@@ -65,6 +65,12 @@ export class LocalSandbox implements Sandbox {
     this.prepared = deps.preallocatedSteps;
   }
 
+  /** Where this sandbox lives on the host: for gc, tests and operators, never for the agent. */
+  hostInfo(): { hostUid: number; slot: number; hostAddress: string; sandboxAddress: string; initPid: number; proxyUrl: string } {
+    const { hostUid, cell, initPid, proxyUrl } = this.deps;
+    return { hostUid, slot: cell.slot, hostAddress: cell.hostAddress, sandboxAddress: cell.sandboxAddress, initPid, proxyUrl };
+  }
+
   info(): SandboxInfo {
     return { id: this.id, backend: 'local', createdAt: this.deps.createdAt, options: this.deps.options, steps: this.steps };
   }

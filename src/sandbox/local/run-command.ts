@@ -32,6 +32,8 @@ export function run(command: string, args: readonly string[], options: RunOption
           new PraetorError('sandbox-failure', `${command} ${args.join(' ')} failed (${result.code}): ${result.stderr.trim()}`),
         );
     });
+    // A tool that exits early closes its stdin; its exit status reports that, not EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

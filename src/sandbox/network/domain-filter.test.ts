@@ -1,6 +1,6 @@
 // Tests for host pattern matching, deny-wins policy decisions and pattern validation.
 
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideDomain, isValidHost, matchesPattern, normalizeHost, validateDomainPattern } from './domain-filter.js';
 

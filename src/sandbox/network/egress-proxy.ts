@@ -43,7 +43,7 @@ export interface EgressProxyOptions {
    * raw bytes; HTTP forwards: body bytes). Throwing tears the stream down.
    */
   onFirstBytes?: (info: FirstBytesInfo, chunk: Buffer) => void;
-  /** Budget for resolving plus connecting upstream, and for a SOCKS5 handshake. Default 10 s. */
+  /** Budget for the filter's verdict, for resolving plus connecting upstream, and for a SOCKS5 handshake. Default 10 s. */
   connectTimeoutMs?: number;
 }
 
@@ -202,7 +202,7 @@ export class EgressProxy {
       sendText(res, 502, { 'X-Praetor-Error': headerValue(up.message), 'X-Praetor-Sandbox': headerValue(this.#opts.sandboxId) }, `praetor: ${up.message}\n`);
       return this.#emit(rec, 'allowed');
     }
-    if (res.destroyed) return this.#abandon(rec, up.socket);
+    if (req.socket.destroyed) return this.#abandon(rec, up.socket);
     this.#forward(rec, req, res, up.socket, parsed.path);
   }
 
@@ -228,7 +228,9 @@ export class EgressProxy {
     upReq.on('response', (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, stripHopByHop(upRes.headers));
       upRes.on('error', (err) => abort(`upstream error: ${err.message}`));
-      upRes.on('aborted', () => abort('upstream closed mid-response'));
+      upRes.on('close', () => {
+        if (!upRes.complete) abort('upstream closed mid-response');
+      });
       relay(upRes, res, (chunk) => sniff('in', chunk));
     });
     relay(req, upReq, (chunk) => sniff('out', chunk));
@@ -292,7 +294,8 @@ export class EgressProxy {
       bytesOut: 0, bytesIn: 0, resolvedAddress: null, error: null, emitted: false,
     };
     try {
-      const v = await this.#opts.filter(target.host, target.port);
+      const pending = Promise.resolve().then(() => this.#opts.filter(target.host, target.port));
+      const v = await withTimeout(pending, this.#timeoutMs, `timed out after ${this.#timeoutMs} ms`);
       // Anything but an explicit `allowed: true` denies, so a sloppy filter cannot open the gate.
       rec.allowed = v.allowed === true;
       rec.reason = typeof v.reason === 'string' ? v.reason : 'filter error: verdict without a reason';
@@ -324,19 +327,21 @@ export class EgressProxy {
       const socket = connect({ host: target.address, port: target.port, allowHalfOpen: true });
       this.#upstreams.add(socket);
       socket.once('close', () => this.#upstreams.delete(socket));
+      let settled = false;
+      const settle = (result: () => Upstream): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(result());
+      };
       const timer = setTimeout(() => {
         socket.destroy();
-        resolve(fail(target.address, 'ETIMEDOUT', `connect to ${where} timed out`));
+        settle(() => fail(target.address, 'ETIMEDOUT', `connect to ${where} timed out`));
       }, Math.max(0, this.#timeoutMs - (Date.now() - started)));
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve({ ok: true, socket, address: target.address });
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        resolve(fail(target.address, codeOf(err), `connect to ${where} failed: ${err.message}`));
-      });
+      // Stays attached for the socket's life: whoever takes it over adds real handling, and no
+      // error in between may become an uncaught exception.
+      socket.on('error', (err) => settle(() => fail(target.address, codeOf(err), `connect to ${where} failed: ${err.message}`)));
+      socket.once('connect', () => settle(() => ({ ok: true, socket, address: target.address })));
     });
   }
 

@@ -1,6 +1,6 @@
 // Tests for the static and DNS upstream resolvers (offline: the DNS lookup is injected or local-only).
 
-import assert from 'node:assert/strict';
+import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DnsResolver, ResolveError, StaticResolver } from './resolver.js';
 

@@ -1,0 +1,67 @@
+// `praetor bench`: figures for the local backend beside raw bubblewrap and sandbox-runtime,
+// measured in the same run; timings are printed, never asserted (exit 0 unless it crashed).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runBench } from '../../bench/bench-run.js';
+import { StderrProgress } from '../../bench/progress.js';
+import { formatReport, type BenchReport } from '../../bench/report.js';
+import { errorMessage } from '../../sandbox/errors.js';
+import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { EXIT } from '../exit-codes.js';
+
+interface BenchFlags {
+  iterations: number;
+  concurrent: number;
+  parallel: number;
+  json?: boolean;
+  skipSrt?: boolean;
+}
+
+function integerAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`needs a whole number >= ${min}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('Measure the local sandbox backend against bare spawn, raw bwrap and srt (needs root).')
+    .addOption(
+      new Option('--iterations <n>', 'timed runs per figure (exec in a live sandbox runs 3n)')
+        .argParser(integerAtLeast(1))
+        .default(30),
+    )
+    .addOption(
+      new Option('--concurrent <n>', 'sandboxes alive at once in the concurrency phase (0 skips it)')
+        .argParser(integerAtLeast(0))
+        .default(200),
+    )
+    .addOption(
+      new Option('--parallel <n>', 'creates, execs and destroys in flight at a time in the concurrency phase')
+        .argParser(integerAtLeast(1))
+        .default(16),
+    )
+    .option('--json', 'print one JSON object with every figure instead of the tables')
+    .option('--skip-srt', 'do not measure the sandbox-runtime (srt) anchor')
+    .action(async (flags: BenchFlags) => {
+      const backend = new LocalBackend();
+      let report: BenchReport;
+      try {
+        report = await runBench(
+          backend,
+          { iterations: flags.iterations, concurrent: flags.concurrent, parallelism: flags.parallel, skipSrt: flags.skipSrt ?? false },
+          new StderrProgress(),
+        );
+      } finally {
+        // Sandboxes a failed phase left alive; a failure here is printed, the figures still are.
+        await backend.close().catch((err: unknown) => {
+          process.stderr.write(`praetor: bench cleanup: ${errorMessage(err)}\n`);
+          process.exitCode = EXIT.sandboxFailure;
+        });
+      }
+      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    });
+}
