@@ -176,7 +176,7 @@ export function formatReport(r: BenchReport): string {
     ]),
   ];
   if (cold.firstExecFailed > 0) {
-    out.push(`  note: in ${cold.firstExecFailed} of ${r.options.iterations} cold sandboxes the first true failed and was retried (see errors)`);
+    out.push(`  note: in ${cold.firstExecFailed} of ${r.options.iterations} cold sandboxes the first true failed; they are left out of the figure (see errors)`);
   }
   if (r.concurrency !== null) out.push('', concurrencySection(r.concurrency));
   out.push('', 'Ratios of p50s', table(r.ratios.map((x) => [x.name, x.value === null ? '-' : `${x.value.toFixed(2)}x`])));

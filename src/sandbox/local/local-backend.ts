@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readdirSync, writeFileSync } from 'node:fs';
-import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, readFile } from 'node:fs/promises';
-import type { Sandbox, SandboxBackend, SandboxOptionsInput } from '../backend.js';
+import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, readFile, rm } from 'node:fs/promises';
+import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
 import { SandboxOptionsSchema } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
@@ -246,6 +246,8 @@ export class LocalBackend implements SandboxBackend {
     if (this.runtime) {
       const rt = await this.runtime.catch(() => null);
       rt?.follower.stop();
+      if (rt) await rm(rt.seccompPath, { force: true });
+      this.runtime = null;
     }
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw new PraetorError('sandbox-failure', failed.map((f) => errorMessage(f.reason)).join('; '));

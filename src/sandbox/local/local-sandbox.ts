@@ -8,7 +8,7 @@ import type {
   SandboxOptions,
   SandboxProcess,
 } from '../backend.js';
-import { PraetorError } from '../errors.js';
+import { PraetorError, errorMessage } from '../errors.js';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
 import type { NetworkEvent } from '../network/network-events.js';
 import type { CellAddresses } from '../network/address-pool.js';
@@ -55,6 +55,7 @@ export class LocalSandbox implements Sandbox {
   private steps = 0;
   private prepared: number;
   private preparing: Promise<void> | null = null;
+  private prepareError: unknown = null;
   private destroyed: Promise<void> | null = null;
   private readonly events: NetworkEvent[] = [];
   private droppedEvents = 0;
@@ -125,19 +126,28 @@ export class LocalSandbox implements Sandbox {
     if (step + STEP_PREALLOCATION / 2 > this.prepared && this.preparing === null) {
       const from = this.prepared + 1;
       const to = this.prepared + STEP_PREALLOCATION;
+      // Runs in the background; a failure (the sandbox destroyed meanwhile, say) is kept for the
+      // exec that needs those steps instead of surfacing as an unhandled rejection.
       this.preparing = stepMatches(this.deps.cgroups, this.id, from, to)
         .then((matches) => addCellStepRules(this.id, matches))
-        .then(() => {
-          this.prepared = to;
-        })
+        .then(
+          () => {
+            this.prepared = to;
+            this.prepareError = null;
+          },
+          (err: unknown) => {
+            this.prepareError = err;
+          },
+        )
         .finally(() => {
           this.preparing = null;
         });
     }
     while (step > this.prepared) {
-      if (this.preparing === null) throw new PraetorError('internal', `step ${step} was not prepared`);
-      await this.preparing;
-      if (step > this.prepared) await this.ensurePrepared(step);
+      if (this.preparing !== null) await this.preparing;
+      else if (this.prepareError !== null) {
+        throw new PraetorError('sandbox-failure', `could not prepare step ${step}: ${errorMessage(this.prepareError)}`);
+      } else await this.ensurePrepared(step);
     }
   }
 
