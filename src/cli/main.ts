@@ -6,6 +6,7 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runCommand } from './commands/run-command.js';
 import { gcCommand } from './commands/gc-command.js';
 import { benchCommand } from './commands/bench-command.js';
+import { demoCommand } from './commands/demo-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('praetor')
@@ -13,7 +14,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [runCommand(), gcCommand(), benchCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [demoCommand(), runCommand(), gcCommand(), benchCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -1,10 +1,10 @@
 // `praetor run`: a fresh sandbox, one command, destroy; the network record comes back with it.
 import { Command, Option } from 'commander';
 import type { ExecResult } from '../../sandbox/backend.js';
-import type { NetworkEvent } from '../../sandbox/network/network-events.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { PraetorError } from '../../sandbox/errors.js';
 import { EXIT } from '../exit-codes.js';
+import { describeNetworkEvent, networkRows } from '../network-format.js';
 
 interface RunFlags {
   allowDomain: string[];
@@ -37,44 +37,6 @@ function parseEnv(pairs: readonly string[]): Record<string, string> {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
-}
-
-/** The network record as `--json` prints it: one row per attempt, allowed or denied. */
-export function networkRows(events: readonly NetworkEvent[]): Record<string, unknown>[] {
-  return events.map((e) =>
-    e.kind === 'denied-attempt'
-      ? {
-          time: new Date(e.time).toISOString(),
-          source: 'firewall',
-          decision: 'denied',
-          protocol: e.protocol,
-          address: e.dstAddress,
-          port: e.dstPort,
-          step: e.step,
-        }
-      : {
-          time: new Date(e.time).toISOString(),
-          source: 'proxy',
-          decision: e.decision,
-          protocol: 'tcp',
-          method: e.method,
-          host: e.host,
-          address: e.resolvedAddress,
-          port: e.port,
-          reason: e.reason,
-          bytesOut: e.bytesOut,
-          bytesIn: e.bytesIn,
-          error: e.error,
-        },
-  );
-}
-
-function describe(e: NetworkEvent): string {
-  if (e.kind === 'denied-attempt') {
-    const step = e.step === null ? '' : ` (step ${e.step})`;
-    return `denied ${e.protocol} ${e.dstAddress}${e.dstPort === null ? '' : `:${e.dstPort}`} at the firewall${step}`;
-  }
-  return `${e.decision} ${e.method} ${e.host}:${e.port} at the proxy: ${e.reason}`;
 }
 
 export function runCommand(): Command {
@@ -132,7 +94,7 @@ export function runCommand(): Command {
             })}\n`,
           );
         } else {
-          for (const e of events) process.stderr.write(`praetor: ${describe(e)}\n`);
+          for (const e of events) process.stderr.write(`praetor: ${describeNetworkEvent(e)}\n`);
           if (result.timedOut) process.stderr.write(`praetor: killed after --timeout ${flags.timeout}s\n`);
         }
         process.exitCode = result.timedOut ? EXIT.timeout : (result.exitCode ?? 128 + 9);
