@@ -1,17 +1,20 @@
-// Builds native/praetor-spawn (the pre-exec helper) with the system C compiler.
+// Builds the native helpers with the system C compiler: native/praetor-spawn (the pre-exec
+// helper) and native/praetor-procmon (the process events reader).
 // Static when the C library allows it, so the sandbox's PID 1 needs nothing from the base image.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 
-const src = 'native/praetor-spawn.c';
-const out = 'native/build/praetor-spawn';
+const HELPERS = ['praetor-spawn', 'praetor-procmon'];
 mkdirSync('native/build', { recursive: true });
 const cc = process.env.CC ?? 'cc';
-const flags = ['-O2', '-Wall', '-Wextra', '-Werror', '-o', out, src];
-let r = spawnSync(cc, ['-static', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
-if (r.status !== 0) r = spawnSync(cc, flags, { stdio: 'inherit' });
-if (r.error || r.status !== 0) {
-  console.error(`build-native: could not compile ${src} with ${cc}: ${r.error?.message ?? `exit ${r.status}`}`);
-  console.error('install a C compiler (Debian: apt-get install gcc libc6-dev)');
-  process.exit(1);
+for (const name of HELPERS) {
+  const src = `native/${name}.c`;
+  const flags = ['-O2', '-Wall', '-Wextra', '-Werror', '-o', `native/build/${name}`, src];
+  let r = spawnSync(cc, ['-static', ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) r = spawnSync(cc, flags, { stdio: 'inherit' });
+  if (r.error || r.status !== 0) {
+    console.error(`build-native: could not compile ${src} with ${cc}: ${r.error?.message ?? `exit ${r.status}`}`);
+    console.error('install a C compiler (Debian: apt-get install gcc libc6-dev)');
+    process.exit(1);
+  }
 }

@@ -1,10 +1,14 @@
-// `praetor run`: a fresh sandbox, one command, destroy; the network record comes back with it.
+// `praetor run`: a fresh guarded sandbox, one command, destroy; the network record, the guard's
+// alerts and its actions come back with it.
 import { Command, Option } from 'commander';
 import type { ExecResult } from '../../sandbox/backend.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { PraetorError } from '../../sandbox/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { describeNetworkEvent, networkRows } from '../network-format.js';
+import { Guard } from '../../guard/guard.js';
+import type { GuardMode } from '../../guard/guard-policy.js';
+import { alertRows, describeAlert } from '../alert-format.js';
 
 interface RunFlags {
   allowDomain: string[];
@@ -16,6 +20,7 @@ interface RunFlags {
   workspace?: string;
   env: string[];
   json?: boolean;
+  guard: GuardMode;
 }
 
 function collectRepeated(value: string, previous: string[]): string[] {
@@ -51,11 +56,19 @@ export function runCommand(): Command {
     .option('--timeout <seconds>', 'kill the command and everything it started after this long')
     .option('--workspace <dir>', 'copy this directory into /workspace')
     .option('--env <KEY=VALUE>', 'set an environment variable inside (repeatable)', collectRepeated, [])
-    .addOption(new Option('--json', 'print one JSON object with the result and the network record'))
+    .addOption(
+      new Option('--guard <mode>', 'what the guard does on an alert')
+        .choices(['monitor', 'block', 'freeze', 'terminate'])
+        .default('block'),
+    )
+    .addOption(new Option('--json', 'print one JSON object with the result, the network record and the alerts'))
     .action(async (command: string[], flags: RunFlags) => {
       const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
       const pids = positiveNumber('--pids', flags.pids);
-      const backend = new LocalBackend();
+      const guard = new Guard({ policy: { mode: flags.guard } });
+      await guard.start();
+      const backend = new LocalBackend({ observer: guard });
+      if (!flags.json) guard.onAlert((alert) => process.stderr.write(`praetor: ${describeAlert(alert)}\n`));
       const onSignal = (): void => {
         void backend.close().finally(() => process.exit(130));
       };
@@ -76,7 +89,10 @@ export function runCommand(): Command {
           ...(flags.json ? {} : { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c) }),
         });
         await sandbox.flushNetworkEvents();
+        await guard.settle();
         const events = [...sandbox.networkEvents()];
+        const alerts = [...guard.alerts(sandbox.id)];
+        const actions = [...guard.actions(sandbox.id)];
         await backend.close();
         if (flags.json) {
           process.stdout.write(
@@ -91,6 +107,8 @@ export function runCommand(): Command {
               stdoutTruncated: result.stdoutTruncated,
               stderrTruncated: result.stderrTruncated,
               network: networkRows(events),
+              alerts: alertRows(alerts),
+              actions,
             })}\n`,
           );
         } else {
@@ -102,6 +120,7 @@ export function runCommand(): Command {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         await backend.close().catch(() => undefined);
+        await guard.stop();
       }
     });
 }

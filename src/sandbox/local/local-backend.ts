@@ -20,6 +20,7 @@ import { defaultHostPaths, requireHelper, type HostPaths } from './host-paths.js
 import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
 import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
+import type { SandboxObserver } from '../observer.js';
 
 
 export interface LocalBackendOptions {
@@ -29,6 +30,8 @@ export interface LocalBackendOptions {
   /** First host uid of the range sandboxes run as (one uid per network slot). */
   readonly uidBase?: number;
   readonly readOnlyBase?: readonly string[];
+  /** The guard's hooks into every sandbox of this backend. */
+  readonly observer?: SandboxObserver;
 }
 
 const DEFAULT_UID_BASE = 1_600_000_000;
@@ -92,6 +95,7 @@ export class LocalBackend implements SandboxBackend {
     const dataDir = `${this.paths.dataDir}/sandboxes/${id}`;
     const teardown = async (): Promise<void> => {
       this.sandboxes.delete(id);
+      this.options.observer?.sandboxDestroyed?.(id);
       unsubscribe();
       await proxy.close().catch(() => undefined);
       await stopInit(init);
@@ -107,11 +111,20 @@ export class LocalBackend implements SandboxBackend {
     };
     const unsubscribe = rt.follower.subscribe(id, record);
     const policy = { allow: options.allowDomains, deny: options.denyDomains };
+    const observer = this.options.observer;
     const proxy = new EgressProxy({
       sandboxId: id,
-      filter: (host) => decideDomain(policy, host),
+      filter: async (host, port, client) => {
+        const verdict = decideDomain(policy, host);
+        if (!observer?.checkEgress) return verdict;
+        const extra = await observer.checkEgress({ sandboxId: id, host, port, ...client, policyAllowed: verdict.allowed });
+        return verdict.allowed && extra ? extra : verdict;
+      },
       resolver: this.options.resolver ?? new DnsResolver(),
       onDecision: record,
+      ...(observer?.inspectStream
+        ? { onFirstBytes: (info, chunk) => observer.inspectStream?.({ sandboxId: id, ...info }, chunk) }
+        : {}),
     });
     try {
       const ownerStartTime = (await processStartTime(process.pid)) ?? '';
@@ -139,15 +152,18 @@ export class LocalBackend implements SandboxBackend {
         cell,
         proxyUrl: `http://${cell.hostAddress}:${PROXY_PORT}`,
         initPid,
+        dataDir,
         helperPath: this.paths.helperPath,
         seccompPath: rt.seccompPath,
         cgroups: rt.cgroups,
         preallocatedSteps: STEP_PREALLOCATION,
         teardown,
         flushKernelLog: () => rt.follower.flush(),
+        observer: this.options.observer ?? null,
       });
       for (const e of buffered.splice(0)) sandbox.record(e);
       this.sandboxes.set(id, sandbox);
+      this.options.observer?.sandboxCreated?.(sandbox);
       return sandbox;
     } catch (err) {
       await teardown().catch(() => undefined);

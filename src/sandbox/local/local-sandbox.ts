@@ -1,5 +1,5 @@
 // One live sandbox of the local backend: exec as steps, files, processes, network record, destroy.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import type {
   ExecOptions,
   ExecResult,
@@ -16,6 +16,7 @@ import { addCellStepRules } from '../network/network-cell.js';
 import type { StepMatch } from '../network/nft-ruleset.js';
 import { runExec } from './exec-runner.js';
 import { sandboxEnv } from './bwrap-argv.js';
+import type { SandboxObserver } from '../observer.js';
 
 /** Steps whose cgroup and firewall rule exist ahead of use, so an exec never waits for nft. */
 export const STEP_PREALLOCATION = 8;
@@ -33,12 +34,15 @@ export interface LocalSandboxDeps {
   readonly cell: CellAddresses;
   readonly proxyUrl: string;
   readonly initPid: number;
+  /** Host directory holding the sandbox's workspace and tmp. */
+  readonly dataDir: string;
   readonly helperPath: string;
   readonly seccompPath: string;
   readonly cgroups: CgroupTree;
   readonly preallocatedSteps: number;
   readonly teardown: () => Promise<void>;
   readonly flushKernelLog: () => Promise<void>;
+  readonly observer: SandboxObserver | null;
 }
 
 export async function stepMatches(cgroups: CgroupTree, sandboxId: string, from: number, to: number): Promise<StepMatch[]> {
@@ -60,6 +64,7 @@ export class LocalSandbox implements Sandbox {
   private readonly events: NetworkEvent[] = [];
   private droppedEvents = 0;
   private readonly listeners = new Set<(e: NetworkEvent) => void>();
+  private readonly running = new Set<number>();
 
   constructor(private readonly deps: LocalSandboxDeps) {
     this.id = deps.id;
@@ -67,9 +72,17 @@ export class LocalSandbox implements Sandbox {
   }
 
   /** Where this sandbox lives on the host: for gc, tests and operators, never for the agent. */
-  hostInfo(): { hostUid: number; slot: number; hostAddress: string; sandboxAddress: string; initPid: number; proxyUrl: string } {
-    const { hostUid, cell, initPid, proxyUrl } = this.deps;
-    return { hostUid, slot: cell.slot, hostAddress: cell.hostAddress, sandboxAddress: cell.sandboxAddress, initPid, proxyUrl };
+  hostInfo(): {
+    hostUid: number;
+    slot: number;
+    hostAddress: string;
+    sandboxAddress: string;
+    initPid: number;
+    proxyUrl: string;
+    dataDir: string;
+  } {
+    const { hostUid, cell, initPid, proxyUrl, dataDir } = this.deps;
+    return { hostUid, slot: cell.slot, hostAddress: cell.hostAddress, sandboxAddress: cell.sandboxAddress, initPid, proxyUrl, dataDir };
   }
 
   info(): SandboxInfo {
@@ -110,6 +123,28 @@ export class LocalSandbox implements Sandbox {
     const args = ['enter', '--target', String(this.deps.initPid), '--uid', uid, '--gid', uid];
     for (const f of leaf.procsFiles) args.push('--cgroup', f);
     args.push('--cwd', options.cwd ?? '/workspace', '--seccomp', this.deps.seccompPath, '--', ...argv);
+    this.running.add(step);
+    this.deps.observer?.stepStarted?.(this.id, step, argv);
+    try {
+      const result = await this.runStep(step, args, options);
+      this.deps.observer?.stepEnded?.(this.id, step, result);
+      return result;
+    } finally {
+      this.running.delete(step);
+    }
+  }
+
+  /** Steps whose exec has not returned yet. */
+  runningSteps(): ReadonlySet<number> {
+    return this.running;
+  }
+
+  /** Steps begun so far (1..n). */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  private runStep(step: number, args: string[], options: ExecOptions): Promise<ExecResult> {
     return runExec(
       {
         command: this.deps.helperPath,
@@ -179,6 +214,41 @@ export class LocalSandbox implements Sandbox {
     return result;
   }
 
+  /** Freezes (or thaws) every process of the sandbox, for inspection or a race-free kill. */
+  async setFrozen(frozen: boolean): Promise<void> {
+    await this.deps.cgroups.setFrozen(this.id, frozen);
+  }
+
+  /** Kills every process of one step, daemons it left included. */
+  async killStep(step: number): Promise<void> {
+    await this.deps.cgroups.kill(this.id, stepLeaf(step));
+  }
+
+  /**
+   * Kills a process and all its descendants. The sandbox is frozen meanwhile so nothing forks
+   * between listing the tree and signalling it. Only pids of this sandbox are touched.
+   */
+  async killProcessTree(pid: number): Promise<number[]> {
+    const own = new Set((await this.processes()).map((p) => p.pid));
+    if (!own.has(pid)) return [];
+    await this.setFrozen(true);
+    const killed: number[] = [];
+    try {
+      for (const victim of await descendants(pid)) {
+        if (!own.has(victim) && victim !== pid) continue;
+        try {
+          process.kill(victim, 'SIGKILL');
+          killed.push(victim);
+        } catch {
+          // exited on its own
+        }
+      }
+    } finally {
+      await this.setFrozen(false);
+    }
+    return killed;
+  }
+
   destroy(): Promise<void> {
     this.destroyed ??= this.deps.teardown();
     return this.destroyed;
@@ -187,6 +257,20 @@ export class LocalSandbox implements Sandbox {
   get isDestroyed(): boolean {
     return this.destroyed !== null;
   }
+}
+
+/** pid and every descendant, from /proc/<pid>/task/<tid>/children. */
+async function descendants(pid: number): Promise<number[]> {
+  const seen = [pid];
+  for (let i = 0; i < seen.length; i++) {
+    const current = seen[i] ?? 0;
+    const tasks = await readdir(`/proc/${current}/task`).catch(() => [] as string[]);
+    for (const tid of tasks) {
+      const children = await readFile(`/proc/${current}/task/${tid}/children`, 'utf8').catch(() => '');
+      for (const c of children.split(' ').filter(Boolean)) seen.push(Number(c));
+    }
+  }
+  return seen;
 }
 
 async function readCmdline(pid: number): Promise<string[] | null> {

@@ -4,29 +4,46 @@
 import {
   createServer as createHttpServer,
   request as httpRequest,
-  type IncomingHttpHeaders,
   type IncomingMessage,
-  type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
-import { connect, createServer as createNetServer, isIPv6, type AddressInfo, type Socket } from 'node:net';
-import type { Duplex, Readable, Writable } from 'node:stream';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { errorMessage } from '../errors.js';
 import { isValidHost, normalizeHost } from './domain-filter.js';
 import type { ProxyDecision } from './network-events.js';
 import { ResolveError, type UpstreamResolver } from './resolver.js';
-import { encodeReply, negotiateSocks5, SOCKS5_VERSION, Socks5Reply, type Socks5ReplyCode } from './socks5.js';
+import {
+  deniedBody,
+  forwardHeaders,
+  formatHost,
+  headerValue,
+  hostHeader,
+  parseAbsoluteForm,
+  parseAuthority,
+  rawResponse,
+  sendText,
+  stripHopByHop,
+  type Target,
+} from './http-forward.js';
+import { encodeReply, negotiateSocks5, SOCKS5_VERSION, Socks5Reply } from './socks5.js';
+import { codeOf, relay, socksCode, withTimeout } from './stream-relay.js';
 
 export interface EgressVerdict {
   allowed: boolean;
   reason: string;
 }
 
-/** Decides one destination. Throwing or rejecting denies: the proxy fails closed. */
-export type EgressFilter = (host: string, port: number) => EgressVerdict | Promise<EgressVerdict>;
-
-export interface FirstBytesInfo {
+/** Who asks: the proxy's id for the stream and the client's source port (to find its process). */
+export interface EgressClient {
   connectionId: number;
+  clientPort: number | null;
+}
+
+/** Decides one destination. Throwing or rejecting denies: the proxy fails closed. */
+export type EgressFilter = (host: string, port: number, client: EgressClient) => EgressVerdict | Promise<EgressVerdict>;
+
+export interface FirstBytesInfo extends EgressClient {
   host: string;
   port: number;
   direction: 'out' | 'in';
@@ -53,6 +70,7 @@ interface StreamRecord {
   readonly method: 'CONNECT' | 'HTTP';
   readonly host: string;
   readonly port: number;
+  readonly clientPort: number | null;
   time: number;
   allowed: boolean;
   reason: string;
@@ -66,11 +84,6 @@ interface StreamRecord {
 type Upstream =
   | { ok: true; socket: Socket; address: string }
   | { ok: false; address: string | null; code: string; message: string };
-
-interface Target {
-  host: string;
-  port: number;
-}
 
 const LINGER_MS = 5_000;
 
@@ -153,7 +166,7 @@ export class EgressProxy {
     client.pause(); // nothing may flow until the verdict and the upstream are in
     const target = parseAuthority(req.url ?? '', 443);
     if (!target) return this.#refuse(client, rawResponse(400, 'Bad Request', {}, 'praetor: malformed CONNECT target\n'));
-    const rec = await this.#decide('CONNECT', target);
+    const rec = await this.#decide('CONNECT', target, client);
     if (!rec.allowed) {
       this.#refuse(client, rawResponse(403, 'Forbidden', this.#deniedHeaders(rec), deniedBody(rec)));
       return this.#emit(rec, 'denied');
@@ -174,7 +187,7 @@ export class EgressProxy {
     if (!hs.ok) return this.#linger(client);
     const host = normalizeHost(hs.host);
     if (!isValidHost(host) || hs.port === 0) return this.#refuse(client, encodeReply(Socks5Reply.hostUnreachable));
-    const rec = await this.#decide('CONNECT', { host, port: hs.port });
+    const rec = await this.#decide('CONNECT', { host, port: hs.port }, client);
     if (!rec.allowed) {
       this.#refuse(client, encodeReply(Socks5Reply.notAllowedByRuleset));
       return this.#emit(rec, 'denied');
@@ -192,7 +205,7 @@ export class EgressProxy {
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = parseAbsoluteForm(req.url ?? '');
     if ('error' in parsed) return sendText(res, 400, {}, `praetor: ${parsed.error}\n`);
-    const rec = await this.#decide('HTTP', parsed);
+    const rec = await this.#decide('HTTP', parsed, req.socket);
     if (!rec.allowed) {
       sendText(res, 403, this.#deniedHeaders(rec), deniedBody(rec));
       return this.#emit(rec, 'denied');
@@ -235,7 +248,10 @@ export class EgressProxy {
     });
     relay(req, upReq, (chunk) => sniff('out', chunk));
     res.once('close', () => {
-      if (!res.writableFinished) upReq.destroy();
+      if (!res.writableFinished) {
+        rec.error ??= 'client went away before the response completed';
+        upReq.destroy();
+      }
       rec.bytesOut = upstream.bytesWritten;
       rec.bytesIn = upstream.bytesRead;
       upstream.destroy();
@@ -279,7 +295,7 @@ export class EgressProxy {
     return (direction, chunk) => {
       if (!hook) return true;
       try {
-        hook({ connectionId: rec.id, host: rec.host, port: rec.port, direction }, chunk);
+        hook({ connectionId: rec.id, clientPort: rec.clientPort, host: rec.host, port: rec.port, direction }, chunk);
         return true;
       } catch (err) {
         abort(`onFirstBytes error: ${errorMessage(err)}`);
@@ -288,13 +304,16 @@ export class EgressProxy {
     };
   }
 
-  async #decide(method: 'CONNECT' | 'HTTP', target: Target): Promise<StreamRecord> {
+  async #decide(method: 'CONNECT' | 'HTTP', target: Target, client: Socket): Promise<StreamRecord> {
     const rec: StreamRecord = {
-      id: this.#nextId++, method, host: target.host, port: target.port, time: 0, allowed: false, reason: '',
+      id: this.#nextId++, method, host: target.host, port: target.port, clientPort: client.remotePort ?? null,
+      time: 0, allowed: false, reason: '',
       bytesOut: 0, bytesIn: 0, resolvedAddress: null, error: null, emitted: false,
     };
     try {
-      const pending = Promise.resolve().then(() => this.#opts.filter(target.host, target.port));
+      const pending = Promise.resolve().then(() =>
+        this.#opts.filter(target.host, target.port, { connectionId: rec.id, clientPort: rec.clientPort }),
+      );
       const v = await withTimeout(pending, this.#timeoutMs, `timed out after ${this.#timeoutMs} ms`);
       // Anything but an explicit `allowed: true` denies, so a sloppy filter cannot open the gate.
       rec.allowed = v.allowed === true;
@@ -349,8 +368,8 @@ export class EgressProxy {
     if (rec.emitted) return;
     rec.emitted = true;
     this.#opts.onDecision({
-      kind: 'proxy-decision', sandboxId: this.#opts.sandboxId, time: rec.time, method: rec.method,
-      host: rec.host, port: rec.port, decision, reason: rec.reason, bytesOut: rec.bytesOut,
+      kind: 'proxy-decision', sandboxId: this.#opts.sandboxId, connectionId: rec.id, clientPort: rec.clientPort,
+      time: rec.time, method: rec.method, host: rec.host, port: rec.port, decision, reason: rec.reason, bytesOut: rec.bytesOut,
       bytesIn: rec.bytesIn, resolvedAddress: rec.resolvedAddress, error: rec.error,
     });
   }
@@ -380,138 +399,7 @@ export class EgressProxy {
 }
 
 /** Copies `from` into `to` with backpressure. `first` sees the first chunk and may veto it; returns the data handler. */
-function relay(from: Readable, to: Writable, first: (chunk: Buffer) => boolean, count?: (n: number) => void): (chunk: Buffer) => void {
-  let seen = false;
-  const onData = (chunk: Buffer): void => {
-    if (!seen) {
-      seen = true;
-      if (!first(chunk)) return;
-    }
-    if (to.destroyed || to.writableEnded) return;
-    count?.(chunk.length);
-    if (!to.write(chunk)) from.pause();
-  };
-  from.on('data', onData);
-  to.on('drain', () => from.resume());
-  from.on('end', () => {
-    if (!to.destroyed && !to.writableEnded) to.end();
-  });
-  return onData;
-}
 
 /** "host", "host:port" or "[v6]:port" (a CONNECT target or URL authority) to a normalised target, or null. */
-function parseAuthority(authority: string, defaultPort: number): Target | null {
-  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(authority) ?? /^([^:[\]@]+)(?::(\d{1,5}))?$/.exec(authority);
-  if (!m) return null;
-  const bracketed = authority.startsWith('[');
-  const host = normalizeHost(m[1] ?? '');
-  const port = m[2] === undefined ? defaultPort : Number(m[2]);
-  if (port < 1 || port > 65535 || !isValidHost(host) || bracketed !== isIPv6(host)) return null;
-  return { host, port };
-}
 
-/** Splits "http://host[:port]/path?query" into target and origin-form path; anything else is an error. */
-function parseAbsoluteForm(url: string): (Target & { path: string }) | { error: string } {
-  if (url.startsWith('/') || url === '*') {
-    return { error: 'this is an egress proxy: send absolute-form requests (GET http://host/...) or CONNECT' };
-  }
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^#]*)/i.exec(url);
-  if (!m) return { error: 'malformed request target' };
-  if (m[1]?.toLowerCase() !== 'http') return { error: `scheme "${m[1]}" is not proxied as plain HTTP; use CONNECT` };
-  const target = parseAuthority(m[2] ?? '', 80);
-  if (!target) return { error: 'malformed host in request target' };
-  const rest = m[3] ?? '';
-  return { ...target, path: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest };
-}
 
-// Connection-scoped headers (RFC 9110 7.6.1) plus proxy credentials, which are ours and never go upstream.
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate',
-  'te', 'trailer', 'transfer-encoding', 'upgrade',
-]);
-
-function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const named = String(headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name) && !named.includes(name)) out[name] = value;
-  }
-  return out;
-}
-
-/**
- * Host comes from the request target, never from the client's Host header (RFC 9112 3.2.2): otherwise a
- * request approved for one name could be routed by the origin to another (domain fronting).
- */
-function forwardHeaders(headers: IncomingHttpHeaders, host: string): OutgoingHttpHeaders {
-  const out = stripHopByHop(headers);
-  out.host = host;
-  // A chunked request body keeps its chunking; without this Node would send a GET body unframed.
-  if (headers['content-length'] === undefined && /chunked/i.test(String(headers['transfer-encoding'] ?? ''))) {
-    out['transfer-encoding'] = 'chunked';
-  }
-  return out;
-}
-
-function hostHeader(t: Target): string {
-  return t.port === 80 ? formatHost(t.host) : `${formatHost(t.host)}:${t.port}`;
-}
-
-function formatHost(host: string): string {
-  return isIPv6(host) ? `[${host}]` : host;
-}
-
-function deniedBody(t: Target & { reason: string }): string {
-  return `praetor: egress to ${formatHost(t.host)}:${t.port} denied: ${t.reason}\n`;
-}
-
-/** Header values must be visible ASCII; reasons and error texts are arbitrary strings. */
-function headerValue(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 512);
-}
-
-function sendText(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function rawResponse(status: number, text: string, headers: Record<string, string>, body: string): string {
-  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  return (
-    `HTTP/1.1 ${status} ${text}\r\n${lines}Content-Type: text/plain; charset=utf-8\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-  );
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(message), { code: 'ETIMEDOUT' })), ms);
-    p.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (err: unknown) => (clearTimeout(timer), reject(err instanceof Error ? err : new Error(String(err)))),
-    );
-  });
-}
-
-function codeOf(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'EFAIL';
-}
-
-function socksCode(code: string): Socks5ReplyCode {
-  switch (code) {
-    case 'ECONNREFUSED':
-      return Socks5Reply.connectionRefused;
-    case 'ENETUNREACH':
-      return Socks5Reply.networkUnreachable;
-    case 'ETIMEDOUT':
-      return Socks5Reply.ttlExpired;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EHOSTUNREACH':
-      return Socks5Reply.hostUnreachable;
-    default:
-      return Socks5Reply.generalFailure;
-  }
-}

@@ -18,6 +18,10 @@ export interface DeniedAttempt {
 export interface ProxyDecision {
   readonly kind: 'proxy-decision';
   readonly sandboxId: string;
+  /** The proxy's id of the stream, shared with its first-bytes inspection. */
+  readonly connectionId: number;
+  /** Source port of the sandbox-side connection, which identifies the process that opened it. */
+  readonly clientPort: number | null;
   readonly time: number; // epoch ms, when the decision was taken
   readonly method: 'CONNECT' | 'HTTP';
   readonly host: string;

@@ -1,0 +1,59 @@
+// Carries out the sandbox's guard policy for one alert and records every action it took.
+import type { Alert } from '../detect/alert.js';
+import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
+import { errorMessage } from '../sandbox/errors.js';
+import { atLeast, type GuardAction, type GuardPolicy } from './guard-policy.js';
+
+export interface EnforcementTarget {
+  readonly sandbox: LocalSandbox;
+  readonly policy: GuardPolicy;
+  /** Set when the alert came from a live proxy stream: the stream is cut before the bytes go on. */
+  readonly stream?: { readonly host: string; readonly port: number } | undefined;
+}
+
+type Act = Omit<GuardAction, 'time' | 'sandboxId' | 'alertId' | 'ok' | 'error'> & { run: () => Promise<unknown> };
+
+function plan(alert: Alert, target: EnforcementTarget): Act[] {
+  const { policy, sandbox, stream } = target;
+  if (policy.mode === 'monitor' || !atLeast(alert.severity, policy.minSeverity)) {
+    return [{ action: 'record', target: null, run: () => Promise.resolve() }];
+  }
+  switch (policy.mode) {
+    case 'block': {
+      const acts: Act[] = [];
+      // The proxy tears the stream down when the inspection hook throws; this records it.
+      if (stream) acts.push({ action: 'deny-stream', target: `${stream.host}:${stream.port}`, run: () => Promise.resolve() });
+      if (alert.pid !== null) {
+        const pid = alert.pid;
+        acts.push({ action: 'kill-tree', target: `pid ${pid}`, run: () => sandbox.killProcessTree(pid) });
+      } else if (alert.step !== null && !stream) {
+        const step = alert.step;
+        acts.push({ action: 'kill-step', target: `step ${step}`, run: () => sandbox.killStep(step) });
+      }
+      return acts.length > 0 ? acts : [{ action: 'record', target: null, run: () => Promise.resolve() }];
+    }
+    case 'freeze':
+      return [{ action: 'freeze', target: sandbox.id, run: () => sandbox.setFrozen(true) }];
+    case 'terminate':
+      return [{ action: 'terminate', target: sandbox.id, run: () => sandbox.destroy() }];
+  }
+}
+
+export async function enforce(alert: Alert, target: EnforcementTarget): Promise<GuardAction[]> {
+  const actions: GuardAction[] = [];
+  for (const act of plan(alert, target)) {
+    const base = { time: Date.now(), sandboxId: alert.sandboxId, alertId: alert.id, action: act.action, target: act.target };
+    try {
+      await act.run();
+      actions.push({ ...base, ok: true, error: null });
+    } catch (err) {
+      actions.push({ ...base, ok: false, error: errorMessage(err) });
+    }
+  }
+  return actions;
+}
+
+/** Whether a live stream that raised this alert must be cut now (synchronously, before forwarding). */
+export function cutsStream(alert: Alert, policy: GuardPolicy): boolean {
+  return policy.mode !== 'monitor' && atLeast(alert.severity, policy.minSeverity);
+}

@@ -1,0 +1,109 @@
+// The guard's typed event model: everything the monitors see inside sandboxes, each event tied
+// to its sandbox and, when known, to the step (exec) whose cgroup the process belongs to.
+
+interface EventBase {
+  /** Epoch milliseconds when the monitor saw it. */
+  readonly time: number;
+  readonly sandboxId: string;
+  /** Step (exec) the process belongs to; null for the sandbox's init or when unknown. */
+  readonly step: number | null;
+}
+
+/** A step (one exec) began or ended. */
+export interface StepEvent extends EventBase {
+  readonly kind: 'step-start' | 'step-end';
+  readonly argv: readonly string[];
+  readonly exitCode: number | null;
+}
+
+/** A process exec'd inside a sandbox (seen by the kernel's process events connector). */
+export interface ProcessStartEvent extends EventBase {
+  readonly kind: 'process-start';
+  readonly pid: number;
+  readonly ppid: number | null;
+  readonly uid: number | null;
+  /** Path of the executable as the sandbox sees it (renamed binaries show their new name). */
+  readonly exe: string | null;
+  /** Real argv of the process, read from /proc; null when it exited before it could be read. */
+  readonly argv: readonly string[] | null;
+  readonly cwd: string | null;
+}
+
+export interface ProcessExitEvent extends EventBase {
+  readonly kind: 'process-exit';
+  readonly pid: number;
+  readonly exitCode: number | null;
+  readonly signal: number | null;
+}
+
+/** CPU, memory and task use of a sandbox or one of its steps over the last interval. */
+export interface ResourceSample extends EventBase {
+  readonly kind: 'resource-sample';
+  readonly scope: 'sandbox' | 'step';
+  /** Cumulative CPU seconds. */
+  readonly cpuSeconds: number;
+  /** CPU used over the interval, in cores (1.0 = one core busy). */
+  readonly cpuCores: number;
+  readonly intervalMs: number;
+  readonly memoryBytes: number;
+  readonly pids: number;
+  /** For a step: whether its exec is still running (processes that outlive it are suspect). */
+  readonly stepRunning: boolean | null;
+}
+
+/** GPU use by one process, from NVIDIA's tools where present. */
+export interface GpuSample extends EventBase {
+  readonly kind: 'gpu-sample';
+  readonly pid: number;
+  readonly gpuIndex: number;
+  readonly utilizationPercent: number | null;
+  readonly memoryBytes: number | null;
+  /** Whether the sandbox was granted a GPU. */
+  readonly granted: boolean;
+}
+
+/** A connection attempt the network cell's firewall refused. */
+export interface NetworkDeniedEvent extends EventBase {
+  readonly kind: 'network-denied';
+  readonly protocol: 'tcp' | 'udp' | 'icmp' | 'other';
+  readonly dstAddress: string;
+  readonly dstPort: number | null;
+}
+
+export type WireProtocol = 'tls' | 'http' | 'ssh' | 'stratum' | 'unknown';
+
+/** A request or tunnel through the egress proxy, with the protocol spoken on it. */
+export interface ProxyConnectionEvent extends EventBase {
+  readonly kind: 'proxy-connection';
+  readonly pid: number | null;
+  readonly method: 'CONNECT' | 'HTTP';
+  readonly host: string;
+  readonly port: number;
+  readonly decision: 'allowed' | 'denied';
+  readonly reason: string;
+  /** Protocol recognised in the first bytes of the stream (client side first). */
+  readonly protocol: WireProtocol;
+  /** What identified it: the TLS SNI, the HTTP Host, the SSH banner, the Stratum method. */
+  readonly protocolDetail: string | null;
+  readonly bytesOut: number;
+  readonly bytesIn: number;
+}
+
+/** A write to a path agents rarely have reason to touch (persistence, credentials). */
+export interface FileWriteEvent extends EventBase {
+  readonly kind: 'file-write';
+  /** Path as the sandbox sees it. */
+  readonly path: string;
+}
+
+export type GuardEvent =
+  | StepEvent
+  | ProcessStartEvent
+  | ProcessExitEvent
+  | ResourceSample
+  | GpuSample
+  | NetworkDeniedEvent
+  | ProxyConnectionEvent
+  | FileWriteEvent;
+
+export type GuardEventKind = GuardEvent['kind'];
