@@ -50,6 +50,7 @@ function isDerived(name: string): name is DerivedField {
 
 /** One event as rules see it: the raw fields, and the derived ones computed on first use. */
 export class EventView {
+  // null: not computed yet; undefined: the event has no such value.
   private text: string | undefined | null = null;
   private exe: string | undefined | null = null;
   private argv0: string | undefined | null = null;

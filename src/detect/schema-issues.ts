@@ -24,6 +24,7 @@ function flatten(issue: Issue, base: readonly PathSegment[]): { path: PathSegmen
     const branch = pickBranch(issue.errors);
     if (branch !== null) return branch.flatMap((i) => flatten(i, path));
   }
+  if (issue.code === 'invalid_key' && issue.issues[0] !== undefined) return [{ path, message: issue.issues[0].message }];
   return [{ path, message: issue.message }];
 }
 
