@@ -3,7 +3,7 @@ import type { Alert } from '../detect/alert.js';
 
 export function describeAlert(a: Alert): string {
   const where = [a.step === null ? null : `step ${a.step}`, a.pid === null ? null : `pid ${a.pid}`].filter(Boolean).join(', ');
-  const argv = a.argv ? `: ${a.argv.join(' ').slice(0, 120)}` : '';
+  const argv = a.argv ? `: ${a.argv.join(' ').replace(/\s+/g, ' ').slice(0, 100)}` : '';
   return `ALERT [${a.severity}] ${a.technique} ${a.ruleId}${where ? ` (${where})` : ''}${argv} (${Math.round(a.latencyMs)} ms after the first event)`;
 }
 

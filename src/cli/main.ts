@@ -7,6 +7,7 @@ import { runCommand } from './commands/run-command.js';
 import { gcCommand } from './commands/gc-command.js';
 import { benchCommand } from './commands/bench-command.js';
 import { demoCommand } from './commands/demo-command.js';
+import { rulesCommand } from './commands/rules-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('praetor')
@@ -14,7 +15,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), runCommand(), gcCommand(), benchCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [demoCommand(), runCommand(), rulesCommand(), gcCommand(), benchCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

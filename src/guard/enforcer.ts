@@ -39,9 +39,16 @@ function plan(alert: Alert, target: EnforcementTarget): Act[] {
   }
 }
 
-export async function enforce(alert: Alert, target: EnforcementTarget): Promise<GuardAction[]> {
+/**
+ * Enforces one alert. `done` holds the actions already taken in this sandbox (`action target`),
+ * so five alerts on one miner kill it once and record the rest as covered.
+ */
+export async function enforce(alert: Alert, target: EnforcementTarget, done: Set<string>): Promise<GuardAction[]> {
   const actions: GuardAction[] = [];
   for (const act of plan(alert, target)) {
+    const key = `${act.action} ${act.target ?? ''}`;
+    if (act.action !== 'record' && act.action !== 'deny-stream' && done.has(key)) continue;
+    done.add(key);
     const base = { time: Date.now(), sandboxId: alert.sandboxId, alertId: alert.id, action: act.action, target: act.target };
     try {
       await act.run();

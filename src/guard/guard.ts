@@ -204,7 +204,7 @@ export class Guard implements SandboxObserver {
       }
     }
     const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
-    const job = enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }).then((actions) => {
+    const job = enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
       w.actions.push(...actions);
       for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
     });

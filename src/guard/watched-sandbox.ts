@@ -25,6 +25,8 @@ const MAX_CONNECTIONS = 10_000;
 export class WatchedSandbox {
   readonly alerts: Alert[] = [];
   readonly actions: GuardAction[] = [];
+  /** Enforcement already carried out (`action target`), so it is not repeated per alert. */
+  readonly enforced = new Set<string>();
   readonly unsubscribers: (() => void)[] = [];
   private readonly pids = new Map<number, number | null>();
   private readonly connections = new Map<number, Connection>();
