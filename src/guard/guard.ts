@@ -92,6 +92,12 @@ export class Guard implements SandboxObserver {
     }
   }
 
+  /** Host pids of the guard's helper processes (for CPU accounting). */
+  helperPids(): number[] {
+    const pid = this.processes?.pid;
+    return pid === null || pid === undefined ? [] : [pid];
+  }
+
   /** Whether GPU use is watched on this host ('unavailable': no answering nvidia-smi). */
   get gpuMonitoring(): 'off' | 'on' | 'unavailable' {
     return this.gpuState;

@@ -51,6 +51,11 @@ export class ProcessMonitor {
 
   constructor(private readonly opts: ProcessMonitorOptions) {}
 
+  /** Host pid of the helper, for accounting its CPU; null when not running. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
   /** Resolves once the helper is subscribed: every exec from then on is seen. */
   start(): Promise<void> {
     this.starting ??= this.launch().catch((err: unknown) => {

@@ -1,0 +1,60 @@
+// `praetor bench-guard`: the guard's detection latency and CPU cost, printed (never asserted).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runGuardBench, type GuardFigures, type OverheadFigures } from '../../bench/guard-bench.js';
+import { StderrProgress } from '../../bench/progress.js';
+import type { Summary } from '../../bench/stats.js';
+
+function integerAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`needs a whole number >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+function latencyRow(name: string, s: Summary | null, target: number): string {
+  if (s === null) return `  ${name.padEnd(26)} no samples`;
+  const met = s.p50 <= target ? 'met' : 'NOT met';
+  return `  ${name.padEnd(26)} ${String(s.count).padStart(3)}  p50 ${s.p50.toFixed(1).padStart(7)} ms  p99 ${s.p99.toFixed(1).padStart(7)} ms  target <= ${target} ms: ${met}`;
+}
+
+function overheadRow(name: string, o: OverheadFigures | null, target: number | null): string {
+  if (o === null) return `  ${name}: skipped`;
+  const verdict = target === null ? '' : `  target <= ${target}%: ${o.guardCpuPercent <= target ? 'met' : 'NOT met'}`;
+  return `  ${name.padEnd(26)} ${String(o.sandboxes).padStart(3)} sandboxes, ${o.windowSeconds} s: ${o.guardCpuPercent.toFixed(2)}% of one core (helpers ${o.helperCpuPercent.toFixed(2)}%)${verdict}`;
+}
+
+export function formatGuardReport(f: GuardFigures): string {
+  const lines = [
+    'praetor bench-guard (figures, not assertions)',
+    '',
+    'Detection latency: from the program acting (its own clock) to the alert',
+    latencyRow('Stratum on the wire', f.stratum, 100),
+    latencyRow('miner process started', f.minerProcess, 1000),
+    latencyRow('scan (first probe)', f.scan, 1000),
+    '',
+    'Guard CPU (praetor process + guard helpers)',
+    overheadRow('idle sandboxes', f.idle, 5),
+    overheadRow('busy sandboxes', f.busy, null),
+    '',
+    f.errors.length === 0 ? 'Errors: none' : `Errors:\n${f.errors.map((e) => `  [${e.phase}] x${e.count}: ${e.message}`).join('\n')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function benchGuardCommand(): Command {
+  return new Command('bench-guard')
+    .description('Measure the guard: detection latency (Stratum, miner process, scan) and CPU with idle and busy sandboxes (needs root).')
+    .addOption(new Option('--iterations <n>', 'latency samples of each kind').argParser(integerAtLeast(1)).default(20))
+    .addOption(new Option('--idle <n>', 'idle sandboxes for the overhead window').argParser(integerAtLeast(0)).default(100))
+    .addOption(new Option('--busy <n>', 'busy sandboxes for the overhead window').argParser(integerAtLeast(0)).default(20))
+    .addOption(new Option('--window <seconds>', 'length of each overhead window').argParser(integerAtLeast(1)).default(10))
+    .option('--json', 'print JSON')
+    .action(async (flags: { iterations: number; idle: number; busy: number; window: number; json?: boolean }) => {
+      const figures = await runGuardBench(
+        { iterations: flags.iterations, idleSandboxes: flags.idle, busySandboxes: flags.busy, windowSeconds: flags.window },
+        new StderrProgress(),
+      );
+      process.stdout.write(flags.json ? `${JSON.stringify(figures)}\n` : formatGuardReport(figures));
+    });
+}
