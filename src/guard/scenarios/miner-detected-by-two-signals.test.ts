@@ -40,10 +40,10 @@ describe('monitor mode: every signal is seen', () => {
     assert.ok(wire && wire.pid !== null, 'the wire alert names the miner process');
   });
 
-  it('a CPU-bound process that outlives its step is flagged without any name', { timeout: 60_000 }, async () => {
-    const sandbox = await world.backend.create({ cpus: 0.5 });
-    const r = await bash(sandbox, `nohup python3 -c "import time\nend=time.time()+40\nwhile time.time()<end: pass" >/dev/null 2>&1 & echo started`);
-    const alerts = await waitForAlerts(world, sandbox, (all) => all.some((a) => a.ruleId === 'cpu-outlives-step'), 40_000);
+  it('a CPU-bound process that outlives its step is flagged without any name', { timeout: 90_000 }, async () => {
+    const sandbox = await world.backend.create({ cpus: 1 });
+    const r = await bash(sandbox, `nohup python3 -c "import time\nend=time.time()+50\nwhile time.time()<end: pass" >/dev/null 2>&1 & echo started`);
+    const alerts = await waitForAlerts(world, sandbox, (all) => all.some((a) => a.ruleId === 'cpu-outlives-step'), 50_000);
     const cpu = alerts.find((a) => a.ruleId === 'cpu-outlives-step');
     assert.ok(cpu, summary(alerts));
     assert.equal(cpu.step, r.step);
@@ -58,17 +58,18 @@ describe('block mode: the miner is stopped', () => {
   });
   after(() => world.close());
 
-  it('kills the miner and the pool receives nothing', async () => {
+  it('stops the launch or the miner, and the pool receives nothing', async () => {
     const sandbox = await world.backend.create({ allowDomains: ['pool.example.test'], cpus: 0.5 });
-    // The launch itself (base64 into a shell) may already be killed: that is block mode working.
+    // Whichever signal comes first wins: the base64-into-shell launch may be killed before the
+    // miner even starts, or the miner at its exec. Either way the launching step is named.
     const { step } = await launchMiner(sandbox, 20);
-    const alerts = await waitForAlerts(world, sandbox, (all) => all.some((a) => a.technique === 'T1496'));
-    assert.ok(alerts.some((a) => a.technique === 'T1496' && a.step === step), summary(alerts));
+    const alerts = await waitForAlerts(world, sandbox, (all) => all.some((a) => a.step === step && a.severity !== 'low'));
+    assert.ok(alerts.some((a) => a.step === step && ['T1496', 'T1140'].includes(a.technique)), summary(alerts));
     await world.guard.settle();
     assert.ok(world.guard.actions(sandbox.id).some((a) => (a.action === 'kill-tree' || a.action === 'deny-stream') && a.ok));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const left = (await sandbox.processes()).filter((p) => p.argv[0] === '/tmp/.kworker');
-    assert.deepEqual(left, [], 'the miner is gone');
+    assert.deepEqual(left, [], 'no miner is running');
     assert.equal(world.fakes.received.pool, 0, 'no byte reached the pool');
   });
 });
