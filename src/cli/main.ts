@@ -8,6 +8,8 @@ import { gcCommand } from './commands/gc-command.js';
 import { benchCommand } from './commands/bench-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { rulesCommand } from './commands/rules-command.js';
+import { episodeCommand } from './commands/episode-command.js';
+import { exportCommand, filterCommand } from './commands/export-command.js';
 import { benchGuardCommand } from './commands/bench-guard-command.js';
 
 export function buildProgram(): Command {
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), runCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [demoCommand(), runCommand(), episodeCommand(), exportCommand(), filterCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

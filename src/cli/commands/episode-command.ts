@@ -1,0 +1,148 @@
+// `praetor episode run|show|list`: run a task with a scripted or LLM policy in a guarded sandbox,
+// and read back what happened, step by step.
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask } from '../../episode/episode-model.js';
+import { runEpisode } from '../../episode/episode-runner.js';
+import { ToolRegistry } from '../../agent/tools/tool-registry.js';
+import { ScriptedPolicy, loadScriptFile } from '../../agent/policies/scripted-policy.js';
+import { LlmPolicy } from '../../agent/policies/llm-policy.js';
+import { OpenAiClient } from '../../agent/model/openai-client.js';
+import type { AgentPolicy } from '../../agent/policies/policy.js';
+import { Guard } from '../../guard/guard.js';
+import type { GuardMode } from '../../guard/guard-policy.js';
+import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import { openStoreWithRecovery } from '../episode-store-cli.js';
+import { describeEpisode, describeStep, episodeRow } from '../episode-format.js';
+import { EXIT } from '../exit-codes.js';
+
+interface RunFlags {
+  policy?: string;
+  model?: string;
+  modelName?: string;
+  apiKeyEnv?: string;
+  stream?: boolean;
+  guard: GuardMode;
+  store?: string;
+  json?: boolean;
+}
+
+async function choosePolicy(flags: RunFlags, tools: ToolRegistry, budgets: { maxSteps: number; maxTokens?: number | undefined; maxSeconds: number }): Promise<AgentPolicy> {
+  if (flags.policy !== undefined && flags.model !== undefined) throw new PraetorError('usage', 'give --policy or --model, not both');
+  if (flags.policy !== undefined) {
+    const m = /^scripted:(.+)$/.exec(flags.policy);
+    if (!m?.[1]) throw new PraetorError('usage', `--policy must be scripted:FILE, got "${flags.policy}"`);
+    const loaded = await loadScriptFile(m[1], tools);
+    if (loaded.errors.length > 0) throw new PraetorError('invalid-config', `script ${m[1]}:\n  ${loaded.errors.join('\n  ')}`);
+    return new ScriptedPolicy(loaded.steps, `scripted:${m[1]}`);
+  }
+  if (flags.model !== undefined) {
+    if (flags.modelName === undefined) throw new PraetorError('usage', '--model needs --model-name');
+    const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
+    const client = new OpenAiClient({ baseUrl: flags.model, model: flags.modelName, ...(apiKey ? { apiKey } : {}) });
+    return new LlmPolicy({ client, tools: tools.declarations(), stream: flags.stream ?? false, budgets });
+  }
+  throw new PraetorError('usage', 'give a policy: --policy scripted:FILE, or --model URL --model-name NAME');
+}
+
+function runSubcommand(): Command {
+  return new Command('run')
+    .description('Run a task (YAML) in a fresh guarded sandbox with a scripted or LLM policy; every step is stored.')
+    .argument('<task.yaml>', 'the task: instruction, setup, verifier, budgets, sandbox options')
+    .option('--policy <scripted:FILE>', 'replay tool calls from a YAML or JSONL file')
+    .option('--model <url>', 'OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1')
+    .option('--model-name <name>', 'model to ask for')
+    .option('--api-key-env <VAR>', 'environment variable holding the API key')
+    .option('--stream', 'stream model responses')
+    .addOption(new Option('--guard <mode>', 'what the guard does on an alert').choices(['monitor', 'block', 'freeze', 'terminate']).default('block'))
+    .option('--store <url>', 'episode store (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
+    .option('--json', 'print the episode and its steps as JSON')
+    .action(async (taskPath: string, flags: RunFlags) => {
+      const text = await readFile(taskPath, 'utf8').catch((err: unknown) => {
+        throw new PraetorError('usage', `cannot read ${taskPath}: ${errorMessage(err)}`);
+      });
+      const loaded = loadTask(text, taskPath);
+      if ('errors' in loaded) throw new PraetorError('invalid-config', `task ${taskPath}:\n  ${loaded.errors.join('\n  ')}`);
+      const { task } = loaded;
+      const tools = new ToolRegistry();
+      const policy = await choosePolicy(flags, tools, task.budgets);
+      const { store, aborted } = await openStoreWithRecovery(flags.store);
+      if (aborted.length > 0 && !flags.json) process.stderr.write(`praetor: marked ${aborted.length} episode(s) of a dead praetor as aborted: ${aborted.join(', ')}\n`);
+      const guard = new Guard({ policy: { mode: flags.guard } });
+      await guard.start();
+      const backend = new LocalBackend({ observer: guard });
+      const started = Date.now();
+      try {
+        const episode = await runEpisode({
+          task,
+          policy,
+          tools,
+          backend,
+          guard,
+          store,
+          onStep: (step) => {
+            if (!flags.json) process.stdout.write(`${describeStep(step, started).join('\n')}\n`);
+          },
+        });
+        const steps = store.steps(episode.id);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ episode, steps })}\n`);
+        else process.stdout.write(`\n${describeEpisode(episode, steps)}`);
+        if (episode.status !== 'completed') process.exitCode = episode.status === 'terminated' ? EXIT.policyDenied : 1;
+      } finally {
+        await backend.close().catch(() => undefined);
+        await guard.stop();
+        store.close();
+      }
+    });
+}
+
+function showSubcommand(): Command {
+  return new Command('show')
+    .description('Show one episode: a timeline of its steps, alerts and outcome.')
+    .argument('<id>', 'episode id')
+    .option('--store <url>', 'episode store')
+    .option('--json', 'print JSON')
+    .action(async (id: string, flags: { store?: string; json?: boolean }) => {
+      const { store } = await openStoreWithRecovery(flags.store);
+      try {
+        const episode = store.getEpisode(id);
+        if (episode === null) throw new PraetorError('usage', `no episode ${id}`);
+        const steps = store.steps(id);
+        process.stdout.write(flags.json ? `${JSON.stringify({ episode, steps })}\n` : describeEpisode(episode, steps));
+      } finally {
+        store.close();
+      }
+    });
+}
+
+function listSubcommand(): Command {
+  return new Command('list')
+    .description('List episodes, newest first.')
+    .option('--status <status>', 'only this status (running, completed, failed, aborted, terminated)')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--store <url>', 'episode store')
+    .option('--json', 'print JSON')
+    .action(async (flags: { status?: string; limit: string; store?: string; json?: boolean }) => {
+      const { store } = await openStoreWithRecovery(flags.store);
+      try {
+        const status = flags.status === undefined ? undefined : EpisodeStatusSchema.safeParse(flags.status);
+        if (status && !status.success) throw new PraetorError('usage', `--status must be one of ${EPISODE_STATUSES.join(', ')}`);
+        const limit = Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new PraetorError('usage', `--limit needs a positive whole number, got "${flags.limit}"`);
+        const episodes = store.listEpisodes({ ...(status ? { status: status.data } : {}), limit });
+        if (flags.json) process.stdout.write(`${JSON.stringify(episodes)}\n`);
+        else for (const e of episodes) process.stdout.write(`${episodeRow(e)}\n`);
+      } finally {
+        store.close();
+      }
+    });
+}
+
+export function episodeCommand(): Command {
+  return new Command('episode')
+    .description('Run and inspect episodes: tasks solved by an agent in a guarded sandbox.')
+    .addCommand(runSubcommand().exitOverride())
+    .addCommand(showSubcommand().exitOverride())
+    .addCommand(listSubcommand().exitOverride());
+}

@@ -1,0 +1,28 @@
+// Opening the episode store for a CLI command: where it lives, and the crash recovery every
+// start does (sandboxes of dead praetors removed, their episodes marked aborted).
+import { collectGarbage } from '../sandbox/local/gc.js';
+import { defaultHostPaths } from '../sandbox/local/host-paths.js';
+import { openEpisodeStore, type EpisodeStore } from '../episode/episode-store.js';
+
+export const DEFAULT_STORE = 'sqlite:/var/lib/praetor/episodes.db';
+
+export function storeUrl(flag: string | undefined): string {
+  return flag ?? process.env.PRAETOR_STORE ?? DEFAULT_STORE;
+}
+
+export interface OpenedStore {
+  readonly store: EpisodeStore;
+  /** Episodes a dead praetor left running, now marked aborted. */
+  readonly aborted: string[];
+}
+
+/**
+ * Opens the store after removing what dead praetor processes left behind. Episodes whose sandbox
+ * belongs to a live praetor are left running: they are not ours to call aborted.
+ */
+export async function openStoreWithRecovery(flag: string | undefined): Promise<OpenedStore> {
+  const report = await collectGarbage(defaultHostPaths());
+  const store = openEpisodeStore(storeUrl(flag));
+  const aborted = store.markRunningAsAborted('praetor stopped before the episode ended', report.live);
+  return { store, aborted };
+}

@@ -1,0 +1,160 @@
+// The episode model: a task, the steps an agent took on it and how it ended. These zod schemas are
+// the single source of truth for task files, the store's rows and the export.
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { SEVERITIES, type Alert } from '../detect/alert.js';
+import { formatIssues } from '../detect/schema-issues.js';
+import { SandboxOptionsSchema } from '../sandbox/backend.js';
+
+const nonEmpty = z.string().min(1);
+const epochMs = z.number().int().nonnegative().describe('Epoch milliseconds.');
+
+export const SeveritySchema = z.enum(SEVERITIES);
+
+export const SafetyPenaltiesSchema = z
+  .strictObject({
+    low: z.number().nonnegative().default(0),
+    medium: z.number().nonnegative().default(0.25),
+    high: z.number().nonnegative().default(0.5),
+    critical: z.number().nonnegative().default(1.0),
+    cap: z.number().nonnegative().default(1.0).describe('Most an episode loses however many alerts it raised.'),
+  })
+  .describe('Reward taken off per alert, by severity.');
+export type SafetyPenalties = z.infer<typeof SafetyPenaltiesSchema>;
+
+export const BudgetsSchema = z.strictObject({
+  maxSteps: z.number().int().positive().default(30),
+  maxTokens: z.number().int().positive().optional(),
+  maxSeconds: z.number().positive().default(600),
+});
+
+export const TaskSchema = z.strictObject({
+  id: nonEmpty,
+  instruction: nonEmpty.describe('What the agent is asked to do: the user prompt.'),
+  workspace: nonEmpty.optional().describe('Host directory copied into the sandbox workspace.'),
+  setup: z.array(nonEmpty).default([]).describe('Shell commands run in the sandbox before the agent starts.'),
+  verifier: nonEmpty
+    .optional()
+    .describe('Shell command run after the agent: exit 0 passes (reward 1, else 0) unless its last line is reward=<float>.'),
+  budgets: BudgetsSchema.prefault({}),
+  // Kept as given: the sandbox backend owns these options and applies its own defaults when it runs.
+  sandbox: z.record(z.string(), z.unknown()).default({}).describe('Sandbox options: allowDomains, cpus, memory, ...'),
+  safetyPenalties: SafetyPenaltiesSchema.prefault({}),
+});
+export type Task = z.infer<typeof TaskSchema>;
+export type TaskInput = z.input<typeof TaskSchema>;
+
+export const ToolCallSchema = z.strictObject({
+  id: nonEmpty,
+  name: nonEmpty,
+  arguments: z.record(z.string(), z.unknown()),
+});
+export type ToolCall = z.infer<typeof ToolCallSchema>;
+
+export const ObservationSchema = z.strictObject({
+  content: z.string(),
+  isError: z.boolean(),
+  denied: z.boolean().describe('The guard or the command policy refused the call; it did not run.'),
+});
+export type Observation = z.infer<typeof ObservationSchema>;
+
+/** An alert as an episode keeps it: enough to find the rule and the process, without the evidence. */
+export const AlertRecordSchema = z.strictObject({
+  id: nonEmpty,
+  ruleId: nonEmpty,
+  technique: nonEmpty,
+  severity: SeveritySchema,
+  step: z.number().int().nullable().describe('Sandbox exec step the alert was raised in.'),
+  pid: z.number().int().nullable(),
+  time: epochMs,
+  description: z.string(),
+});
+export type AlertRecord = z.infer<typeof AlertRecordSchema>;
+
+export function toAlertRecord(alert: Alert): AlertRecord {
+  const { id, ruleId, technique, severity, step, pid, time, description } = alert;
+  return { id, ruleId, technique, severity, step, pid, time, description };
+}
+
+export const StepRecordSchema = z
+  .strictObject({
+    episodeId: nonEmpty,
+    index: z.number().int().positive().describe('1-based, contiguous within an episode.'),
+    turn: nonEmpty.optional().describe('Model turn id: steps of one turn were one model response.'),
+    action: ToolCallSchema.optional(),
+    message: z.string().optional().describe('Assistant text with no tool call.'),
+    observation: ObservationSchema.nullable().describe('What the tool call returned; null for a message.'),
+    startedAt: epochMs,
+    endedAt: epochMs,
+    sandboxSteps: z.array(z.number().int().nonnegative()).default([]).describe('Sandbox exec steps the call ran as.'),
+    resources: z.strictObject({ cpuSeconds: z.number().nonnegative().optional(), memoryBytes: z.number().nonnegative().optional() }).optional(),
+    alerts: z.array(AlertRecordSchema).default([]),
+    tokens: z.strictObject({ prompt: z.number().int().nonnegative(), completion: z.number().int().nonnegative() }).optional(),
+    modelRequestId: nonEmpty.optional(),
+    modelResponseId: nonEmpty.optional(),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.action === undefined) === (s.message === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: 'a step has exactly one of action or message' });
+    }
+    if (s.action !== undefined && s.observation === null) {
+      ctx.addIssue({ code: 'custom', path: ['observation'], message: 'a tool call step needs its observation' });
+    }
+    if (s.endedAt < s.startedAt) ctx.addIssue({ code: 'custom', path: ['endedAt'], message: 'ends before it starts' });
+  });
+export type StepRecord = z.infer<typeof StepRecordSchema>;
+export type StepRecordInput = z.input<typeof StepRecordSchema>;
+
+export const EPISODE_STATUSES = ['running', 'completed', 'failed', 'aborted', 'terminated'] as const;
+export const EpisodeStatusSchema = z.enum(EPISODE_STATUSES).describe('terminated: stopped by the guard; aborted: praetor died.');
+export type EpisodeStatus = z.infer<typeof EpisodeStatusSchema>;
+export type FinalStatus = Exclude<EpisodeStatus, 'running'>;
+
+export const AlertCountsSchema = z.strictObject({
+  low: z.number().int().nonnegative(),
+  medium: z.number().int().nonnegative(),
+  high: z.number().int().nonnegative(),
+  critical: z.number().int().nonnegative(),
+});
+export type AlertCounts = z.infer<typeof AlertCountsSchema>;
+
+export const OutcomeSchema = z.strictObject({
+  verifierReward: z.number().nullable().describe('null when the task has no verifier or it never ran.'),
+  verifierOutput: z.string().nullable(),
+  safetyLabel: z.enum(['clean', 'flagged']),
+  alertCounts: AlertCountsSchema,
+  penalty: z.number().nonnegative(),
+  reward: z.number().describe('verifierReward (0 when null) minus penalty; not floored.'),
+});
+export type Outcome = z.infer<typeof OutcomeSchema>;
+
+export const PromptMessageSchema = z.strictObject({ role: z.enum(['system', 'user']), content: z.string() });
+export type PromptMessage = z.infer<typeof PromptMessageSchema>;
+
+export const EpisodeRecordSchema = z.strictObject({
+  id: nonEmpty,
+  taskId: nonEmpty,
+  task: TaskSchema,
+  sandboxId: nonEmpty,
+  policy: nonEmpty.describe("Who acted: 'scripted:file', 'llm:model', ..."),
+  status: EpisodeStatusSchema,
+  statusReason: z.string().optional().describe('Why it ended so: the abort reason, the guard action.'),
+  startedAt: epochMs,
+  endedAt: epochMs.nullable(),
+  outcome: OutcomeSchema.nullable(),
+  messages: z.array(PromptMessageSchema).optional().describe('The system and user prompt the agent was given.'),
+});
+export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
+export type EpisodeRecordInput = z.input<typeof EpisodeRecordSchema>;
+
+/** Parses and validates a task file. Never throws; errors read `source: path: message`. */
+export function loadTask(text: string, source: string): { task: Task } | { errors: string[] } {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return { errors: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0] ?? e.message}`) };
+  const parsed = TaskSchema.safeParse(doc.toJS());
+  if (!parsed.success) return { errors: formatIssues(parsed.error.issues).map((m) => `${source}: ${m}`) };
+  // Checked now so a bad option fails the task file, not the hundredth rollout; stored as written.
+  const sandbox = SandboxOptionsSchema.strict().safeParse(parsed.data.sandbox);
+  if (!sandbox.success) return { errors: formatIssues(sandbox.error.issues, ['sandbox']).map((m) => `${source}: ${m}`) };
+  return { task: parsed.data };
+}

@@ -1,0 +1,124 @@
+// Export of episodes as JSONL in OpenAI chat format, and the golden filter: completed, verified,
+// and clean, the only trajectories safe to train on as examples of good behaviour.
+import { formatIssues } from '../detect/schema-issues.js';
+import { PraetorError } from '../sandbox/errors.js';
+import { ChatLineSchema, type ChatLine, type ChatMessage, type StepLabel } from './chat-format.js';
+import type { EpisodeRecord, StepRecord } from './episode-model.js';
+import type { EpisodeStore } from './episode-store.js';
+import { countAlerts } from './reward.js';
+
+export interface ExportOptions {
+  /** Golden episodes only (see isGolden). */
+  readonly clean?: boolean;
+  /** These episodes, in this order; an unknown id is an error. Otherwise every finished episode, newest first. */
+  readonly ids?: readonly string[];
+}
+
+/**
+ * Golden: status 'completed', an outcome whose verifierReward is > 0 (a verifier ran and passed)
+ * and whose safetyLabel is 'clean' with no alert counted, and, when the steps are given, no alert
+ * on any step. An episode without a verifier is never golden: nothing showed the task was done.
+ */
+export function isGolden(episode: EpisodeRecord, steps?: readonly StepRecord[]): boolean {
+  const o = episode.outcome;
+  if (episode.status !== 'completed' || o === null) return false;
+  if (o.verifierReward === null || !(o.verifierReward > 0)) return false;
+  if (o.safetyLabel !== 'clean' || Object.values(o.alertCounts).some((n) => n > 0)) return false;
+  return steps === undefined || steps.every((s) => s.alerts.length === 0);
+}
+
+/** One episode as a chat line. Steps sharing a model turn become one assistant message. */
+export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord[]): ChatLine {
+  const messages: ChatMessage[] = [...(episode.messages ?? [{ role: 'user', content: episode.task.instruction }])];
+  for (const turn of groupByTurn(steps)) {
+    const texts = turn.flatMap((s) => (s.message === undefined ? [] : [s.message]));
+    const calls = turn.flatMap((s) => (s.action === undefined ? [] : [{ action: s.action, result: s.observation?.content ?? '' }]));
+    const content = texts.length > 0 ? texts.join('\n') : null;
+    if (calls.length === 0) {
+      messages.push({ role: 'assistant', content: content ?? '' });
+      continue;
+    }
+    messages.push({
+      role: 'assistant',
+      content,
+      tool_calls: calls.map(({ action }) => ({
+        id: action.id,
+        type: 'function',
+        function: { name: action.name, arguments: JSON.stringify(action.arguments) },
+      })),
+    });
+    for (const { action, result } of calls) messages.push({ role: 'tool', tool_call_id: action.id, content: result });
+  }
+
+  const labels: StepLabel[] = steps.map((s) => ({
+    step: s.index,
+    tool_call_id: s.action?.id ?? null,
+    label: s.alerts.length > 0 ? 'flagged' : 'clean',
+    denied: s.observation?.denied ?? false,
+    alerts: s.alerts,
+  }));
+  // Alerts raised outside any step (during the verifier, say) are counted in the outcome only.
+  const alerts = steps.flatMap((s) => s.alerts);
+  const o = episode.outcome;
+  return {
+    messages,
+    metadata: {
+      episode_id: episode.id,
+      task_id: episode.taskId,
+      policy: episode.policy,
+      status: episode.status,
+      status_reason: episode.statusReason ?? null,
+      reward: o?.reward ?? null,
+      verifier_reward: o?.verifierReward ?? null,
+      penalty: o?.penalty ?? null,
+      safety_label: o?.safetyLabel === 'flagged' || alerts.length > 0 ? 'flagged' : 'clean',
+      golden: isGolden(episode, steps),
+      alert_counts: o?.alertCounts ?? countAlerts(alerts),
+      alerts,
+      per_step_labels: labels,
+    },
+  };
+}
+
+/**
+ * The export line by line. Running episodes are left out unless named in ids (their trajectory is
+ * still growing). Each line is checked against ChatLineSchema; a line that fails is a bug here.
+ */
+export function* exportEpisodeLines(store: EpisodeStore, opts: ExportOptions = {}): Generator<string> {
+  const episodes =
+    opts.ids === undefined
+      ? store.listEpisodes().filter((e) => e.status !== 'running')
+      : opts.ids.map((id) => store.getEpisode(id) ?? missing(id));
+  for (const episode of episodes) {
+    const steps = store.steps(episode.id);
+    if (opts.clean === true && !isGolden(episode, steps)) continue;
+    const checked = ChatLineSchema.safeParse(episodeToChat(episode, steps));
+    if (!checked.success) {
+      throw new PraetorError('internal', `episode ${episode.id} exports an invalid line: ${formatIssues(checked.error.issues).join('; ')}`);
+    }
+    yield JSON.stringify(checked.data);
+  }
+}
+
+/** The whole export as one string, a newline after each line; '' when nothing matched. */
+export function exportEpisodesJsonl(store: EpisodeStore, opts: ExportOptions = {}): string {
+  let out = '';
+  for (const line of exportEpisodeLines(store, opts)) out += `${line}\n`;
+  return out;
+}
+
+function missing(id: string): never {
+  throw new PraetorError('usage', `no episode ${id} in the store`);
+}
+
+/** Consecutive steps with the same turn id; a step without one is a turn of its own. */
+function groupByTurn(steps: readonly StepRecord[]): StepRecord[][] {
+  const groups: StepRecord[][] = [];
+  for (const s of steps) {
+    const last = groups.at(-1);
+    const prev = last?.at(-1);
+    if (last !== undefined && s.turn !== undefined && prev?.turn === s.turn) last.push(s);
+    else groups.push([s]);
+  }
+  return groups;
+}
