@@ -1,0 +1,143 @@
+// One episode in progress: its sandbox, its record in the store, and the two things every driver
+// does (the in-praetor loop, the environment protocol): run a tool call as a stored step with its
+// alerts, and finish with the verifier's reward minus the safety penalty.
+import { randomUUID } from 'node:crypto';
+import type { ToolCall } from '../agent/agent-types.js';
+import type { ToolRegistry } from '../agent/tools/tool-registry.js';
+import type { Guard } from '../guard/guard.js';
+import type { LocalBackend } from '../sandbox/local/local-backend.js';
+import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
+import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { toAlertRecord, type AlertRecord, type EpisodeRecord, type FinalStatus, type StepRecord, type Task } from './episode-model.js';
+import type { EpisodeStore } from './episode-store.js';
+import { computeOutcome, parseVerifierReward } from './reward.js';
+
+export interface SessionDeps {
+  readonly backend: LocalBackend;
+  readonly guard: Guard;
+  readonly store: EpisodeStore;
+  readonly tools: ToolRegistry;
+}
+
+const VERIFIER_TIMEOUT_MS = 300_000;
+
+export class EpisodeSession {
+  private steps = 0;
+  private finished: EpisodeRecord | null = null;
+
+  private constructor(
+    readonly id: string,
+    readonly task: Task,
+    readonly sandbox: LocalSandbox,
+    private readonly deps: SessionDeps,
+  ) {}
+
+  /** Creates the sandbox and the episode record, then runs the task's setup commands. */
+  static async start(task: Task, policyName: string, deps: SessionDeps, id = `ep-${randomUUID()}`): Promise<EpisodeSession> {
+    const sandbox = await deps.backend.create({ ...task.sandbox, ...(task.workspace ? { workspace: task.workspace } : {}) });
+    deps.store.createEpisode({
+      id,
+      taskId: task.id,
+      task,
+      sandboxId: sandbox.id,
+      policy: policyName,
+      status: 'running',
+      startedAt: Date.now(),
+      endedAt: null,
+      outcome: null,
+      messages: [{ role: 'user', content: task.instruction }],
+    });
+    const session = new EpisodeSession(id, task, sandbox, deps);
+    try {
+      for (const command of task.setup) {
+        const r = await sandbox.exec(['bash', '-c', command], { timeoutMs: VERIFIER_TIMEOUT_MS });
+        if (r.exitCode !== 0) throw new PraetorError('sandbox-failure', `setup "${command}" failed (${r.exitCode}): ${r.stderr.toString().trim()}`);
+      }
+    } catch (err) {
+      await session.finish('failed', errorMessage(err));
+      throw err;
+    }
+    return session;
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** Whether the guard has destroyed the sandbox (terminate mode). */
+  get terminated(): boolean {
+    return this.sandbox.isDestroyed;
+  }
+
+  /** Runs one tool call as the next step and stores it (with its alerts) before returning. */
+  async runCall(call: ToolCall, extra: Pick<StepRecord, 'turn' | 'tokens'> = {}): Promise<StepRecord> {
+    const startedAt = Date.now();
+    const result = this.terminated
+      ? { observation: { content: 'the sandbox was terminated by the guard', isError: true, denied: true }, sandboxSteps: [] }
+      : await this.deps.tools.run(call, this.sandbox);
+    const step: StepRecord = {
+      episodeId: this.id,
+      index: ++this.steps,
+      ...(extra.turn !== undefined ? { turn: extra.turn } : {}),
+      action: call,
+      observation: result.observation,
+      startedAt,
+      endedAt: Date.now(),
+      sandboxSteps: result.sandboxSteps,
+      alerts: await this.alertsOf(result.sandboxSteps),
+      ...(extra.tokens !== undefined ? { tokens: extra.tokens } : {}),
+    };
+    this.deps.store.appendStep(step);
+    return step;
+  }
+
+  /** Stores an assistant message that called no tool. */
+  recordMessage(text: string, extra: Pick<StepRecord, 'turn' | 'tokens'> = {}): StepRecord {
+    const now = Date.now();
+    const step: StepRecord = { episodeId: this.id, index: ++this.steps, ...extra, message: text, observation: null, startedAt: now, endedAt: now, sandboxSteps: [], alerts: [] };
+    this.deps.store.appendStep(step);
+    return step;
+  }
+
+  /**
+   * Ends the episode: runs the verifier when it completed, computes the outcome (verifier reward
+   * minus the penalty of every alert of the sandbox), stores it and destroys the sandbox.
+   */
+  async finish(status: FinalStatus, reason?: string): Promise<EpisodeRecord> {
+    if (this.finished) return this.finished;
+    let final = this.terminated ? 'terminated' : status;
+    let verifier: { reward: number; output: string } | null = null;
+    try {
+      if (this.task.verifier !== undefined && final === 'completed') {
+        const r = await this.sandbox.exec(['bash', '-c', this.task.verifier], { timeoutMs: VERIFIER_TIMEOUT_MS });
+        const output = `${r.stdout.toString()}${r.stderr.toString()}`;
+        verifier = { reward: parseVerifierReward(r.timedOut ? null : r.exitCode, output), output: output.slice(-4000) };
+        if (verifier.reward <= 0) final = 'failed';
+      }
+    } catch (err) {
+      final = 'failed';
+      reason = `verifier: ${errorMessage(err)}`;
+    }
+    await this.sandbox.flushNetworkEvents().catch(() => undefined);
+    await this.deps.guard.settle();
+    const alerts = this.deps.guard.alerts(this.sandbox.id).map(toAlertRecord);
+    const outcome = computeOutcome(verifier?.reward ?? null, alerts, this.task.safetyPenalties, verifier?.output ?? reason ?? null);
+    this.deps.store.finishEpisode(this.id, final, outcome);
+    await this.sandbox.destroy().catch(() => undefined);
+    const record = this.deps.store.getEpisode(this.id);
+    if (record === null) throw new PraetorError('internal', `episode ${this.id} vanished from the store`);
+    this.finished = reason === undefined ? record : { ...record, statusReason: record.statusReason ?? reason };
+    return this.finished;
+  }
+
+  /** Alerts raised by the given sandbox exec steps, once the guard has caught up with them. */
+  private async alertsOf(steps: readonly number[]): Promise<AlertRecord[]> {
+    if (steps.length === 0) return [];
+    await this.sandbox.flushNetworkEvents().catch(() => undefined);
+    await this.deps.guard.settle();
+    return this.deps.guard
+      .alerts(this.sandbox.id)
+      .filter((a) => a.step !== null && steps.includes(a.step))
+      .map(toAlertRecord);
+  }
+}
