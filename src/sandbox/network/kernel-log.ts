@@ -51,6 +51,7 @@ export class KernelLogFollower {
   private child: ChildProcess | null = null;
   private readonly listeners = new Map<string, DenialListener>();
   private readonly waiters = new Map<string, () => void>();
+  private pendingFlush: Promise<void> | null = null;
 
   async start(): Promise<void> {
     if (this.child) return;
@@ -79,10 +80,22 @@ export class KernelLogFollower {
 
   /**
    * Resolves once every kernel record logged before the call has been delivered: the kernel log
-   * is ordered, so seeing a marker written now means everything before it has been read.
+   * is ordered, so seeing a marker written after the call means everything before it was read.
+   * Callers that arrive before the marker is written share it: many sandboxes stepping at once
+   * cost one kernel write, not one each.
    */
-  async flush(timeoutMs = 2000): Promise<void> {
-    if (!this.child) return;
+  flush(timeoutMs = 2000): Promise<void> {
+    if (!this.child) return Promise.resolve();
+    this.pendingFlush ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.pendingFlush = null; // later callers need a marker written after them
+        this.writeMarker(timeoutMs).then(resolve, reject);
+      });
+    });
+    return this.pendingFlush;
+  }
+
+  private async writeMarker(timeoutMs: number): Promise<void> {
     const marker = `praetor-log-flush:${randomBytes(6).toString('hex')}`;
     const seen = new Promise<void>((resolve) => this.waiters.set(marker, resolve));
     await appendFile('/dev/kmsg', `${marker}\n`);

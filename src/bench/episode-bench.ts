@@ -1,0 +1,67 @@
+// Episode throughput: scripted steps per second across parallel episodes (echo-sized steps,
+// guard on, every step stored durably), and the store's own write throughput.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Guard } from '../guard/guard.js';
+import { LocalBackend } from '../sandbox/local/local-backend.js';
+import { ToolRegistry } from '../agent/tools/tool-registry.js';
+import { ScriptedPolicy } from '../agent/policies/scripted-policy.js';
+import { TaskSchema } from '../episode/episode-model.js';
+import { openEpisodeStore } from '../episode/episode-store.js';
+import { runEpisode } from '../episode/episode-runner.js';
+import { measureStoreThroughput } from '../episode/store-bench.js';
+import type { PhaseProgress } from './progress.js';
+
+export interface EpisodeBenchOptions {
+  readonly episodes: number;
+  readonly stepsPerEpisode: number;
+}
+
+export interface EpisodeFigures {
+  readonly episodes: number;
+  readonly steps: number;
+  readonly seconds: number;
+  readonly stepsPerSecond: number;
+  readonly failedEpisodes: number;
+  readonly store: { readonly stepsPerSecond: number; readonly msPerStep: number; readonly synchronous: 'full' | 'normal' }[];
+}
+
+export async function runEpisodeBench(options: EpisodeBenchOptions, progress: PhaseProgress): Promise<EpisodeFigures> {
+  const dir = mkdtempSync(`${tmpdir()}/praetor-episode-bench-`);
+  const guard = new Guard({ policy: { mode: 'block' } });
+  await guard.start();
+  const backend = new LocalBackend({ observer: guard });
+  const store = openEpisodeStore(`sqlite:${dir}/episodes.db`);
+  const tools = new ToolRegistry();
+  const task = TaskSchema.parse({ id: 'echo', instruction: 'echo', budgets: { maxSteps: options.stepsPerEpisode } });
+  const script = Array.from({ length: options.stepsPerEpisode }, (_, i) => ({ tool: 'bash', args: { command: `echo step ${i}` } }));
+  progress.start('parallel episodes', options.episodes);
+  const started = performance.now();
+  let failed = 0;
+  let steps = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: options.episodes }, async () => {
+        const episode = await runEpisode({ task, policy: new ScriptedPolicy(script), tools, backend, guard, store });
+        if (episode.status !== 'completed') failed++;
+        steps += store.steps(episode.id).length;
+        progress.tick();
+      }),
+    );
+  } finally {
+    progress.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await backend.close();
+  await guard.stop();
+  store.close();
+  const storeFigures: EpisodeFigures['store'] = [];
+  for (const synchronous of ['full', 'normal'] as const) {
+    const s = openEpisodeStore(`sqlite:${dir}/throughput-${synchronous}.db`, { synchronous });
+    const t = measureStoreThroughput(s, 2000);
+    s.close();
+    storeFigures.push({ stepsPerSecond: t.stepsPerSecond, msPerStep: t.msPerStep, synchronous });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { episodes: options.episodes, steps, seconds, stepsPerSecond: steps / seconds, failedEpisodes: failed, store: storeFigures };
+}

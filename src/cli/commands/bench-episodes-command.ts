@@ -1,0 +1,35 @@
+// `praetor bench-episodes`: scripted steps per second across parallel episodes, and the store's
+// write throughput; figures, never assertions.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runEpisodeBench } from '../../bench/episode-bench.js';
+import { StderrProgress } from '../../bench/progress.js';
+
+function integerAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`needs a whole number >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+export function benchEpisodesCommand(): Command {
+  return new Command('bench-episodes')
+    .description('Measure scripted episode throughput (parallel episodes, echo-sized steps, guard on) and store writes (needs root).')
+    .addOption(new Option('--episodes <n>', 'episodes run at once').argParser(integerAtLeast(1)).default(16))
+    .addOption(new Option('--steps <n>', 'steps per episode').argParser(integerAtLeast(1)).default(25))
+    .option('--json', 'print JSON')
+    .action(async (flags: { episodes: number; steps: number; json?: boolean }) => {
+      const f = await runEpisodeBench({ episodes: flags.episodes, stepsPerEpisode: flags.steps }, new StderrProgress());
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(f)}\n`);
+        return;
+      }
+      const met = f.stepsPerSecond >= 200 ? 'met' : 'NOT met';
+      const lines = [
+        'praetor bench-episodes (figures, not assertions)',
+        `  ${f.episodes} scripted episodes at once, ${f.steps} steps in ${f.seconds.toFixed(2)} s: ${f.stepsPerSecond.toFixed(0)} steps/s (target >= 200: ${met}); failed episodes: ${f.failedEpisodes}`,
+        ...f.store.map((s) => `  store writes (synchronous=${s.synchronous}): ${s.stepsPerSecond.toFixed(0)} steps/s, ${s.msPerStep.toFixed(3)} ms per step`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
