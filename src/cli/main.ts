@@ -12,6 +12,7 @@ import { episodeCommand } from './commands/episode-command.js';
 import { exportCommand, filterCommand } from './commands/export-command.js';
 import { benchGuardCommand } from './commands/bench-guard-command.js';
 import { benchEpisodesCommand } from './commands/bench-episodes-command.js';
+import { serveCommand } from './commands/serve-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('praetor')
@@ -19,7 +20,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), runCommand(), episodeCommand(), exportCommand(), filterCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [demoCommand(), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -1,0 +1,43 @@
+// `praetor serve`: the environment protocol over HTTP, with the guard on every sandbox.
+import { serve } from '@hono/node-server';
+import { Command } from 'commander';
+import { Guard } from '../../guard/guard.js';
+import type { GuardMode } from '../../guard/guard-policy.js';
+import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { ToolRegistry } from '../../agent/tools/tool-registry.js';
+import { RolloutEnvironment } from '../../episode/environment.js';
+import { createEnvApi } from '../../api/env-api.js';
+import { PraetorError } from '../../sandbox/errors.js';
+import { openStoreWithRecovery } from '../episode-store-cli.js';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Serve the environment protocol over HTTP (POST /v1/envs, /v1/envs/:id/reset, /v1/envs/:id/step, DELETE /v1/envs/:id).')
+    .option('--host <address>', 'listen address', '127.0.0.1')
+    .option('--port <n>', 'listen port', '8700')
+    .option('--guard <mode>', 'monitor | block | freeze | terminate', 'block')
+    .option('--store <url>', 'episode store')
+    .action(async (flags: { host: string; port: string; guard: string; store?: string }) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PraetorError('usage', `--port must be 0-65535, got "${flags.port}"`);
+      if (!['monitor', 'block', 'freeze', 'terminate'].includes(flags.guard)) throw new PraetorError('usage', `--guard must be monitor, block, freeze or terminate`);
+      const { store } = await openStoreWithRecovery(flags.store);
+      const guard = new Guard({ policy: { mode: flags.guard as GuardMode } });
+      await guard.start();
+      const backend = new LocalBackend({ observer: guard });
+      const env = new RolloutEnvironment({ backend, guard, store, tools: new ToolRegistry() }, 'http');
+      const server = serve({ fetch: createEnvApi(env).fetch, hostname: flags.host, port }, (info) => {
+        process.stderr.write(`praetor: environment protocol on http://${flags.host}:${info.port}/v1/envs\n`);
+      });
+      await new Promise<void>((resolve) => {
+        const stop = (): void => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      server.close();
+      await env.closeAll();
+      await backend.close();
+      await guard.stop();
+      store.close();
+    });
+}
