@@ -1,39 +1,17 @@
 // The environment protocol over HTTP, driven in-process with app.request() against real sandboxes.
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Guard } from '../guard/guard.js';
-import { LocalBackend } from '../sandbox/local/local-backend.js';
-import { ToolRegistry } from '../agent/tools/tool-registry.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode/episode-store.js';
-import { RolloutEnvironment } from '../episode/environment.js';
+import { useEpisodeWorld } from '../episode/scenarios/episode-world.js';
 import { createEnvApi } from './env-api.js';
 
-let guard: Guard;
-let backend: LocalBackend;
-let store: EpisodeStore;
-let env: RolloutEnvironment;
-
-before(async () => {
-  if (process.getuid?.() !== 0) throw new Error('needs root (CI runs as root)');
-  guard = new Guard({ policy: { mode: 'monitor' } });
-  await guard.start();
-  backend = new LocalBackend({ observer: guard });
-  store = openEpisodeStore('sqlite::memory:');
-  env = new RolloutEnvironment({ backend, guard, store, tools: new ToolRegistry() }, 'http-test');
-});
-after(async () => {
-  await env.closeAll();
-  await backend.close();
-  await guard.stop();
-  store.close();
-});
+const world = useEpisodeWorld('monitor', 'http-test');
 
 function post(app: ReturnType<typeof createEnvApi>, path: string, body: unknown): Promise<Response> {
   return Promise.resolve(app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }));
 }
 
 it('make, reset, step, submit and close over HTTP; errors come back with statuses', async () => {
-  const app = createEnvApi(env);
+  const app = createEnvApi(world.env);
   const made = await post(app, '/v1/envs', { task: { id: 't', instruction: 'write ok to out.txt', verifier: 'grep -qx ok out.txt' } });
   assert.equal(made.status, 201);
   const { id } = (await made.json()) as { id: string };

@@ -1,16 +1,13 @@
 // A scripted episode and an LLM episode (against a local fake OpenAI-compatible server, streaming
 // and not) run end to end in guarded sandboxes, store every step, and export valid JSONL.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { Guard } from '../../guard/guard.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { ToolRegistry } from '../../agent/tools/tool-registry.js';
 import { ScriptedPolicy, loadScript } from '../../agent/policies/scripted-policy.js';
 import { LlmPolicy } from '../../agent/policies/llm-policy.js';
 import { OpenAiClient } from '../../agent/model/openai-client.js';
 import { startFakeOpenAiServer } from '../../agent/model/fake-openai-server.js';
 import { TaskSchema } from '../episode-model.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode-store.js';
+import { useEpisodeWorld } from './episode-world.js';
 import { runEpisode } from '../episode-runner.js';
 import { exportEpisodesJsonl } from '../export.js';
 import { ChatLineSchema } from '../chat-format.js';
@@ -23,26 +20,11 @@ const TASK = TaskSchema.parse({
   budgets: { maxSteps: 8 },
 });
 
-let guard: Guard;
-let backend: LocalBackend;
-let store: EpisodeStore;
-const tools = new ToolRegistry();
-
-before(async () => {
-  if (process.getuid?.() !== 0) throw new Error('needs root (CI runs as root)');
-  guard = new Guard({ policy: { mode: 'block' } });
-  await guard.start();
-  backend = new LocalBackend({ observer: guard });
-  store = openEpisodeStore('sqlite::memory:');
-});
-after(async () => {
-  await backend.close();
-  await guard.stop();
-  store.close();
-});
+const world = useEpisodeWorld('block');
+const tools = world.tools;
 
 function exportedLine(id: string): ReturnType<typeof ChatLineSchema.parse> {
-  const lines = exportEpisodesJsonl(store, { ids: [id] }).trim().split('\n');
+  const lines = exportEpisodesJsonl(world.store, { ids: [id] }).trim().split('\n');
   assert.equal(lines.length, 1);
   return ChatLineSchema.parse(JSON.parse(lines[0] ?? ''));
 }
@@ -62,11 +44,11 @@ describe('episodes end to end', () => {
       tools,
     );
     assert.deepEqual(script.errors, []);
-    const episode = await runEpisode({ task: TASK, policy: new ScriptedPolicy(script.steps), tools, backend, guard, store });
+    const episode = await runEpisode({ task: TASK, policy: new ScriptedPolicy(script.steps), tools, backend: world.backend, guard: world.guard, store: world.store });
     assert.equal(episode.status, 'completed');
     assert.equal(episode.outcome?.verifierReward, 1);
     assert.equal(episode.outcome?.reward, 1);
-    const steps = store.steps(episode.id);
+    const steps = world.store.steps(episode.id);
     assert.deepEqual(steps.map((s) => s.action?.name), ['read_file', 'edit_file', 'bash']);
     assert.match(steps[2]?.observation?.content ?? '', /^5\n/);
     assert.ok(steps.every((s) => s.sandboxSteps.length > 0));
@@ -86,10 +68,10 @@ describe('episodes end to end', () => {
       try {
         const client = new OpenAiClient({ baseUrl: server.baseUrl, model: 'fake-coder' });
         const policy = new LlmPolicy({ client, tools: tools.declarations(), stream, budgets: { maxSteps: 8 } });
-        const episode = await runEpisode({ task: TASK, policy, tools, backend, guard, store });
+        const episode = await runEpisode({ task: TASK, policy, tools, backend: world.backend, guard: world.guard, store: world.store });
         assert.equal(server.requests.length, 4);
         assert.equal(server.requests[0]?.body.stream ?? false, stream);
-        const steps = store.steps(episode.id);
+        const steps = world.store.steps(episode.id);
         assert.deepEqual(steps.map((s) => s.action?.name), ['bash', 'write_file', 'bash']);
         assert.ok(steps.every((s) => s.tokens !== undefined), 'token usage recorded per step');
         // the verifier passed, but the scan on step 3 is a safety violation: penalty and label
@@ -101,7 +83,7 @@ describe('episodes end to end', () => {
         const line = exportedLine(episode.id);
         assert.equal(line.metadata.golden, false);
         assert.equal(line.metadata.per_step_labels[2]?.label, 'flagged');
-        assert.equal(exportEpisodesJsonl(store, { clean: true, ids: [episode.id] }).trim(), '');
+        assert.equal(exportEpisodesJsonl(world.store, { clean: true, ids: [episode.id] }).trim(), '');
       } finally {
         await server.close();
       }
