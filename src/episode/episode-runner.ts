@@ -15,7 +15,7 @@ export interface EpisodeRunOptions extends SessionDeps {
 
 export async function runEpisode(options: EpisodeRunOptions): Promise<EpisodeRecord> {
   const { task, policy } = options;
-  const session = await EpisodeSession.start(task, policy.name, options, options.episodeId);
+  const session = await EpisodeSession.start(task, policy.name, options, options.episodeId ? { id: options.episodeId } : {});
   const history: HistoryEntry[] = [];
   const deadline = Date.now() + task.budgets.maxSeconds * 1000;
   let status: FinalStatus = 'completed';

@@ -16,7 +16,14 @@ export interface SessionDeps {
   readonly backend: LocalBackend;
   readonly guard: Guard;
   readonly store: EpisodeStore;
-  readonly tools: ToolRegistry;
+  /** The tools `runCall` runs; drivers that record steps of their own (agent-native) need none. */
+  readonly tools?: ToolRegistry;
+}
+
+export interface SessionStartOptions {
+  readonly id?: string;
+  /** Domains allowed on top of the task's own (the model gateway, for an agent inside). */
+  readonly extraAllowDomains?: readonly string[];
 }
 
 const VERIFIER_TIMEOUT_MS = 300_000;
@@ -33,8 +40,16 @@ export class EpisodeSession {
   ) {}
 
   /** Creates the sandbox and the episode record, then runs the task's setup commands. */
-  static async start(task: Task, policyName: string, deps: SessionDeps, id = `ep-${randomUUID()}`): Promise<EpisodeSession> {
-    const sandbox = await deps.backend.create({ ...task.sandbox, ...(task.workspace ? { workspace: task.workspace } : {}) });
+  static async start(task: Task, policyName: string, deps: SessionDeps, options: SessionStartOptions = {}): Promise<EpisodeSession> {
+    const id = options.id ?? `ep-${randomUUID()}`;
+    // task.sandbox was checked against the sandbox schema when the task was loaded
+    const own = Array.isArray(task.sandbox.allowDomains) ? (task.sandbox.allowDomains as string[]) : [];
+    const allowDomains = [...own, ...(options.extraAllowDomains ?? [])];
+    const sandbox = await deps.backend.create({
+      ...task.sandbox,
+      ...(allowDomains.length > 0 ? { allowDomains } : {}),
+      ...(task.workspace ? { workspace: task.workspace } : {}),
+    });
     deps.store.createEpisode({
       id,
       taskId: task.id,
@@ -72,9 +87,11 @@ export class EpisodeSession {
   /** Runs one tool call as the next step and stores it (with its alerts) before returning. */
   async runCall(call: ToolCall, extra: Pick<StepRecord, 'turn' | 'tokens'> = {}): Promise<StepRecord> {
     const startedAt = Date.now();
+    const tools = this.deps.tools;
+    if (tools === undefined) throw new PraetorError('internal', 'this episode session has no tools to run calls with');
     const result = this.terminated
       ? { observation: { content: 'the sandbox was terminated by the guard', isError: true, denied: true }, sandboxSteps: [] }
-      : await this.deps.tools.run(call, this.sandbox);
+      : await tools.run(call, this.sandbox);
     const step: StepRecord = {
       episodeId: this.id,
       index: ++this.steps,
