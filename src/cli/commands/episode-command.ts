@@ -2,7 +2,10 @@
 // and read back what happened, step by step.
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask } from '../../episode/episode-model.js';
+import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type Task } from '../../episode/episode-model.js';
+import { runAgentNativeEpisode } from '../../episode/agent-native/agent-native-runner.js';
+import { GATEWAY_HOST, ModelGateway } from '../../agent/gateway/model-gateway.js';
+import { DnsResolver, StaticResolver } from '../../sandbox/network/resolver.js';
 import { runEpisode } from '../../episode/episode-runner.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
 import { ScriptedPolicy, loadScriptFile } from '../../agent/policies/scripted-policy.js';
@@ -18,6 +21,7 @@ import { describeEpisode, describeStep, episodeRow } from '../episode-format.js'
 import { EXIT } from '../exit-codes.js';
 
 interface RunFlags {
+  agent?: string;
   policy?: string;
   model?: string;
   modelName?: string;
@@ -51,6 +55,7 @@ function runSubcommand(): Command {
     .description('Run a task (YAML) in a fresh guarded sandbox with a scripted or LLM policy; every step is stored.')
     .argument('<task.yaml>', 'the task: instruction, setup, verifier, budgets, sandbox options')
     .option('--policy <scripted:FILE>', 'replay tool calls from a YAML or JSONL file')
+    .option('--agent <command>', 'agent-native: run this agent CLI inside the sandbox (shell words); its model calls go to praetor\'s gateway, which forwards them to --model')
     .option('--model <url>', 'OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1')
     .option('--model-name <name>', 'model to ask for')
     .option('--api-key-env <VAR>', 'environment variable holding the API key')
@@ -66,6 +71,7 @@ function runSubcommand(): Command {
       if ('errors' in loaded) throw new PraetorError('invalid-config', `task ${taskPath}:\n  ${loaded.errors.join('\n  ')}`);
       const { task } = loaded;
       const tools = new ToolRegistry();
+      if (flags.agent !== undefined) return runAgentNative(task, flags);
       const policy = await choosePolicy(flags, tools, task.budgets);
       const { store, aborted } = await openStoreWithRecovery(flags.store);
       if (aborted.length > 0 && !flags.json) process.stderr.write(`praetor: marked ${aborted.length} episode(s) of a dead praetor as aborted: ${aborted.join(', ')}\n`);
@@ -95,6 +101,45 @@ function runSubcommand(): Command {
         store.close();
       }
     });
+}
+
+/** Agent-native: the agent runs inside the sandbox; praetor's gateway records its model turns. */
+async function runAgentNative(task: Task, flags: RunFlags): Promise<void> {
+  if (flags.policy !== undefined) throw new PraetorError('usage', 'give --agent or --policy, not both');
+  if (flags.model === undefined || flags.modelName === undefined) throw new PraetorError('usage', '--agent needs --model URL and --model-name NAME (the gateway forwards there)');
+  const agentCommand = (flags.agent ?? '').trim().split(/\s+/).filter(Boolean);
+  if (agentCommand.length === 0) throw new PraetorError('usage', '--agent needs a command');
+  const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
+  const gateway = new ModelGateway({ upstream: { baseUrl: flags.model, model: flags.modelName, ...(apiKey ? { apiKey } : {}) } });
+  const { port } = await gateway.listen();
+  const { store } = await openStoreWithRecovery(flags.store);
+  const guard = new Guard({ policy: { mode: flags.guard } });
+  await guard.start();
+  const resolver = new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port } }, new DnsResolver());
+  const backend = new LocalBackend({ observer: guard, resolver });
+  const started = Date.now();
+  try {
+    const { episode } = await runAgentNativeEpisode({
+      task,
+      agentCommand,
+      backend,
+      guard,
+      store,
+      gateway,
+      onStep: (step) => {
+        if (!flags.json) process.stdout.write(`${describeStep(step, started).join('\n')}\n`);
+      },
+    });
+    const steps = store.steps(episode.id);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ episode, steps })}\n`);
+    else process.stdout.write(`\n${describeEpisode(episode, steps)}`);
+    if (episode.status !== 'completed') process.exitCode = episode.status === 'terminated' ? EXIT.policyDenied : 1;
+  } finally {
+    await backend.close().catch(() => undefined);
+    await guard.stop();
+    await gateway.close();
+    store.close();
+  }
 }
 
 function showSubcommand(): Command {
