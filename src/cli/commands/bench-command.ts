@@ -1,12 +1,13 @@
 // `praetor bench`: figures for the local backend beside raw bubblewrap and sandbox-runtime,
 // measured in the same run; timings are printed, never asserted (exit 0 unless it crashed).
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { runBench } from '../../bench/bench-run.js';
 import { StderrProgress } from '../../bench/progress.js';
 import { formatReport, type BenchReport } from '../../bench/report.js';
 import { errorMessage } from '../../sandbox/errors.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { EXIT } from '../exit-codes.js';
+import { integerAtLeast } from '../options.js';
 
 interface BenchFlags {
   iterations: number;
@@ -14,16 +15,6 @@ interface BenchFlags {
   parallel: number;
   json?: boolean;
   skipSrt?: boolean;
-}
-
-function integerAtLeast(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`needs a whole number >= ${min}, got "${value}"`);
-    }
-    return n;
-  };
 }
 
 export function benchCommand(): Command {

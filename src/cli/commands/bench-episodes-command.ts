@@ -1,16 +1,9 @@
 // `praetor bench-episodes`: scripted steps per second across parallel episodes, and the store's
 // write throughput; figures, never assertions.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { runEpisodeBench } from '../../bench/episode-bench.js';
 import { StderrProgress } from '../../bench/progress.js';
-
-function integerAtLeast(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`needs a whole number >= ${min}, got "${value}"`);
-    return n;
-  };
-}
+import { integerAtLeast } from '../options.js';
 
 export function benchEpisodesCommand(): Command {
   return new Command('bench-episodes')

@@ -1,16 +1,9 @@
 // `praetor bench-guard`: the guard's detection latency and CPU cost, printed (never asserted).
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { runGuardBench, type GuardFigures, type OverheadFigures } from '../../bench/guard-bench.js';
 import { StderrProgress } from '../../bench/progress.js';
 import type { Summary } from '../../bench/stats.js';
-
-function integerAtLeast(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`needs a whole number >= ${min}, got "${value}"`);
-    return n;
-  };
-}
+import { integerAtLeast } from '../options.js';
 
 function latencyRow(name: string, s: Summary | null, target: number): string {
   if (s === null) return `  ${name.padEnd(26)} no samples`;

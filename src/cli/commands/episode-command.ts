@@ -2,7 +2,8 @@
 // and read back what happened, step by step.
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type Task } from '../../episode/episode-model.js';
+import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type EpisodeRecord, type StepRecord, type Task } from '../../episode/episode-model.js';
+import type { EpisodeStore } from '../../episode/episode-store.js';
 import { runAgentNativeEpisode } from '../../episode/agent-native/agent-native-runner.js';
 import { GATEWAY_HOST, ModelGateway } from '../../agent/gateway/model-gateway.js';
 import { DnsResolver, StaticResolver } from '../../sandbox/network/resolver.js';
@@ -73,34 +74,39 @@ function runSubcommand(): Command {
       const tools = new ToolRegistry();
       if (flags.agent !== undefined) return runAgentNative(task, flags);
       const policy = await choosePolicy(flags, tools, task.budgets);
-      const { store, aborted } = await openStoreWithRecovery(flags.store);
-      if (aborted.length > 0 && !flags.json) process.stderr.write(`praetor: marked ${aborted.length} episode(s) of a dead praetor as aborted: ${aborted.join(', ')}\n`);
-      const guard = new Guard({ policy: { mode: flags.guard } });
-      await guard.start();
-      const backend = new LocalBackend({ observer: guard });
-      const started = Date.now();
-      try {
-        const episode = await runEpisode({
-          task,
-          policy,
-          tools,
-          backend,
-          guard,
-          store,
-          onStep: (step) => {
-            if (!flags.json) process.stdout.write(`${describeStep(step, started).join('\n')}\n`);
-          },
-        });
-        const steps = store.steps(episode.id);
-        if (flags.json) process.stdout.write(`${JSON.stringify({ episode, steps })}\n`);
-        else process.stdout.write(`\n${describeEpisode(episode, steps)}`);
-        if (episode.status !== 'completed') process.exitCode = episode.status === 'terminated' ? EXIT.policyDenied : 1;
-      } finally {
-        await backend.close().catch(() => undefined);
-        await guard.stop();
-        store.close();
-      }
+      await withEpisodeWorld(flags, null, (world) => runEpisode({ task, policy, tools, ...world }));
     });
+}
+
+/**
+ * What both kinds of run share: the store (with crash recovery), a started guard, a backend wired
+ * to it, live step output, the report and the exit code, and cleanup in every case.
+ */
+async function withEpisodeWorld(
+  flags: RunFlags,
+  resolver: StaticResolver | null,
+  run: (world: { store: EpisodeStore; guard: Guard; backend: LocalBackend; onStep: (step: StepRecord) => void }) => Promise<EpisodeRecord>,
+): Promise<void> {
+  const { store, aborted } = await openStoreWithRecovery(flags.store);
+  if (aborted.length > 0 && !flags.json) process.stderr.write(`praetor: marked ${aborted.length} episode(s) of a dead praetor as aborted: ${aborted.join(', ')}\n`);
+  const guard = new Guard({ policy: { mode: flags.guard } });
+  await guard.start();
+  const backend = new LocalBackend({ observer: guard, ...(resolver ? { resolver } : {}) });
+  const started = Date.now();
+  const onStep = (step: StepRecord): void => {
+    if (!flags.json) process.stdout.write(`${describeStep(step, started).join('\n')}\n`);
+  };
+  try {
+    const episode = await run({ store, guard, backend, onStep });
+    const steps = store.steps(episode.id);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ episode, steps })}\n`);
+    else process.stdout.write(`\n${describeEpisode(episode, steps)}`);
+    if (episode.status !== 'completed') process.exitCode = episode.status === 'terminated' ? EXIT.policyDenied : 1;
+  } finally {
+    await backend.close().catch(() => undefined);
+    await guard.stop();
+    store.close();
+  }
 }
 
 /** Agent-native: the agent runs inside the sandbox; praetor's gateway records its model turns. */
@@ -112,33 +118,11 @@ async function runAgentNative(task: Task, flags: RunFlags): Promise<void> {
   const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
   const gateway = new ModelGateway({ upstream: { baseUrl: flags.model, model: flags.modelName, ...(apiKey ? { apiKey } : {}) } });
   const { port } = await gateway.listen();
-  const { store } = await openStoreWithRecovery(flags.store);
-  const guard = new Guard({ policy: { mode: flags.guard } });
-  await guard.start();
   const resolver = new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port } }, new DnsResolver());
-  const backend = new LocalBackend({ observer: guard, resolver });
-  const started = Date.now();
   try {
-    const { episode } = await runAgentNativeEpisode({
-      task,
-      agentCommand,
-      backend,
-      guard,
-      store,
-      gateway,
-      onStep: (step) => {
-        if (!flags.json) process.stdout.write(`${describeStep(step, started).join('\n')}\n`);
-      },
-    });
-    const steps = store.steps(episode.id);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ episode, steps })}\n`);
-    else process.stdout.write(`\n${describeEpisode(episode, steps)}`);
-    if (episode.status !== 'completed') process.exitCode = episode.status === 'terminated' ? EXIT.policyDenied : 1;
+    await withEpisodeWorld(flags, resolver, async (world) => (await runAgentNativeEpisode({ task, agentCommand, gateway, ...world })).episode);
   } finally {
-    await backend.close().catch(() => undefined);
-    await guard.stop();
     await gateway.close();
-    store.close();
   }
 }
 

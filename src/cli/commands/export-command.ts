@@ -10,10 +10,7 @@ import { ChatLineSchema } from '../../episode/chat-format.js';
 import { formatIssues } from '../../detect/schema-issues.js';
 import { PraetorError } from '../../sandbox/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
-
-function collectRepeated(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { collectRepeated } from '../options.js';
 
 async function writeLines(lines: Iterable<string> | AsyncIterable<string>, out: string | undefined): Promise<number> {
   const sink: Writable = out === undefined ? process.stdout : createWriteStream(out);

@@ -4,10 +4,7 @@ import { loadBuiltinRules, loadRuleFiles } from '../../detect/rule-loader.js';
 import { testRuleFile } from '../../detect/rule-test.js';
 import { PraetorError } from '../../sandbox/errors.js';
 import { alertRows, describeAlert } from '../alert-format.js';
-
-function collectRepeated(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { collectRepeated } from '../options.js';
 
 function listCommand(): Command {
   return new Command('list')

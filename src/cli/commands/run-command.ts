@@ -9,6 +9,7 @@ import { describeNetworkEvent, networkRows } from '../network-format.js';
 import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import { alertRows, describeAlert } from '../alert-format.js';
+import { collectRepeated } from '../options.js';
 
 interface RunFlags {
   allowDomain: string[];
@@ -21,10 +22,6 @@ interface RunFlags {
   env: string[];
   json?: boolean;
   guard: GuardMode;
-}
-
-function collectRepeated(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
