@@ -2,7 +2,7 @@
 // and `praetor gc` removes every trace.
 import { it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { NO_TRACES, hostTraces, pidsOfUid } from './harness.js';
@@ -45,7 +45,9 @@ it('a killed praetor leaves a sandbox without network, and gc removes every trac
   const before = await hostTraces(held.id, held.slot, held.hostUid);
   assert.ok(before.netns && before.cgroups.length > 0 && before.record, 'traces exist before gc');
 
-  const report = JSON.parse(execFileSync(process.execPath, [CLI, 'gc', '--json'], { encoding: 'utf8' })) as { removed: string[]; problems: string[] };
+  const gc = spawnSync(process.execPath, [CLI, 'gc', '--json'], { encoding: 'utf8' });
+  assert.equal(gc.status, 0, `praetor gc failed: ${gc.stdout}${gc.stderr}`);
+  const report = JSON.parse(gc.stdout) as { removed: string[]; problems: string[] };
   assert.ok(report.removed.includes(held.id), JSON.stringify(report));
   assert.deepEqual(report.problems, []);
   assert.deepEqual(await hostTraces(held.id, held.slot, held.hostUid), NO_TRACES);

@@ -28,29 +28,30 @@ export async function collectGarbage(paths: HostPaths, options: { all?: boolean 
   const cgroups = new CgroupTree(await detectCgroupLayout());
   const pool = new AddressPool(`${paths.stateDir}/slots`);
   const records = new RecordStore(`${paths.stateDir}/sandboxes`);
-  const { records: known, errors } = await records.all();
-  const problems = [...errors.map((e) => `unreadable record ${e}`)];
-  const live = new Set<string>();
-  for (const r of known) if (!options.all && (await ownerAlive(r))) live.add(r.id);
 
+  // Traces first, records after: a sandbox created meanwhile then has its record seen as live,
+  // instead of being taken for an orphan because its cgroup appeared after the records were read.
   const slots = await pool.claims();
   const slotOf = new Map<string, number>();
   for (const [slot, owner] of slots) slotOf.set(owner, slot);
-
-  const candidates = new Set<string>([
-    ...known.map((r) => r.id),
+  const traces = new Set<string>([
     ...(await cgroups.sandboxIds()),
     ...(await listCellNamespaces()),
     ...slots.values(),
     ...(await listDir(`${paths.dataDir}/sandboxes`)),
   ]);
+  const { records: known, errors } = await records.all();
+  const problems = [...errors.map((e) => `unreadable record ${e}`)];
+  const live = new Set<string>();
+  for (const r of known) if (!options.all && (await ownerAlive(r))) live.add(r.id);
   const recorded = new Set(known.map((r) => r.id));
+
   const removed: string[] = [];
-  for (const id of candidates) {
+  for (const id of new Set([...known.map((r) => r.id), ...traces])) {
     if (live.has(id) || id === '') continue;
-    // A slot is claimed a moment before its record is written: leave fresh claims alone.
-    const slot = slotOf.get(id);
-    if (!recorded.has(id) && slot !== undefined && !options.all && (await isFresh(`${paths.stateDir}/slots/${slot}`))) continue;
+    // No record: a creation under way (the slot is claimed and the record written a moment apart)
+    // or one that died before writing it. Only traces older than that moment are taken.
+    if (!recorded.has(id) && !options.all && (await youngTraces(paths, id, slotOf.get(id)))) continue;
     const issues = await teardownSandbox(
       { id, slot: slotOf.get(id) ?? null, dataDir: `${paths.dataDir}/sandboxes/${id}` },
       { cgroups, pool, records },
@@ -65,6 +66,13 @@ export async function collectGarbage(paths: HostPaths, options: { all?: boolean 
     }
   }
   return { removed, live: [...live], problems };
+}
+
+/** Whether a record-less sandbox has a trace younger than 30 s (or its record appeared since). */
+async function youngTraces(paths: HostPaths, id: string, slot: number | undefined): Promise<boolean> {
+  if (await isFresh(`${paths.stateDir}/sandboxes/${id}.json`)) return true;
+  if (slot !== undefined && (await isFresh(`${paths.stateDir}/slots/${slot}`))) return true;
+  return isFresh(`${paths.dataDir}/sandboxes/${id}`);
 }
 
 async function isFresh(file: string): Promise<boolean> {
