@@ -52,20 +52,36 @@ export async function runAgentNativeEpisode(options: AgentNativeRunOptions): Pro
   let status: FinalStatus = 'completed';
   let reason: string | undefined;
   let agent: AgentNativeResult['agent'] = null;
+  let overBudget = false;
   const stop: (() => void)[] = [];
   try {
     for (const [path, content] of Object.entries(options.files ?? {})) await sandbox.writeFile(path, content);
     // This runner is the sandbox's only caller of exec, so the agent's exec is the next step.
     const agentStep = sandbox.info().steps + 1;
     const writer = new TurnStepWriter({ episodeId: session.id, store, guard, sandbox, agentStep, ...(options.onStep ? { onStep: options.onStep } : {}) });
-    stop.push(gateway.observe(sandbox.id, { onRequest: (r) => writer.requestArrived(r), onTurn: (t) => writer.turnFinished(t) }));
+    // The step budget: once it is spent the agent is stopped at its next model request, and the
+    // turn that request starts is not the episode's.
+    let unobserve: () => void = () => undefined;
+    unobserve = gateway.observe(sandbox.id, {
+      onRequest: async (r) => {
+        await writer.requestArrived(r);
+        if (!overBudget && writer.stepCount >= task.budgets.maxSteps) {
+          overBudget = true;
+          unobserve();
+          await sandbox.killStep(agentStep);
+        }
+      },
+      onTurn: (t) => writer.turnFinished(t),
+    });
+    stop.push(() => unobserve());
     const env = { ...options.env, PRAETOR_INSTRUCTION: task.instruction, ...gatewayEnv(registration) };
     const r = await sandbox.exec(options.agentCommand, { env, timeoutMs: options.timeoutMs ?? task.budgets.maxSeconds * 1000 });
     const output = `${r.stdout.toString()}${r.stderr.toString()}`.slice(-4000);
     agent = { exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, output };
     await writer.finish();
     if (writer.failure !== null) throw writer.failure;
-    if (r.timedOut) reason = 'budget: time';
+    if (overBudget) reason = `budget: steps (${task.budgets.maxSteps})`;
+    else if (r.timedOut) reason = 'budget: time';
     else if (r.exitCode !== 0 && !sandbox.isDestroyed) {
       status = 'failed';
       reason = `the agent exited with ${r.exitCode ?? r.signal}: ${output.trim().split('\n').at(-1) ?? ''}`;

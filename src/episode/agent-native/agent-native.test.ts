@@ -127,3 +127,33 @@ it('the gateway takes host requests directly but a sandbox only through its prox
     await sandbox.destroy();
   }
 });
+
+it('stops the agent when the step budget is spent, and keeps only the budgeted steps', async () => {
+  const looping = await startFakeOpenAiServer(
+    Array.from({ length: 6 }, (_, i) => ({ toolCalls: [{ id: `call_${i}`, name: 'bash', arguments: { command: `echo turn ${i}` } }] })),
+  );
+  const budgetGateway = new ModelGateway({ upstream: { baseUrl: looping.baseUrl } });
+  const port = (await budgetGateway.listen()).port;
+  const budgetBackend = new LocalBackend({ resolver: new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port } }), observer: guard });
+  try {
+    const task = TaskSchema.parse({ id: 'loop', instruction: 'keep going', budgets: { maxSteps: 2 } });
+    const { episode } = await runAgentNativeEpisode({
+      task,
+      agentCommand: MINI_AGENT_COMMAND,
+      files: { [MINI_AGENT_PATH]: MINI_AGENT_SCRIPT },
+      backend: budgetBackend,
+      guard,
+      store,
+      gateway: budgetGateway,
+      timeoutMs: 60_000,
+    });
+    assert.equal(store.steps(episode.id).length, 2);
+    assert.equal(episode.status, 'completed');
+    assert.match(episode.statusReason ?? '', /budget: steps/);
+    assert.ok(looping.remaining() >= 2, 'the agent was stopped before it used the whole script');
+  } finally {
+    await budgetBackend.close();
+    await budgetGateway.close();
+    await looping.close();
+  }
+});
