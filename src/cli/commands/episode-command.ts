@@ -56,7 +56,7 @@ function runSubcommand(): Command {
     .description('Run a task (YAML) in a fresh guarded sandbox with a scripted or LLM policy; every step is stored.')
     .argument('<task.yaml>', 'the task: instruction, setup, verifier, budgets, sandbox options')
     .option('--policy <scripted:FILE>', 'replay tool calls from a YAML or JSONL file')
-    .option('--agent <command>', 'agent-native: run this agent CLI inside the sandbox (shell words); its model calls go to praetor\'s gateway, which forwards them to --model')
+    .option('--agent <command>', 'agent-native: run this agent CLI inside the sandbox (words separated by spaces, no shell quoting); its model calls go to praetor\'s gateway, which forwards them to --model')
     .option('--model <url>', 'OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1')
     .option('--model-name <name>', 'model to ask for')
     .option('--api-key-env <VAR>', 'environment variable holding the API key')
