@@ -1,18 +1,10 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { leafPaths, limitWrites, parseCgroupLayout, sandboxDirs } from './cgroup-layout.js';
+import { HYBRID_MOUNTS, V2_MOUNTS } from './cgroup-mounts-fixtures.js';
 
-const HYBRID = `tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0
-cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0
-cgroup /sys/fs/cgroup/cpuacct cgroup rw,relatime,cpuacct 0 0
-cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0
-cgroup /sys/fs/cgroup/pids cgroup rw,relatime,pids 0 0
-cgroup /sys/fs/cgroup/freezer cgroup rw,relatime,freezer 0 0
-cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0
-`;
-const V2 = `proc /proc proc rw 0 0
-cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate 0 0
-`;
+const HYBRID = HYBRID_MOUNTS;
+const V2 = V2_MOUNTS;
 const COMOUNTED = `cgroup /sys/fs/cgroup/cpu,cpuacct cgroup rw,cpu,cpuacct 0 0
 cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0
 cgroup /sys/fs/cgroup/pids cgroup rw,pids 0 0

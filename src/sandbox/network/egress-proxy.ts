@@ -27,7 +27,7 @@ import {
   type Target,
 } from './http-forward.js';
 import { encodeReply, negotiateSocks5, SOCKS5_VERSION, Socks5Reply } from './socks5.js';
-import { codeOf, relay, socksCode, withTimeout } from './stream-relay.js';
+import { codeOf, linger, relay, socksCode, withTimeout } from './stream-relay.js';
 
 export interface EgressVerdict {
   allowed: boolean;
@@ -85,7 +85,6 @@ type Upstream =
   | { ok: true; socket: Socket; address: string }
   | { ok: false; address: string | null; code: string; message: string };
 
-const LINGER_MS = 5_000;
 
 export class EgressProxy {
   readonly #opts: EgressProxyOptions;
@@ -184,7 +183,7 @@ export class EgressProxy {
 
   async #onSocks(client: Socket): Promise<void> {
     const hs = await negotiateSocks5(client, this.#timeoutMs);
-    if (!hs.ok) return this.#linger(client);
+    if (!hs.ok) return linger(client);
     const host = normalizeHost(hs.host);
     if (!isValidHost(host) || hs.port === 0) return this.#refuse(client, encodeReply(Socks5Reply.hostUnreachable));
     const rec = await this.#decide('CONNECT', { host, port: hs.port }, client);
@@ -388,18 +387,6 @@ export class EgressProxy {
   /** Sends a final answer on a raw socket, then drains what the client still sends so it reads the answer, not a reset. */
   #refuse(client: Socket, answer: string | Buffer): void {
     if (!client.destroyed) client.end(answer);
-    this.#linger(client);
-  }
-
-  #linger(client: Socket): void {
-    client.resume();
-    const timer = setTimeout(() => client.destroy(), LINGER_MS).unref();
-    client.once('close', () => clearTimeout(timer));
+    linger(client);
   }
 }
-
-/** Copies `from` into `to` with backpressure. `first` sees the first chunk and may veto it; returns the data handler. */
-
-/** "host", "host:port" or "[v6]:port" (a CONNECT target or URL authority) to a normalised target, or null. */
-
-

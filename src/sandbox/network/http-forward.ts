@@ -9,6 +9,7 @@ export interface Target {
   port: number;
 }
 
+/** "host", "host:port" or "[v6]:port" (a CONNECT target or URL authority) to a normalised target, or null. */
 export function parseAuthority(authority: string, defaultPort: number): Target | null {
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(authority) ?? /^([^:[\]@]+)(?::(\d{1,5}))?$/.exec(authority);
   if (!m) return null;

@@ -1,8 +1,10 @@
 // Stream plumbing of the egress proxy: relaying with backpressure while the first chunk is
 // inspected, time budgets, and mapping connection errors to SOCKS5 reply codes.
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { Socks5Reply, type Socks5ReplyCode } from './socks5.js';
 
+/** Copies `from` into `to` with backpressure. `first` sees the first chunk and may veto it; returns the data handler. */
 export function relay(from: Readable, to: Writable, first: (chunk: Buffer) => boolean, count?: (n: number) => void): (chunk: Buffer) => void {
   let seen = false;
   const onData = (chunk: Buffer): void => {
@@ -53,4 +55,13 @@ export function socksCode(code: string): Socks5ReplyCode {
     default:
       return Socks5Reply.generalFailure;
   }
+}
+
+const LINGER_MS = 5_000;
+
+/** Drains what a refused client still sends, so it reads the answer instead of a reset; bounded in time. */
+export function linger(client: Socket): void {
+  client.resume();
+  const timer = setTimeout(() => client.destroy(), LINGER_MS).unref();
+  client.once('close', () => clearTimeout(timer));
 }
