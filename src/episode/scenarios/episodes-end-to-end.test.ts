@@ -47,7 +47,7 @@ describe('episodes end to end', () => {
     const episode = await runEpisode({ task: TASK, policy: new ScriptedPolicy(script.steps), tools, backend: world.backend, guard: world.guard, store: world.store });
     assert.equal(episode.status, 'completed');
     assert.equal(episode.outcome?.verifierReward, 1);
-    assert.equal(episode.outcome?.reward, 1);
+    assert.equal(episode.outcome?.reward, 1, JSON.stringify(world.guard.alerts(episode.sandboxId).map((a) => [a.ruleId, a.step, a.argv, a.evidence[0]])));
     const steps = world.store.steps(episode.id);
     assert.deepEqual(steps.map((s) => s.action?.name), ['read_file', 'edit_file', 'bash']);
     assert.match(steps[2]?.observation?.content ?? '', /^5\n/);
