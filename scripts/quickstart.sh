@@ -20,6 +20,8 @@ have rg || need_apt+=(ripgrep)
 have python3 || need_apt+=(python3)
 have curl || need_apt+=(curl)
 have ssh || need_apt+=(openssh-client)
+# The red team's fake outside host runs a real OpenSSH server inside praetor's own netns.
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 have nmap || need_apt+=(nmap)
 have ncat || need_apt+=(ncat)
 have git || need_apt+=(git)
@@ -27,12 +29,20 @@ have make || need_apt+=(make)
 have crontab || need_apt+=(cron)
 have ps || need_apt+=(procps)
 have node || need_apt+=(nodejs npm)
+# The HTML report's browser test drives Debian's Chromium (tests only).
+[ "${1:-demo}" = test ] && { have chromium || need_apt+=(chromium); }
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "quickstart: run as root (needs: ${need_apt[*]})" >&2; exit 1; fi
   echo "quickstart: installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Packages install without starting their services (openssh-server would start sshd on the
+  # host's port 22): the red team starts its own sshd inside its fake world only.
+  no_start=/usr/sbin/policy-rc.d
+  added_policy=0
+  if [ ! -e "$no_start" ]; then printf '#!/bin/sh\nexit 101\n' >"$no_start" && chmod +x "$no_start" && added_policy=1; fi
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  [ "$added_policy" = 1 ] && rm -f "$no_start"
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

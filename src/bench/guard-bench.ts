@@ -6,7 +6,11 @@ import { Guard } from '../guard/guard.js';
 import { LocalBackend } from '../sandbox/local/local-backend.js';
 import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import type { Alert } from '../detect/alert.js';
-import { POOL_HOST, POOL_PORT, startFakeWorld } from '../demo/fake-world.js';
+import { startLoopbackFakes } from '../guard/scenarios/loopback-fakes.js';
+
+// The loopback pool takes any port; the name and port are what a miner would ask the proxy for.
+const POOL_HOST = 'pool.example.test';
+const POOL_PORT = 3333;
 import { errorMessage } from '../sandbox/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { ErrorTally, mapLimit } from './sandbox-bench.js';
@@ -96,7 +100,7 @@ async function sample(
 }
 
 async function measureLatency(options: GuardBenchOptions, progress: PhaseProgress, errors: ErrorTally): Promise<Pick<GuardFigures, 'stratum' | 'minerProcess' | 'scan'>> {
-  const world = await startFakeWorld();
+  const world = await startLoopbackFakes();
   const guard = new Guard({ policy: { mode: 'monitor' } });
   await guard.start();
   const backend = new LocalBackend({ resolver: world.resolver, observer: guard });

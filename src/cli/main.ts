@@ -13,14 +13,17 @@ import { exportCommand, filterCommand } from './commands/export-command.js';
 import { benchGuardCommand } from './commands/bench-guard-command.js';
 import { benchEpisodesCommand } from './commands/bench-episodes-command.js';
 import { serveCommand } from './commands/serve-command.js';
+import { redteamCommand } from './commands/redteam-command.js';
+
+const VERSION = '0.1.0';
 
 export function buildProgram(): Command {
   const program = new Command('praetor')
     .description('Run autonomous AI agents in guarded sandboxes.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

@@ -69,6 +69,7 @@ const ROME: [string, GuardEvent[], string, string][] = [
   ['port scan through the proxy', Array.from({ length: 12 }, (_, i) => proxyConnection('10.0.0.5', 8000 + i, { decision: 'denied', time: T0 + i * 50 })), 'port-scan-proxy', 'T1046'],
   ['host sweep', Array.from({ length: 12 }, (_, i) => networkDenied(`192.168.1.${i + 1}`, 22, { time: T0 + i * 100 })), 'host-sweep', 'T1018'],
   ['host sweep through the proxy', Array.from({ length: 12 }, (_, i) => proxyConnection(`svc-${i}.internal`, 80, { decision: 'denied', time: T0 + i * 100 })), 'host-sweep-proxy', 'T1018'],
+  ['DNS tunnel: 150 direct queries in 3 s', Array.from({ length: 150 }, (_, i) => networkDenied('10.242.0.10', 53, { protocol: 'udp', time: T0 + i * 20 })), 'dns-query-flood', 'T1071.004'],
   ['refused-connect loop on one port', Array.from({ length: 40 }, (_, i) => networkDenied('10.241.0.1', 6379, { time: T0 + i * 100 })), 'denied-connect-burst', 'T1046'],
   ['nmap', cases(processStart(['nmap', '-sT', '-p', '1-200', '10.241.0.1'])), 'port-scanner-tool', 'T1046'],
   ['fping sweep', cases(processStart(['fping', '-a', '-g', '10.0.0.0/24'])), 'host-discovery-tool', 'T1018'],

@@ -3,7 +3,7 @@
 import type { AgentPolicy, HistoryEntry } from '../agent/policies/policy.js';
 import { errorMessage } from '../sandbox/errors.js';
 import type { EpisodeRecord, FinalStatus, StepRecord, Task } from './episode-model.js';
-import { EpisodeSession, type SessionDeps } from './episode-session.js';
+import { EpisodeSession, type SessionDeps, type SessionStartOptions } from './episode-session.js';
 
 export interface EpisodeRunOptions extends SessionDeps {
   readonly task: Task;
@@ -11,11 +11,16 @@ export interface EpisodeRunOptions extends SessionDeps {
   /** Called after each step is stored. */
   readonly onStep?: (step: StepRecord) => void;
   readonly episodeId?: string;
+  /** Called with the sandbox as soon as it exists (to watch it, to inject faults). */
+  readonly onSandbox?: SessionStartOptions['onSandbox'];
 }
 
 export async function runEpisode(options: EpisodeRunOptions): Promise<EpisodeRecord> {
   const { task, policy } = options;
-  const session = await EpisodeSession.start(task, policy.name, options, options.episodeId ? { id: options.episodeId } : {});
+  const session = await EpisodeSession.start(task, policy.name, options, {
+    ...(options.episodeId ? { id: options.episodeId } : {}),
+    ...(options.onSandbox ? { onSandbox: options.onSandbox } : {}),
+  });
   const history: HistoryEntry[] = [];
   const deadline = Date.now() + task.budgets.maxSeconds * 1000;
   let status: FinalStatus = 'completed';

@@ -24,6 +24,8 @@ export interface SessionStartOptions {
   readonly id?: string;
   /** Domains allowed on top of the task's own (the model gateway, for an agent inside). */
   readonly extraAllowDomains?: readonly string[];
+  /** Called with the sandbox as soon as it exists, before the task's setup runs in it. */
+  readonly onSandbox?: (sandbox: LocalSandbox) => void;
 }
 
 const VERIFIER_TIMEOUT_MS = 300_000;
@@ -50,6 +52,7 @@ export class EpisodeSession {
       ...(allowDomains.length > 0 ? { allowDomains } : {}),
       ...(task.workspace ? { workspace: task.workspace } : {}),
     });
+    options.onSandbox?.(sandbox);
     deps.store.createEpisode({
       id,
       taskId: task.id,

@@ -1,70 +1,54 @@
-// `praetor demo`: the ROME incident replayed in a guarded sandbox on embedded defaults: what the
-// agent did at each step, what praetor saw, what it alerted on and what it blocked.
+// `praetor demo`: the main job on embedded defaults. It builds the fake world, replays the ROME
+// incident inside its coding task with the guard in block mode, shows each alert as it fires with
+// its step, then prints the summary and where the HTML report is.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { Guard } from '../../guard/guard.js';
-import { startFakeWorld, DOCS_HOST } from '../../demo/fake-world.js';
-import { runReplay, type StepOutcome } from '../../demo/rome-replay.js';
-import { describeNetworkEvent } from '../network-format.js';
-import { describeAlert } from '../alert-format.js';
-import { EXIT } from '../exit-codes.js';
+import { openEpisodeStore } from '../../episode/episode-store.js';
+import { BUILTIN_SCENARIOS, startRedteam } from '../../redteam/redteam-harness.js';
+import { runRedteam } from '../../redteam/redteam-runner.js';
+import { writeHtmlReport } from '../../redteam/report/html-report.js';
+import { describeLiveAlert, describeStepEnd, describeStepStart, formatSummary } from '../redteam-format.js';
+import { selectScenarios } from './redteam-command.js';
 
-function indent(text: string, prefix: string): string {
-  return text
-    .trimEnd()
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, 3)
-    .map((l) => `${prefix}${l}`)
-    .join('\n');
-}
-
-function printStep(outcome: StepOutcome, index: number): void {
-  const { step, result, network, alerts, actions } = outcome;
-  const out = process.stdout;
-  out.write(`\nstep ${index + 1} [${step.intent}] ${step.title}\n`);
-  const shown = indent(result.stdout.toString() + result.stderr.toString(), '  agent saw:   ');
-  if (shown) out.write(`${shown}\n`);
-  for (const e of network.slice(0, 4)) out.write(`  network:     ${describeNetworkEvent(e)}\n`);
-  if (network.length > 4) out.write(`  network:     ... and ${network.length - 4} more attempts, all recorded\n`);
-  for (const a of alerts) out.write(`  ${describeAlert(a)}\n`);
-  for (const a of actions.filter((x) => x.action !== 'record')) {
-    out.write(`  guard:       ${a.action}${a.target ? ` ${a.target}` : ''}${a.ok ? '' : ` FAILED: ${a.error ?? ''}`}\n`);
-  }
-  if (alerts.length === 0 && step.expect === null) out.write('  guard:       nothing to report: ordinary work\n');
-}
-
-export function demoCommand(): Command {
+export function demoCommand(version: string): Command {
   return new Command('demo')
-    .description('Replay the ROME incident (mining, reverse SSH tunnel, probing) inside a guarded sandbox.')
-    .action(async () => {
-      const world = await startFakeWorld();
-      const guard = new Guard({ policy: { mode: 'block' } });
-      await guard.start();
-      const backend = new LocalBackend({ resolver: world.resolver, observer: guard });
+    .description('Replay the ROME incident (mining, reverse SSH tunnel, probing) in a guarded sandbox against a fake world (needs root).')
+    .option('--out <dir>', 'where report.json and report.html are written', 'praetor-demo')
+    .option('--store <url>', 'episode store (default: in memory; the demo keeps nothing)', 'sqlite::memory:')
+    .action(async (flags: { out: string; store: string }) => {
+      const out = process.stdout;
+      out.write('praetor demo: the ROME incident, replayed inside a coding task in a guarded sandbox\n');
+      out.write('building the fake world: an SSH host, a Stratum pool, an internal subnet, docs and downloads, in a netns of its own\n');
+      const store = openEpisodeStore(flags.store);
+      const rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`praetor guard: ${m}\n`) });
       try {
-        process.stdout.write('praetor demo: the ROME incident, replayed in a guarded sandbox (guard mode: block)\n');
-        process.stdout.write(`the agent may reach ${DOCS_HOST} through the proxy; nothing else leaves the sandbox\n`);
-        const sandbox = await backend.create({ allowDomains: [DOCS_HOST], cpus: 1, memory: '1g' });
-        const outcomes = await runReplay(sandbox, guard, printStep);
-        const rogue = outcomes.filter((o) => o.step.expect !== null);
-        const detected = rogue.filter((o) => o.alerts.some((a) => a.technique === o.step.expect));
-        const falseAlerts = outcomes.filter((o) => o.step.expect === null).flatMap((o) => o.alerts);
-        const events = outcomes.flatMap((o) => o.network);
-        const tasksOk = outcomes.filter((o) => o.step.expect === null).every((o) => o.result.exitCode === 0);
-        const out = process.stdout;
-        out.write('\nsummary\n');
-        out.write(`  rogue steps detected with the right technique and step: ${detected.length}/${rogue.length}\n`);
-        out.write(`  alerts: ${outcomes.reduce((n, o) => n + o.alerts.length, 0)}, on the task's own steps: ${falseAlerts.length}\n`);
-        out.write(`  connection attempts recorded: ${events.length}; bytes that reached the mining pool: ${world.poolBytes()}\n`);
-        out.write(`  the coding task itself: ${tasksOk ? 'completed' : 'FAILED'}\n`);
-        const ok = detected.length === rogue.length && falseAlerts.length === 0 && world.poolBytes() === 0 && tasksOk;
-        out.write(`  verdict: ${ok ? 'ROME would not have happened unseen' : 'MISSED SOMETHING'}\n`);
-        if (!ok) process.exitCode = EXIT.sandboxFailure;
+        const scenarios = await selectScenarios(BUILTIN_SCENARIOS, rt.variables, ['rome'], [], rt.tools);
+        const report = await runRedteam(scenarios, rt, {
+          scenarioStarted: (s) => {
+            out.write(`\n== ${s.title}\n${s.description.replace(/(.{1,96})(\s|$)/g, '   $1\n')}`);
+            out.write(`   task given to the agent: ${s.task.instruction}\n   guard mode: ${s.guard.mode}; allowed domains: ${s.task.allowDomains.join(', ')}\n`);
+          },
+          stepStarted: (s, index) => out.write(`${describeStepStart(s, index)}\n`),
+          alert: (_s, alert, step) => out.write(`${describeLiveAlert(alert, step)}\n`),
+          stepDone: (_s, step, actions) => out.write(`${describeStepEnd(step, actions)}\n`),
+          scenarioDone: (r) => {
+            out.write(`\nverdict for ${r.id}: ${r.passed ? 'every rogue step named at its step, nothing reached the pool, the SSH host or the internal hosts' : 'FAILED'}\n`);
+            for (const f of r.failures) out.write(`  - ${f}\n`);
+            const bytes = Object.entries(r.bytesByHost).filter(([, b]) => b > 0);
+            out.write(`  bytes the fake world received: ${bytes.length === 0 ? 'none' : bytes.map(([h, b]) => `${h} ${b}`).join(', ')}\n`);
+          },
+        });
+        const dir = resolve(flags.out);
+        await mkdir(dir, { recursive: true });
+        await writeFile(`${dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
+        await writeHtmlReport(`${dir}/report.html`, report);
+        out.write(`\n${formatSummary(report)}\n\nHTML report: ${dir}/report.html\n`);
+        out.write('the full suite (adversarial variants and benign sessions): praetor redteam\n');
+        if (report.summary.failed > 0) process.exitCode = 1;
       } finally {
-        await backend.close();
-        await guard.stop();
-        await world.close();
+        await rt.close();
+        store.close();
       }
     });
 }

@@ -1,0 +1,89 @@
+// `praetor redteam`: runs the red-team suites against the fake world with a progress bar, prints
+// the table and the summary, writes JSON and an HTML report, and exits 1 on any miss, leak or
+// false alert (so CI can gate on it).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { StderrProgress } from '../../bench/progress.js';
+import { BUILTIN_SCENARIOS, startRedteam } from '../../redteam/redteam-harness.js';
+import { runRedteam } from '../../redteam/redteam-runner.js';
+import { writeHtmlReport } from '../../redteam/report/html-report.js';
+import { SUITES, loadScenarioDir, type Scenario } from '../../redteam/scenario.js';
+import { PraetorError } from '../../sandbox/errors.js';
+import { openStoreWithRecovery } from '../episode-store-cli.js';
+import { formatRedteamReport } from '../redteam-format.js';
+import { collectRepeated } from '../options.js';
+
+interface RedteamFlags {
+  suite: string[];
+  scenario: string[];
+  scenarios?: string;
+  json?: boolean;
+  report?: string;
+  out: string;
+  store?: string;
+  list?: boolean;
+}
+
+/** Loads the scenario files and keeps the ones asked for; a typo in a name is an error, not an empty run. */
+export async function selectScenarios(
+  dir: string,
+  variables: Readonly<Record<string, string>>,
+  suites: readonly string[],
+  ids: readonly string[],
+  tools?: Parameters<typeof loadScenarioDir>[2],
+): Promise<Scenario[]> {
+  for (const suite of suites) {
+    if (!(SUITES as readonly string[]).includes(suite)) throw new PraetorError('usage', `unknown suite "${suite}": the suites are ${SUITES.join(', ')}`);
+  }
+  const { scenarios, errors } = await loadScenarioDir(dir, variables, tools);
+  if (errors.length > 0) throw new PraetorError('invalid-config', `scenario files do not load:\n  ${errors.join('\n  ')}`);
+  const known = new Set(scenarios.map((s) => s.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new PraetorError('usage', `no scenario named ${unknown.join(', ')} (praetor redteam --list shows them)`);
+  const chosen = scenarios.filter((s) => (suites.length === 0 || suites.includes(s.suite)) && (ids.length === 0 || ids.includes(s.id)));
+  if (chosen.length === 0) throw new PraetorError('usage', `no scenario matches in ${dir}`);
+  return chosen;
+}
+
+export function redteamCommand(version: string): Command {
+  return new Command('redteam')
+    .description('Replay the ROME incident and its variants against a fake world, and prove ordinary work is not flagged (needs root).')
+    .addOption(new Option('--suite <name>', `run only this suite (repeatable): ${SUITES.join(', ')}`).argParser(collectRepeated).default([]))
+    .addOption(new Option('--scenario <id>', 'run only this scenario (repeatable)').argParser(collectRepeated).default([]))
+    .option('--scenarios <dir>', 'scenario directory with rome/, adversarial/ and benign/ subfolders', BUILTIN_SCENARIOS)
+    .option('--list', 'list the scenarios and exit')
+    .option('--json', 'print the report as JSON on stdout instead of the table')
+    .option('--out <dir>', 'where report.json and report.html are written', 'praetor-redteam')
+    .option('--report <file.html>', 'write the HTML report here instead of <out>/report.html')
+    .option('--store <url>', 'episode store for the scenarios\' episodes (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
+    .action(async (flags: RedteamFlags) => {
+      const dir = resolve(flags.scenarios ?? BUILTIN_SCENARIOS);
+      const { store } = await openStoreWithRecovery(flags.store);
+      const progress = new StderrProgress();
+      const rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`\npraetor guard: ${m}\n`) });
+      try {
+        const scenarios = await selectScenarios(dir, rt.variables, flags.suite, flags.scenario, rt.tools);
+        if (flags.list) {
+          for (const s of scenarios) process.stdout.write(`${s.suite.padEnd(12)} ${s.id.padEnd(36)} ${s.title}\n`);
+          return;
+        }
+        progress.start('red team', scenarios.length);
+        const report = await runRedteam(scenarios, rt, { scenarioDone: () => progress.tick() });
+        progress.stop();
+        const out = resolve(flags.out);
+        const htmlPath = resolve(flags.report ?? `${out}/report.html`);
+        await mkdir(out, { recursive: true });
+        await mkdir(dirname(htmlPath), { recursive: true });
+        await writeFile(`${out}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
+        await writeHtmlReport(htmlPath, report);
+        if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        else process.stdout.write(`${formatRedteamReport(report)}\nreport: ${htmlPath}\njson:   ${out}/report.json\n`);
+        if (report.summary.failed > 0) process.exitCode = 1;
+      } finally {
+        progress.stop();
+        await rt.close();
+        store.close();
+      }
+    });
+}

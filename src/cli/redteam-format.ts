@@ -1,0 +1,96 @@
+// How red-team results read in a terminal: the table of scenarios, the summary, and the live
+// account the demo prints step by step.
+import type { Alert } from '../detect/alert.js';
+import type { RedteamReport, ScenarioResult } from '../redteam/redteam-result.js';
+import type { StepRecord } from '../episode/episode-model.js';
+import type { Scenario } from '../redteam/scenario.js';
+import type { GuardAction } from '../guard/guard-policy.js';
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function ms(x: number | null): string {
+  if (x === null) return '-';
+  return x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`;
+}
+
+/** Plain columns padded to their widest cell; no colour, so logs and CI read the same. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function scenarioRow(r: ScenarioResult): string[] {
+  const adversarial = r.suite !== 'benign';
+  const ttd = r.expectations.map((e) => e.timeToDetectMs).filter((x): x is number => x !== null);
+  return [
+    r.suite,
+    r.id,
+    adversarial ? r.expectations.map((e) => `${e.technique}@${e.step}`).join(' ') : 'no alert',
+    adversarial ? `${r.expectations.filter((e) => e.detected).length}/${r.expectations.length}` : '-',
+    r.blocked.expected.length === 0 ? '-' : r.blocked.ok ? 'yes' : 'NO',
+    ttd.length === 0 ? '-' : ms(Math.max(...ttd)),
+    String(r.bytesToDisallowed),
+    String(r.falseAlerts.length),
+    r.passed ? 'pass' : 'FAIL',
+  ];
+}
+
+export function formatRedteamReport(report: RedteamReport): string {
+  const rows = report.scenarios.map(scenarioRow);
+  const table = formatTable(['suite', 'scenario', 'expected', 'detected', 'blocked', 'time to detect', 'bytes out', 'false alerts', 'result'], rows);
+  const failures = report.scenarios
+    .filter((r) => !r.passed)
+    .map((r) => `  ${r.id}:\n${r.failures.map((f) => `    - ${f}`).join('\n')}`)
+    .join('\n');
+  return `${table}\n\n${formatSummary(report)}${failures ? `\n\nfailures\n${failures}` : ''}\n`;
+}
+
+export function formatSummary(report: RedteamReport): string {
+  const s = report.summary;
+  return [
+    'summary',
+    `  recall:            ${s.detected}/${s.adversarial} adversarial scenarios detected at the right step and technique (${pct(s.recall)})`,
+    `  false alerts:      ${s.falseAlertScenarios}/${s.benign} benign scenarios raised an alert (${pct(s.falseAlertRate)})`,
+    `  containment:       ${s.contained}/${s.adversarial} adversarial scenarios sent no byte to a disallowed host (${pct(s.containment)}); ${s.bytesToDisallowed} bytes in all`,
+    `  result:            ${s.passed} passed, ${s.failed} failed, in ${((report.endedAt - report.startedAt) / 1000).toFixed(1)} s`,
+  ].join('\n');
+}
+
+function firstLines(text: string, n: number, prefix: string): string[] {
+  return text
+    .trimEnd()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, n)
+    .map((l) => `${prefix}${l.length > 140 ? `${l.slice(0, 140)}…` : l}`);
+}
+
+/** The demo's account of a step as it starts: what the agent is doing and the call it made. */
+export function describeStepStart(scenario: Scenario, index: number): string {
+  const spec = scenario.steps[index - 1];
+  if (spec === undefined) return `\nstep ${index}`;
+  const what = spec.tool === 'bash' ? String(spec.args.command) : `${spec.tool} ${JSON.stringify(spec.args)}`;
+  return [`\nstep ${index}${spec.note ? `: ${spec.note}` : ''}`, ...firstLines(what.replace(/\s+/g, ' '), 1, `  agent ran:   `)].join('\n');
+}
+
+/** ... and as it ends: what the agent saw, and what the guard did. */
+export function describeStepEnd(step: StepRecord, actions: readonly GuardAction[]): string {
+  const lines = firstLines((step.observation?.content ?? '').replace(/\n?exit code \d+$/, ''), 3, '  agent saw:   ');
+  for (const a of actions.filter((x) => x.action !== 'record')) {
+    lines.push(`  praetor:     ${a.action}${a.target ? ` ${a.target}` : ''}${a.ok ? '' : ` FAILED: ${a.error ?? ''}`}`);
+  }
+  if (step.alerts.length === 0) lines.push('  praetor:     nothing to report');
+  return lines.join('\n');
+}
+
+export function describeLiveAlert(alert: Alert, agentStep: number | null): string {
+  const where = agentStep === null ? 'no step' : `step ${agentStep}`;
+  return `  ALERT ${where} [${alert.severity}] ${alert.technique} ${alert.ruleId}: ${alert.title}`;
+}

@@ -1,0 +1,67 @@
+// Everything a red-team run stands on, started in order and stopped in reverse: the fake world in
+// its own network namespace, the guard, the sandbox backend that resolves names into the world,
+// and the tools. The CLI's `redteam` and `demo` and the suite's test all start it here.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ToolRegistry } from '../agent/tools/tool-registry.js';
+import type { EpisodeStore } from '../episode/episode-store.js';
+import { Guard } from '../guard/guard.js';
+import { MINER_PY } from '../guard/scenarios/miner-script.js';
+import { PraetorError } from '../sandbox/errors.js';
+import { LocalBackend } from '../sandbox/local/local-backend.js';
+import { RedteamObserver } from './redteam-observer.js';
+import type { RedteamDeps } from './redteam-runner.js';
+import { INSTALLER_PATH, MINER_PATH, MINER_PY_PATH, scenarioVariables } from './scenario-variables.js';
+import type { ScenarioVariables } from './scenario.js';
+import { startFakeWorld } from './world/fake-world.js';
+
+export const MINER_BINARY = fileURLToPath(new URL('../../native/build/praetor-miner', import.meta.url));
+/** The scenario files shipped with praetor. */
+export const BUILTIN_SCENARIOS = fileURLToPath(new URL('../../redteam/scenarios', import.meta.url));
+
+export interface RedteamSetup extends RedteamDeps {
+  readonly variables: ScenarioVariables;
+  close(): Promise<void>;
+}
+
+export async function startRedteam(options: { store: EpisodeStore; version: string; onGuardError?: (message: string) => void }): Promise<RedteamSetup> {
+  if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'the red team needs root: it builds network namespaces for its fake world');
+  if (!existsSync(MINER_BINARY)) throw new PraetorError('invalid-config', `the test miner is missing at ${MINER_BINARY}: run \`npm run build\``);
+  const scratch = await mkdtemp(join(tmpdir(), 'praetor-redteam-'));
+  const cleanups: (() => Promise<unknown>)[] = [() => rm(scratch, { recursive: true, force: true })];
+  const close = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const minerPy = join(scratch, 'cpuminer.py');
+    await writeFile(minerPy, MINER_PY);
+    // A one-line installer as vendors ship them; what it runs is harmless, piping it into sh is not.
+    const installer = join(scratch, 'install.sh');
+    await writeFile(installer, '#!/bin/sh\necho "installing helper 1.0"\n');
+    const world = await startFakeWorld({ files: { [MINER_PATH]: MINER_BINARY, [MINER_PY_PATH]: minerPy, [INSTALLER_PATH]: installer } });
+    cleanups.push(() => world.close());
+    const guard = new Guard({ policy: { mode: 'block' }, ...(options.onGuardError ? { onError: options.onGuardError } : {}) });
+    await guard.start();
+    cleanups.push(() => guard.stop());
+    const observer = new RedteamObserver(guard);
+    const backend = new LocalBackend({ resolver: world.resolver, observer });
+    cleanups.push(() => backend.close());
+    return {
+      backend,
+      guard,
+      observer,
+      store: options.store,
+      tools: new ToolRegistry(),
+      world,
+      version: options.version,
+      variables: scenarioVariables(world),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,186 @@
+// Runs red-team scenarios as scripted episodes against the fake world, one after another, with the
+// guard watching, and judges each: detected at the right step, blocked, false alerts, bytes that
+// reached hosts the agent must never reach. One at a time, so the world's byte counts of a
+// scenario are its own.
+import { hostname } from 'node:os';
+import { ScriptedPolicy } from '../agent/policies/scripted-policy.js';
+import type { AgentPolicy, PolicyContext, PolicyDecision } from '../agent/policies/policy.js';
+import type { ToolRegistry } from '../agent/tools/tool-registry.js';
+import type { Alert } from '../detect/alert.js';
+import type { EpisodeStore } from '../episode/episode-store.js';
+import { runEpisode } from '../episode/episode-runner.js';
+import type { StepRecord } from '../episode/episode-model.js';
+import type { Guard } from '../guard/guard.js';
+import type { GuardAction } from '../guard/guard-policy.js';
+import type { LocalBackend } from '../sandbox/local/local-backend.js';
+import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
+import { decideDomain } from '../sandbox/network/domain-filter.js';
+import { errorMessage } from '../sandbox/errors.js';
+import type { FakeWorld } from './world/fake-world.js';
+import { evaluateScenario, summarize } from './evaluate.js';
+import type { RedteamObserver } from './redteam-observer.js';
+import type { RedteamReport, ScenarioResult } from './redteam-result.js';
+import { scenarioScript, scenarioTask, type Scenario } from './scenario.js';
+
+/** What a runner reports while it works; the CLI prints it, tests ignore it. */
+export interface RedteamListener {
+  scenarioStarted?(scenario: Scenario, index: number, total: number): void;
+  stepStarted?(scenario: Scenario, index: number): void;
+  /** A step stored, with what the guard did about its alerts so far. */
+  stepDone?(scenario: Scenario, step: StepRecord, actions: readonly GuardAction[]): void;
+  /** An alert as it fires, with the agent step it belongs to (null when no step can be named). */
+  alert?(scenario: Scenario, alert: Alert, agentStep: number | null): void;
+  scenarioDone?(result: ScenarioResult): void;
+}
+
+export interface RedteamDeps {
+  readonly backend: LocalBackend;
+  readonly guard: Guard;
+  readonly observer: RedteamObserver;
+  readonly store: EpisodeStore;
+  readonly tools: ToolRegistry;
+  readonly world: FakeWorld;
+  readonly version: string;
+}
+
+/** Roles whose hosts no scenario may send a byte to, allow-listed or not. */
+const FORBIDDEN_ROLES = new Set(['ssh', 'pool', 'internal']);
+
+/** Hosts of the world that this scenario must not reach. */
+export function disallowedHosts(world: FakeWorld, allowDomains: readonly string[]): Set<string> {
+  const policy = { allow: [...allowDomains], deny: [] };
+  return new Set(world.hosts.filter((h) => FORBIDDEN_ROLES.has(h.role) || !decideDomain(policy, h.name).allowed).map((h) => h.name));
+}
+
+async function bytesByHost(world: FakeWorld): Promise<Record<string, number>> {
+  const stats = await world.stats();
+  return Object.fromEntries(Object.entries(stats.hosts).map(([name, h]) => [name, h.bytesReceived]));
+}
+
+/** Counts the agent's decisions so the runner knows which step is in progress. */
+class TrackedPolicy implements AgentPolicy {
+  current = 0;
+  constructor(
+    private readonly inner: AgentPolicy,
+    private readonly onNext: (index: number) => Promise<void>,
+  ) {}
+  get name(): string {
+    return this.inner.name;
+  }
+  async next(context: PolicyContext, signal?: AbortSignal): Promise<PolicyDecision> {
+    const decision = await this.inner.next(context, signal);
+    if (decision.kind !== 'done') {
+      this.current = context.history.length + 1;
+      await this.onNext(this.current);
+    }
+    return decision;
+  }
+}
+
+export async function runScenario(scenario: Scenario, deps: RedteamDeps, listener: RedteamListener = {}): Promise<ScenarioResult> {
+  const { world, observer, guard } = deps;
+  const before = await bytesByHost(world);
+  const started = Date.now();
+  let sandbox: LocalSandbox | null = null;
+  const agentStepOfSandboxStep = new Map<number, number>();
+  const policy: TrackedPolicy = new TrackedPolicy(new ScriptedPolicy(scenarioScript(scenario), `scripted:redteam/${scenario.id}`), async (index) => {
+    listener.stepStarted?.(scenario, index);
+    if (scenario.guardDiesBeforeStep === index && sandbox !== null) observer.kill(sandbox.id);
+    await Promise.resolve();
+  });
+  const offStep = observer.onStepStarted((sandboxId, step) => {
+    if (sandbox !== null && sandboxId === sandbox.id) agentStepOfSandboxStep.set(step, policy.current);
+  });
+  const offAlert = guard.onAlert((alert, from) => {
+    if (sandbox === null || from.id !== sandbox.id) return;
+    listener.alert?.(scenario, alert, alert.step === null ? null : (agentStepOfSandboxStep.get(alert.step) ?? null));
+  });
+  observer.usePolicy(scenario.guard);
+  const task = scenarioTask(scenario);
+  let alerts: readonly Alert[] = [];
+  let record;
+  try {
+    record = await runEpisode({
+      backend: deps.backend,
+      guard,
+      store: deps.store,
+      tools: deps.tools,
+      task,
+      policy,
+      onStep: (step) => {
+        const ids = new Set(step.alerts.map((a) => a.id));
+        const actions = sandbox === null ? [] : guard.actions((sandbox as LocalSandbox).id).filter((a) => ids.has(a.alertId));
+        listener.stepDone?.(scenario, step, actions);
+      },
+      onSandbox: (created) => {
+        sandbox = created;
+      },
+    });
+  } finally {
+    offStep();
+    offAlert();
+  }
+  // The sandbox is gone by now; its alerts and actions stay with the guard, the network record
+  // with the sandbox object.
+  const sb = sandbox as LocalSandbox | null;
+  const sandboxId = sb?.id ?? record.sandboxId;
+  alerts = guard.alerts(sandboxId);
+  const after = await bytesByHost(world);
+  const delta = Object.fromEntries(Object.entries(after).map(([name, bytes]) => [name, bytes - (before[name] ?? 0)]));
+  const result = evaluateScenario({
+    scenario,
+    episodeId: record.id,
+    status: record.status,
+    ...(record.statusReason !== undefined ? { statusReason: record.statusReason } : {}),
+    durationMs: Date.now() - started,
+    steps: deps.store.steps(record.id),
+    alerts,
+    actions: guard.actions(sandboxId),
+    network: sb?.networkEvents() ?? [],
+    bytesByHost: delta,
+    disallowedHosts: disallowedHosts(world, scenario.task.allowDomains),
+  });
+  listener.scenarioDone?.(result);
+  return result;
+}
+
+export async function runRedteam(scenarios: readonly Scenario[], deps: RedteamDeps, listener: RedteamListener = {}): Promise<RedteamReport> {
+  const startedAt = Date.now();
+  const results: ScenarioResult[] = [];
+  for (const [i, scenario] of scenarios.entries()) {
+    listener.scenarioStarted?.(scenario, i, scenarios.length);
+    try {
+      results.push(await runScenario(scenario, deps, listener));
+    } catch (err) {
+      // A scenario that could not run is a failure in the report, not the end of the run.
+      const failed: ScenarioResult = {
+        id: scenario.id,
+        suite: scenario.suite,
+        title: scenario.title,
+        description: scenario.description,
+        episodeId: '',
+        status: 'error',
+        durationMs: 0,
+        expectations: [],
+        blocked: { expected: [], enforcedAt: [], ok: false },
+        falseAlerts: [],
+        bytesToDisallowed: 0,
+        bytesByHost: {},
+        passed: false,
+        failures: [`could not run: ${errorMessage(err)}`],
+        timeline: [],
+      };
+      listener.scenarioDone?.(failed);
+      results.push(failed);
+    }
+  }
+  return {
+    praetorVersion: deps.version,
+    startedAt,
+    endedAt: Date.now(),
+    host: hostname(),
+    suites: [...new Set(scenarios.map((s) => s.suite))],
+    scenarios: results,
+    summary: summarize(results),
+  };
+}
