@@ -1,0 +1,1 @@
+export { renderHtmlReport, writeHtmlReport } from './html-report.js';
