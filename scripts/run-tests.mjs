@@ -1,5 +1,7 @@
-// Runs every compiled test file with node's test runner. Tests that need root and namespaces
-// (src/sandbox/invariants/) run too: CI is root, and they are never skipped silently.
+// Runs every compiled test file with node's test runner, then (for a full run) the red-team suite
+// through the CLI: `praetor redteam` exits non-zero on any miss, leak or false alert. Tests that
+// need root and namespaces (src/sandbox/invariants/, the red team) run too: CI is root, and they
+// are never skipped silently.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,4 +22,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+if (filter) process.exit(r.status ?? 1);
+
+// Alone, after the unit tests: its time-to-detect and CPU figures are the guard's, not the load of
+// other tests'. The report lands in praetor-redteam/ (report.json, report.html).
+console.log('\n# red team: praetor redteam (every scenario, guard in block mode)');
+const redteam = spawnSync(process.execPath, ['dist/cli/main.js', 'redteam', '--store', 'sqlite::memory:', '--out', 'praetor-redteam'], { stdio: 'inherit' });
+process.exit(r.status !== 0 ? (r.status ?? 1) : (redteam.status ?? 1));

@@ -80,11 +80,24 @@ export function describeStepStart(scenario: Scenario, index: number): string {
   return [`\nstep ${index}${spec.note ? `: ${spec.note}` : ''}`, ...firstLines(what.replace(/\s+/g, ' '), 1, `  agent ran:   `)].join('\n');
 }
 
+const ACTION_WORDS: Record<GuardAction['action'], string> = {
+  record: 'recorded',
+  'deny-stream': 'cut the connection',
+  'kill-tree': 'killed the process tree of',
+  'kill-step': 'killed every process of the step (sandbox step)',
+  freeze: 'froze the sandbox',
+  terminate: 'destroyed the sandbox',
+};
+
+function describeAction(a: GuardAction): string {
+  return `${ACTION_WORDS[a.action]}${a.target ? ` ${a.target}` : ''}`;
+}
+
 /** ... and as it ends: what the agent saw, and what the guard did. */
 export function describeStepEnd(step: StepRecord, actions: readonly GuardAction[]): string {
   const lines = firstLines((step.observation?.content ?? '').replace(/\n?exit code \d+$/, ''), 3, '  agent saw:   ');
   for (const a of actions.filter((x) => x.action !== 'record')) {
-    lines.push(`  praetor:     ${a.action}${a.target ? ` ${a.target}` : ''}${a.ok ? '' : ` FAILED: ${a.error ?? ''}`}`);
+    lines.push(`  praetor:     ${describeAction(a)}${a.ok ? '' : ` FAILED: ${a.error ?? ''}`}`);
   }
   if (step.alerts.length === 0) lines.push('  praetor:     nothing to report');
   return lines.join('\n');

@@ -84,6 +84,10 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   let sandbox: LocalSandbox | null = null;
   const agentStepOfSandboxStep = new Map<number, number>();
   const policy: TrackedPolicy = new TrackedPolicy(new ScriptedPolicy(scenarioScript(scenario), `scripted:redteam/${scenario.id}`), async (index) => {
+    // The task's setup ran with the guard recording only: it is the task author's environment
+    // (a planted key, a fixture repository), not the agent. From the first call on, the
+    // scenario's own policy holds.
+    if (index === 1 && sandbox !== null) guard.setPolicy(sandbox.id, scenario.guard);
     listener.stepStarted?.(scenario, index);
     if (scenario.guardDiesBeforeStep === index && sandbox !== null) observer.kill(sandbox.id);
     await Promise.resolve();
@@ -95,7 +99,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
     if (sandbox === null || from.id !== sandbox.id) return;
     listener.alert?.(scenario, alert, alert.step === null ? null : (agentStepOfSandboxStep.get(alert.step) ?? null));
   });
-  observer.usePolicy(scenario.guard);
+  observer.usePolicy({ ...scenario.guard, mode: 'monitor' });
   const task = scenarioTask(scenario);
   let alerts: readonly Alert[] = [];
   let record;
@@ -109,7 +113,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
       policy,
       onStep: (step) => {
         const ids = new Set(step.alerts.map((a) => a.id));
-        const actions = sandbox === null ? [] : guard.actions((sandbox as LocalSandbox).id).filter((a) => ids.has(a.alertId));
+        const actions = sandbox === null ? [] : guard.actions(sandbox.id).filter((a) => ids.has(a.alertId));
         listener.stepDone?.(scenario, step, actions);
       },
       onSandbox: (created) => {
@@ -124,7 +128,8 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   // with the sandbox object.
   const sb = sandbox as LocalSandbox | null;
   const sandboxId = sb?.id ?? record.sandboxId;
-  alerts = guard.alerts(sandboxId);
+  // Alerts of the setup's exec steps are not the agent's and are left out of the verdict.
+  alerts = guard.alerts(sandboxId).filter((a) => a.step === null || agentStepOfSandboxStep.get(a.step) !== 0);
   const after = await bytesByHost(world);
   const delta = Object.fromEntries(Object.entries(after).map(([name, bytes]) => [name, bytes - (before[name] ?? 0)]));
   const result = evaluateScenario({

@@ -74,7 +74,7 @@ export const ScenarioSchema = z
     }
     const sandbox = SandboxOptionsSchema.strict().safeParse({ ...s.task.sandbox, allowDomains: s.task.allowDomains });
     if (!sandbox.success) {
-      for (const issue of sandbox.error.issues) ctx.addIssue({ ...issue, path: ['task', 'sandbox', ...issue.path] } as never);
+      for (const issue of sandbox.error.issues) ctx.addIssue({ code: 'custom', path: ['task', 'sandbox', ...issue.path], message: issue.message });
     }
   });
 export type Scenario = z.output<typeof ScenarioSchema>;
@@ -103,7 +103,9 @@ export function loadScenario(text: string, source: string, variables: ScenarioVa
   const filled = substitute(text, variables);
   if (filled.unknown.length > 0) return { errors: filled.unknown.map((name) => `${source}: unknown variable {{${name}}}`) };
   const doc = parseDocument(filled.text);
-  if (doc.errors.length > 0) return { errors: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0] ?? e.message}`) };
+  // The first YAML error is the one to fix; the rest usually follow from it.
+  const first = doc.errors[0];
+  if (first !== undefined) return { errors: [`${source}: ${first.message.split('\n')[0] ?? first.message}`] };
   const parsed = ScenarioSchema.safeParse(doc.toJS());
   if (!parsed.success) return { errors: formatIssues(parsed.error.issues).map((m) => `${source}: ${m}`) };
   const errors: string[] = [];
