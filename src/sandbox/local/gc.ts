@@ -36,7 +36,8 @@ export async function collectGarbage(paths: HostPaths, options: { all?: boolean 
   for (const [slot, owner] of slots) slotOf.set(owner, slot);
   const traces = new Set<string>([
     ...(await cgroups.sandboxIds()),
-    ...(await listCellNamespaces()),
+    // praetor-world-* namespaces are the red team's fake worlds, not cells: they keep records of their own.
+    ...(await listCellNamespaces()).filter((id) => !id.startsWith('world-')),
     ...slots.values(),
     ...(await listDir(`${paths.dataDir}/sandboxes`)),
   ]);

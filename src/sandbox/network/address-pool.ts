@@ -27,23 +27,32 @@ export function slotAddresses(slot: number): CellAddresses {
 }
 
 export class AddressPool {
-  constructor(private readonly dir: string) {}
+  /** `maxSlots` lets other users of numbered claims (the red team's fake worlds) size their own pool. */
+  constructor(
+    private readonly dir: string,
+    private readonly maxSlots = MAX_SLOTS,
+  ) {}
 
   async claim(owner: string): Promise<CellAddresses> {
+    return slotAddresses(await this.claimSlot(owner));
+  }
+
+  /** Claims the lowest free slot number for `owner`. */
+  async claimSlot(owner: string): Promise<number> {
     await mkdir(this.dir, { recursive: true });
     const taken = new Set((await readdir(this.dir)).map(Number));
-    for (let slot = 0; slot < MAX_SLOTS; slot++) {
+    for (let slot = 0; slot < this.maxSlots; slot++) {
       if (taken.has(slot)) continue;
       try {
         const handle = await open(`${this.dir}/${slot}`, 'wx');
         await handle.writeFile(owner);
         await handle.close();
-        return slotAddresses(slot);
+        return slot;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
-    throw new Error(`all ${MAX_SLOTS} network slots are in use`);
+    throw new Error(`all ${this.maxSlots} network slots are in use`);
   }
 
   async release(slot: number): Promise<void> {
