@@ -10,6 +10,7 @@ import type {
   StepRecord,
   StepRecordInput,
 } from './episode-model.js';
+import { openMemoryStore } from './memory-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 export interface EpisodeFilter {
@@ -54,19 +55,25 @@ export interface EpisodeStoreOptions {
   readonly now?: () => number;
 }
 
-/** `sqlite:/path/to.db`, `sqlite:///path/to.db`, `sqlite::memory:`; postgres is planned. */
+const ACCEPTED_URLS = 'sqlite:/path/to.db, sqlite::memory: or memory:';
+
+/**
+ * `sqlite:/path/to.db`, `sqlite:///path/to.db`, `sqlite::memory:`, and `memory:` (no native module
+ * needed, keeps nothing past the process); postgres is planned.
+ */
 export function openEpisodeStore(url: string, options: EpisodeStoreOptions = {}): EpisodeStore {
+  if (url === 'memory:') return openMemoryStore(options);
   if (url.startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length);
     const path = rest.startsWith('//') ? rest.slice(2) : rest;
-    if (path === '') throw new PraetorError('invalid-config', `episode store URL "${url}" names no file (sqlite:/path/to.db or sqlite::memory:)`);
+    if (path === '') throw new PraetorError('invalid-config', `episode store URL "${url}" names no file (expected ${ACCEPTED_URLS})`);
     return openSqliteStore(path, options);
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     throw new PraetorError(
       'invalid-config',
-      'the PostgreSQL episode store is not implemented yet (see the open issue "episode store: PostgreSQL backend"); use sqlite:/path/to.db',
+      `the PostgreSQL episode store is not implemented yet (see the open issue "episode store: PostgreSQL backend"); use ${ACCEPTED_URLS}`,
     );
   }
-  throw new PraetorError('invalid-config', `unknown episode store URL "${url}": expected sqlite:/path/to.db or sqlite::memory:`);
+  throw new PraetorError('invalid-config', `unknown episode store URL "${url}": expected ${ACCEPTED_URLS}`);
 }

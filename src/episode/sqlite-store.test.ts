@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { PraetorError } from '../sandbox/errors.js';
 import { makeEpisode, toolStep } from './episode-fixtures.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { isMissingAddon, openSqliteStore } from './sqlite-store.js';
 import { describeStoreConformance } from './store-conformance.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'praetor-episodes-'));
@@ -89,6 +89,23 @@ describe('sqlite store', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('says how to build better-sqlite3 when its native module is missing', () => {
+    const dir2 = mkdtempSync(join(dir, 'no-addon-'));
+    assert.throws(
+      () => openSqliteStore(':memory:', {}, join(dir2, 'build', 'Release', 'better_sqlite3.node')),
+      (err: unknown) =>
+        err instanceof PraetorError &&
+        err.code === 'host-unsupported' &&
+        err.message.includes('npm rebuild better-sqlite3') &&
+        err.message.includes('--store memory:'),
+    );
+    // What `bindings` throws when npm ci --ignore-scripts built nothing (seen by hand on a copy).
+    assert.ok(isMissingAddon(new Error('Could not locate the bindings file. Tried:\n → /x/build/better_sqlite3.node')));
+    assert.ok(!isMissingAddon(new Error('SQLITE_NOTADB: file is not a database')));
+    // The real module still loads afterwards: better-sqlite3 caches only an addon that loaded.
+    openSqliteStore(':memory:').close();
   });
 
   it('sees a second connection reading while the first writes', () => {

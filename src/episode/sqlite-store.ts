@@ -2,9 +2,9 @@
 // step is on disk when appendStep returns. Nested data is JSON, validated with zod on the way in and out.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+// Static on purpose: better-sqlite3 loads its native addon in the Database constructor, not on
+// import, so a checkout installed with --ignore-scripts can still use the memory store.
 import Database from 'better-sqlite3';
-import type { z } from 'zod';
-import { formatIssues } from '../detect/schema-issues.js';
 import { errorMessage, PraetorError } from '../sandbox/errors.js';
 import {
   EpisodeRecordSchema,
@@ -20,13 +20,18 @@ import {
 import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
 import { episodeFromRow, stepFromRow, type EpisodeRow, type StepRow } from './sqlite-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
+import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, validate } from './store-rules.js';
 
-/** Opens (creating it and its folder if need be) and migrates a store; ':memory:' for a private one. */
-export function openSqliteStore(path: string, options: EpisodeStoreOptions = {}): EpisodeStore {
+/**
+ * Opens (creating it and its folder if need be) and migrates a store; ':memory:' for a private one.
+ * `nativeBinding` is better-sqlite3's option of that name, the path of its addon; tests point it at
+ * a missing file.
+ */
+export function openSqliteStore(path: string, options: EpisodeStoreOptions = {}, nativeBinding?: string): EpisodeStore {
   let db: Database.Database | undefined;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path);
+    db = new Database(path, nativeBinding === undefined ? {} : { nativeBinding });
     db.pragma('journal_mode = WAL');
     // FULL fsyncs the log on every commit: about 0.2 ms a step more than NORMAL on an ext4 disk
     // (0.41 against 0.21 ms), nothing beside a step's seconds, and NORMAL loses steps on power loss.
@@ -39,8 +44,25 @@ export function openSqliteStore(path: string, options: EpisodeStoreOptions = {})
   } catch (err) {
     db?.close();
     if (err instanceof PraetorError) throw err;
+    if (isMissingAddon(err)) {
+      throw new PraetorError(
+        'host-unsupported',
+        "the SQLite episode store needs better-sqlite3's native module, which is not built: run `npm rebuild better-sqlite3` (or use --store memory:)",
+        { cause: err },
+      );
+    }
     throw new PraetorError('invalid-config', `cannot open episode store ${path}: ${errorMessage(err)}`, { cause: err });
   }
+}
+
+/**
+ * The errors of a checkout installed with --ignore-scripts (`bindings` finds no build, or a
+ * nativeBinding path names no file), and of an addon that fails to load; npm rebuild fixes each.
+ */
+export function isMissingAddon(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'MODULE_NOT_FOUND' || err.message.includes('Could not locate the bindings file') || err.message.includes('better_sqlite3.node');
 }
 
 /**
@@ -110,7 +132,7 @@ class SqliteEpisodeStore implements EpisodeStore {
 
   createEpisode(input: EpisodeRecordInput): void {
     const e = validate(EpisodeRecordSchema, input, 'episode');
-    if (this.selectEpisode.get(e.id) !== undefined) throw new PraetorError('internal', `episode ${e.id} already exists`);
+    if (this.selectEpisode.get(e.id) !== undefined) throw duplicateEpisode(e.id);
     this.insertEpisode.run({
       id: e.id,
       task_id: e.taskId,
@@ -145,22 +167,16 @@ class SqliteEpisodeStore implements EpisodeStore {
       model_response_id: s.modelResponseId ?? null,
     });
     if (result.changes === 1) return;
-    const episode = this.selectEpisode.get(s.episodeId);
-    if (episode === undefined) throw new PraetorError('internal', `cannot append step ${s.index}: no episode ${s.episodeId}`);
-    if (episode.status !== 'running') {
-      throw new PraetorError('internal', `cannot append step ${s.index}: episode ${s.episodeId} is ${episode.status}`);
-    }
-    const last = this.lastIndex.get(s.episodeId)?.last ?? 0;
-    throw new PraetorError('internal', `cannot append step ${s.index} to episode ${s.episodeId}: its last step is ${last}, expected ${last + 1}`);
+    const status = this.selectEpisode.get(s.episodeId)?.status;
+    throw appendRefusal(s.episodeId, s.index, status, this.lastIndex.get(s.episodeId)?.last ?? 0);
   }
 
   finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void {
-    if ((status as string) === 'running') throw new PraetorError('internal', `cannot finish episode ${id} as running`);
+    checkFinalStatus(id, status);
     const checked = outcome === null ? null : validate(OutcomeSchema, outcome, 'outcome');
     const result = this.finish.run({ id, status, outcome: json(checked), ended_at: this.now() });
     if (result.changes === 1) return;
-    const episode = this.selectEpisode.get(id);
-    throw new PraetorError('internal', episode === undefined ? `no episode ${id}` : `episode ${id} already ended as ${episode.status}`);
+    throw finishRefusal(id, this.selectEpisode.get(id)?.status);
   }
 
   getEpisode(id: string): EpisodeRecord | null {
@@ -201,12 +217,6 @@ class SqliteEpisodeStore implements EpisodeStore {
   close(): void {
     this.db.close();
   }
-}
-
-function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new PraetorError('internal', `invalid ${what}: ${formatIssues(parsed.error.issues).join('; ')}`);
-  return parsed.data;
 }
 
 function json(value: unknown): string | null {
