@@ -44,12 +44,20 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   [ "$added_policy" = 1 ] && rm -f "$no_start"
 fi
+mode="${1:-demo}"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # The demo keeps its episodes in memory, so it skips better-sqlite3's native build (about 90 s
+  # on two cores); the tests build it below.
+  if [ "$mode" = demo ]; then npm ci --no-audit --no-fund --ignore-scripts; else npm ci --no-audit --no-fund; fi
 fi
+if [ "$mode" != demo ] && [ ! -e node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+  echo "quickstart: building better-sqlite3's native module"
+  npm rebuild better-sqlite3
+fi
+echo "quickstart: building praetor"
 npm run --silent build
 
-case "${1:-demo}" in
+case "$mode" in
   demo) shift || true; exec node dist/cli/main.js demo "$@" ;;
   test) npm run --silent lint && exec npm test --silent ;;
   *) echo "usage: scripts/quickstart.sh demo|test" >&2; exit 64 ;;

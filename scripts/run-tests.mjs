@@ -27,5 +27,5 @@ if (filter) process.exit(r.status ?? 1);
 // Alone, after the unit tests: its time-to-detect and CPU figures are the guard's, not the load of
 // other tests'. The report lands in praetor-redteam/ (report.json, report.html).
 console.log('\n# red team: praetor redteam (every scenario, guard in block mode)');
-const redteam = spawnSync(process.execPath, ['dist/cli/main.js', 'redteam', '--store', 'sqlite::memory:', '--out', 'praetor-redteam'], { stdio: 'inherit' });
+const redteam = spawnSync(process.execPath, ['dist/cli/main.js', 'redteam', '--store', 'memory:', '--out', 'praetor-redteam'], { stdio: 'inherit' });
 process.exit(r.status !== 0 ? (r.status ?? 1) : (redteam.status ?? 1));

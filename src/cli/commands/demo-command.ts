@@ -15,7 +15,7 @@ export function demoCommand(version: string): Command {
   return new Command('demo')
     .description('Replay the ROME incident (mining, reverse SSH tunnel, probing) in a guarded sandbox against a fake world (needs root).')
     .option('--out <dir>', 'where report.json and report.html are written', 'praetor-demo')
-    .option('--store <url>', 'episode store (default: in memory; the demo keeps nothing)', 'sqlite::memory:')
+    .option('--store <url>', 'episode store (default: in memory; the demo keeps nothing)', 'memory:')
     .action(async (flags: { out: string; store: string }) => {
       const out = process.stdout;
       out.write('praetor demo: the ROME incident, replayed inside a coding task in a guarded sandbox\n');
