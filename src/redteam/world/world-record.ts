@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { z } from 'zod';
 import { AddressPool } from '../../sandbox/network/address-pool.js';
 import { processStartTime } from '../../sandbox/local/sandbox-record.js';
-import { errorMessage } from '../../sandbox/errors.js';
+import { problemCollector } from '../../sandbox/errors.js';
 import { MAX_WORLDS, worldHostInterface, worldNetnsName } from './world-hosts.js';
 import { deleteWorldNetwork, listWorldNamespaces } from './world-network.js';
 
@@ -55,14 +55,7 @@ export class WorldRegistry {
 
   /** Removes every trace of a world; each step is tried even when an earlier one failed. */
   async teardown(target: { id: string; slot: number | null; tmpDir: string | null }): Promise<string[]> {
-    const problems: string[] = [];
-    const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
-      try {
-        await fn();
-      } catch (err) {
-        problems.push(`${what}: ${errorMessage(err)}`);
-      }
-    };
+      const { problems, attempt } = problemCollector();
     await attempt('network namespace', () =>
       deleteWorldNetwork(worldNetnsName(target.id), target.slot === null ? undefined : worldHostInterface(target.slot)),
     );

@@ -6,7 +6,7 @@ import type { CgroupTree } from '../cgroup/cgroup-tree.js';
 import type { AddressPool } from '../network/address-pool.js';
 import { deleteCellNamespace } from '../network/network-cell.js';
 import type { RecordStore } from './sandbox-record.js';
-import { errorMessage } from '../errors.js';
+import { problemCollector } from '../errors.js';
 
 export interface TeardownTarget {
   readonly id: string;
@@ -22,14 +22,7 @@ export interface TeardownDeps {
 
 /** Returns the problems met; every step is tried even when an earlier one failed. */
 export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps): Promise<string[]> {
-  const problems: string[] = [];
-  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      problems.push(`${what}: ${errorMessage(err)}`);
-    }
-  };
+  const { problems, attempt } = problemCollector();
   // Network first: whatever else fails, the sandbox must not keep a way out.
   await attempt('network namespace', () => deleteCellNamespace(target.id));
   await attempt('processes', () => deps.cgroups.kill(target.id));
