@@ -1,9 +1,9 @@
-// Runs one exec (a step) through praetor-spawn and collects its output with a size cap.
-// The exec is over when its main process exits; processes it left behind keep running, and
-// any pipe they still hold is drained in the background so they never die of SIGPIPE.
-import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+// Runs one exec (a step) through praetor-spawn, started by the sandbox's spawner, and collects
+// its output with a size cap. The exec is over when its main process exits (and its pipes close,
+// or a short grace passes); processes it left behind keep running, and any pipe they still hold
+// is drained by the spawner so they never die of SIGPIPE.
 import type { ExecOptions, ExecResult } from '../backend.js';
+import type { Spawner } from './spawner.js';
 
 export const DEFAULT_MAX_OUTPUT = 10 * 2 ** 20;
 const PIPE_GRACE_MS = 50;
@@ -41,33 +41,19 @@ class CappedBuffer {
   }
 }
 
-function collect(stream: Readable, buffer: CappedBuffer, onChunk?: (c: Buffer) => void): () => void {
-  let collecting = true;
-  stream.on('data', (chunk: Buffer) => {
-    if (!collecting) return;
-    buffer.push(chunk);
-    onChunk?.(chunk);
-  });
-  return () => {
-    collecting = false;
-  };
-}
-
-export function runExec(plan: SpawnPlan, options: ExecOptions): Promise<ExecResult> {
+export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions): Promise<ExecResult> {
   const started = performance.now();
   const cap = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-  const stdout = new CappedBuffer(cap);
-  const stderr = new CappedBuffer(cap);
+  const out = { stdout: new CappedBuffer(cap), stderr: new CappedBuffer(cap) };
+  const taps = { stdout: options.onStdout, stderr: options.onStderr };
+  const stdin = options.stdin === undefined ? Buffer.alloc(0) : Buffer.from(options.stdin);
   return new Promise((resolve, reject) => {
-    const child = spawn(plan.command, plan.args, {
-      env: plan.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const stopOut = collect(child.stdout, stdout, options.onStdout);
-    const stopErr = collect(child.stderr, stderr, options.onStderr);
-    child.stdin.on('error', () => undefined); // the command may exit without reading its input
-    child.stdin.end(options.stdin ?? '');
     let timedOut = false;
+    let startedPid = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    let open = 2;
+    let grace: NodeJS.Timeout | null = null;
+    let done = false;
     const timer =
       options.timeoutMs === undefined
         ? null
@@ -75,49 +61,55 @@ export function runExec(plan: SpawnPlan, options: ExecOptions): Promise<ExecResu
             timedOut = true;
             void plan.killStep();
           }, options.timeoutMs);
-    child.on('error', (err) => {
+    const settle = (): void => {
+      done = true;
       if (timer) clearTimeout(timer);
-      reject(err);
-    });
-    child.on('exit', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      const finish = (): void => {
-        stopOut();
-        stopErr();
-        // Background processes may still hold the pipes: keep draining, but do not keep praetor alive.
-        for (const s of [child.stdout, child.stderr]) {
-          s.resume();
-          (s as Readable & { unref?: () => void }).unref?.();
-        }
-        resolve({
-          step: plan.step,
-          exitCode: code,
-          signal,
-          stdout: stdout.value(),
-          stderr: stderr.value(),
-          stdoutTruncated: stdout.truncated,
-          stderrTruncated: stderr.truncated,
-          timedOut,
-          durationMs: performance.now() - started,
-        });
-      };
-      if (child.stdout.readableEnded && child.stderr.readableEnded) finish();
-      else {
-        let done = false;
-        const once = (): void => {
-          if (done) return;
-          done = true;
-          clearTimeout(grace);
-          finish();
-        };
-        const grace = setTimeout(once, PIPE_GRACE_MS);
-        let closed = 0;
-        for (const s of [child.stdout, child.stderr]) {
-          if (s.readableEnded) closed++;
-          else s.once('end', () => ++closed === 2 && once());
-        }
-        if (closed === 2) once();
-      }
+      if (grace) clearTimeout(grace);
+      // Background processes may still hold the pipes: the spawner keeps draining them, unseen.
+      // (With both pipes closed the spawner has forgotten the exec already; no need to tell it.)
+      if (open === 0 && exit !== null) handle.forget();
+      else handle.release();
+    };
+    const finish = (): void => {
+      if (done || exit === null) return;
+      settle();
+      resolve({
+        step: plan.step,
+        exitCode: exit.code,
+        signal: exit.signal,
+        stdout: out.stdout.value(),
+        stderr: out.stderr.value(),
+        stdoutTruncated: out.stdout.truncated,
+        stderrTruncated: out.stderr.truncated,
+        timedOut,
+        durationMs: performance.now() - started,
+      });
+    };
+    const handle = spawner.spawn([plan.command, ...plan.args], plan.env, stdin, {
+      onStarted: () => {
+        startedPid = true;
+      },
+      onData: (stream, chunk) => {
+        if (done) return;
+        out[stream].push(chunk);
+        taps[stream]?.(chunk);
+      },
+      onEof: () => {
+        if (--open === 0) finish();
+      },
+      onExit: (code, signal) => {
+        if (timer) clearTimeout(timer); // daemons left holding the pipes are no timeout
+        exit = { code, signal };
+        if (open === 0) finish();
+        else grace ??= setTimeout(finish, PIPE_GRACE_MS);
+      },
+      onError: (err) => {
+        if (done) return;
+        settle();
+        // Fail closed: whatever the step started is killed before the error is reported.
+        const cleanup = startedPid ? plan.killStep().catch(() => undefined) : Promise.resolve();
+        void cleanup.then(() => reject(err));
+      },
     });
   });
 }

@@ -15,6 +15,7 @@ import type { CellAddresses } from '../network/address-pool.js';
 import { addCellStepRules } from '../network/network-cell.js';
 import type { StepMatch } from '../network/nft-ruleset.js';
 import { runExec } from './exec-runner.js';
+import { Spawner, spawnerPathFor } from './spawner.js';
 import { sandboxEnv } from './bwrap-argv.js';
 import type { SandboxObserver } from '../observer.js';
 
@@ -65,10 +66,14 @@ export class LocalSandbox implements Sandbox {
   private droppedEvents = 0;
   private readonly listeners = new Set<(e: NetworkEvent) => void>();
   private readonly running = new Set<number>();
+  private readonly spawner: Spawner;
 
   constructor(private readonly deps: LocalSandboxDeps) {
     this.id = deps.id;
     this.prepared = deps.preallocatedSteps;
+    // One spawner per sandbox: a step flooding its output delays only its own sandbox.
+    this.spawner = new Spawner(spawnerPathFor(deps.helperPath));
+    this.spawner.warm();
   }
 
   /** Where this sandbox lives on the host: for gc, tests and operators, never for the agent. */
@@ -146,6 +151,7 @@ export class LocalSandbox implements Sandbox {
 
   private runStep(step: number, args: string[], options: ExecOptions): Promise<ExecResult> {
     return runExec(
+      this.spawner,
       {
         command: this.deps.helperPath,
         args,
@@ -250,7 +256,8 @@ export class LocalSandbox implements Sandbox {
   }
 
   destroy(): Promise<void> {
-    this.destroyed ??= this.deps.teardown();
+    // The spawner goes last: steps killed by the teardown still report their exit.
+    this.destroyed ??= this.deps.teardown().finally(() => this.spawner.close());
     return this.destroyed;
   }
 
