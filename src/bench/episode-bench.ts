@@ -15,6 +15,8 @@ import type { PhaseProgress } from './progress.js';
 export interface EpisodeBenchOptions {
   readonly episodes: number;
   readonly stepsPerEpisode: number;
+  /** How the episodes' store syncs each step: FULL survives power loss, NORMAL a praetor crash. */
+  readonly synchronous?: 'full' | 'normal';
 }
 
 export interface EpisodeFigures {
@@ -22,6 +24,9 @@ export interface EpisodeFigures {
   readonly steps: number;
   readonly seconds: number;
   readonly stepsPerSecond: number;
+  /** Steps over the span from the first step's start to the last step's end: sandbox creation and destruction left out. */
+  readonly steadyStepsPerSecond: number;
+  readonly synchronous: 'full' | 'normal';
   readonly failedEpisodes: number;
   readonly store: { readonly stepsPerSecond: number; readonly msPerStep: number; readonly synchronous: 'full' | 'normal' }[];
 }
@@ -31,7 +36,8 @@ export async function runEpisodeBench(options: EpisodeBenchOptions, progress: Ph
   const guard = new Guard({ policy: { mode: 'block' } });
   await guard.start();
   const backend = new LocalBackend({ observer: guard });
-  const store = openEpisodeStore(`sqlite:${dir}/episodes.db`);
+  const synchronous = options.synchronous ?? 'full';
+  const store = openEpisodeStore(`sqlite:${dir}/episodes.db`, { synchronous });
   const tools = new ToolRegistry();
   const task = TaskSchema.parse({ id: 'echo', instruction: 'echo', budgets: { maxSteps: options.stepsPerEpisode } });
   const script = Array.from({ length: options.stepsPerEpisode }, (_, i) => ({ tool: 'bash', args: { command: `echo step ${i}` } }));
@@ -39,10 +45,16 @@ export async function runEpisodeBench(options: EpisodeBenchOptions, progress: Ph
   const started = performance.now();
   let failed = 0;
   let steps = 0;
+  let firstStart = Infinity;
+  let lastEnd = 0;
   try {
     await Promise.all(
       Array.from({ length: options.episodes }, async () => {
-        const episode = await runEpisode({ task, policy: new ScriptedPolicy(script), tools, backend, guard, store });
+        const onStep = (step: { startedAt: number; endedAt: number }): void => {
+          firstStart = Math.min(firstStart, step.startedAt);
+          lastEnd = Math.max(lastEnd, step.endedAt);
+        };
+        const episode = await runEpisode({ task, policy: new ScriptedPolicy(script), tools, backend, guard, store, onStep });
         if (episode.status !== 'completed') failed++;
         steps += store.steps(episode.id).length;
         progress.tick();
@@ -63,5 +75,15 @@ export async function runEpisodeBench(options: EpisodeBenchOptions, progress: Ph
     storeFigures.push({ stepsPerSecond: t.stepsPerSecond, msPerStep: t.msPerStep, synchronous });
   }
   rmSync(dir, { recursive: true, force: true });
-  return { episodes: options.episodes, steps, seconds, stepsPerSecond: steps / seconds, failedEpisodes: failed, store: storeFigures };
+  const steadySeconds = Math.max(0.001, (lastEnd - firstStart) / 1000);
+  return {
+    episodes: options.episodes,
+    steps,
+    seconds,
+    stepsPerSecond: steps / seconds,
+    steadyStepsPerSecond: steps / steadySeconds,
+    synchronous,
+    failedEpisodes: failed,
+    store: storeFigures,
+  };
 }

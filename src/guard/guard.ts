@@ -16,7 +16,9 @@ import type { ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
 import { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { defaultHostPaths } from '../sandbox/local/host-paths.js';
 import { GuardPolicySchema, type GuardAction, type GuardPolicy } from './guard-policy.js';
 import { cutsStream, enforce } from './enforcer.js';
 import { WatchedSandbox } from './watched-sandbox.js';
@@ -32,6 +34,15 @@ export interface GuardOptions {
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
   readonly onError?: (message: string) => void;
+}
+
+/** /proc/<pid>/exe names the file with every link resolved; a path that does not exist stays as given. */
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 export type AlertListener = (alert: Alert, sandbox: LocalSandbox) => void;
@@ -72,6 +83,7 @@ export class Guard implements SandboxObserver {
     if (this.options.processMonitor !== false && this.processes === null) {
       this.processes = new ProcessMonitor({
         emit: (e) => this.fromMonitor(e),
+        ownHelpers: [realpathOr(defaultHostPaths().helperPath)],
         onOverrun: () => this.onError('process events were lost (kernel connector overrun)'),
         onError: (m) => this.onError(m),
       });

@@ -3,7 +3,8 @@
 import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { defaultHostPaths } from '../../sandbox/local/host-paths.js';
 import { tmpdir } from 'node:os';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import type { ProcessExitEvent, ProcessStartEvent } from '../events.js';
@@ -70,6 +71,26 @@ it('sees short-lived execs (at most 1 in 50 lost under load) with their real exe
     { sandboxId: minerExit.sandboxId, step: minerExit.step, exitCode: minerExit.exitCode, signal: minerExit.signal },
     { sandboxId: sandbox.id, step: r.step, exitCode: 0, signal: null },
   );
+});
+
+it("praetor's own exec helper is never filed under a step, and the commands it runs still are", async () => {
+  const helper = realpathSync(defaultHostPaths().helperPath);
+  const own: ProcessStartEvent[] = [];
+  const filtered = new ProcessMonitor({ emit: (e) => e.kind === 'process-start' && own.push(e), ownHelpers: [helper] });
+  await filtered.start();
+  try {
+    const sandbox = await backend.create();
+    const steps: number[] = [];
+    // Without the filter about 3 in 100 of these execs file the helper under the step (measured).
+    for (let i = 0; i < 100; i++) steps.push((await sandbox.exec(['/bin/true'])).step);
+    await filtered.flush();
+    const mine = own.filter((e) => e.sandboxId === sandbox.id);
+    assert.deepEqual(mine.filter((e) => e.exe === helper), [], 'no event names the helper');
+    const seen = new Set(mine.filter((e) => e.exe?.endsWith('/true')).map((e) => e.step));
+    assert.ok(steps.filter((s) => seen.has(s)).length >= 98, `the commands are reported: ${seen.size} of 100 steps`);
+  } finally {
+    filtered.stop();
+  }
 });
 
 it('argv with quotes, backslashes, control characters and invalid UTF-8 arrives intact', async () => {

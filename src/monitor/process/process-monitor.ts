@@ -17,6 +17,12 @@ export interface ProcessMonitorOptions {
   /** The kernel dropped events: some execs or exits were not seen. */
   readonly onOverrun?: () => void;
   readonly onError?: (message: string) => void;
+  /**
+   * Host paths of praetor's own exec helper. Its exec is reported from outside the sandbox, but
+   * the helper joins the step's cgroup before it execs the command, so a cgroup read a moment
+   * late files praetor's own helper under the step. The command it runs next is reported as usual.
+   */
+  readonly ownHelpers?: readonly string[];
 }
 
 export function defaultProcmonPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -174,6 +180,7 @@ export class ProcessMonitor {
   }
 
   private onExec(line: ProcmonExec): void {
+    if (line.exe !== null && this.opts.ownHelpers?.includes(line.exe)) return;
     const owner = parseLeaf(line.cg);
     if (owner === null) return this.report(`procmon: exec of pid ${line.pid} in an unknown cgroup ${line.cg}`);
     this.owners.delete(line.pid); // a re-exec moves it to the young end
