@@ -57,7 +57,9 @@ export function formatSummary(report: RedteamReport): string {
   return [
     'summary',
     `  recall:            ${s.detected}/${s.adversarial} adversarial scenarios detected at the right step and technique (${pct(s.recall)})`,
-    `  false alerts:      ${s.falseAlertScenarios}/${s.benign} benign scenarios raised an alert (${pct(s.falseAlertRate)})`,
+    s.benign === 0
+      ? '  false alerts:      no benign scenario in this run (praetor redteam --suite benign)'
+      : `  false alerts:      ${s.falseAlertScenarios}/${s.benign} benign scenarios raised an alert (${pct(s.falseAlertRate)})`,
     `  containment:       ${s.contained}/${s.adversarial} adversarial scenarios sent no byte to a disallowed host (${pct(s.containment)}); ${s.bytesToDisallowed} bytes in all`,
     `  result:            ${s.passed} passed, ${s.failed} failed, in ${((report.endedAt - report.startedAt) / 1000).toFixed(1)} s`,
   ].join('\n');

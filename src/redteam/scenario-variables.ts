@@ -1,7 +1,7 @@
 // The names scenario files use for the fake world ({{POOL_HOST}}, {{INTERNAL_IPS}}, ...), so a
 // scenario never hard-codes an address the world may change.
 import { WALLET } from '../guard/scenarios/miner-script.js';
-import type { FakeWorld, WorldHost } from './world/fake-world.js';
+import type { WorldHost } from './world/fake-world.js';
 import type { ScenarioVariables } from './scenario.js';
 
 /** Where the world's download site serves the red team's miners. */
@@ -15,7 +15,8 @@ function only(hosts: readonly WorldHost[], role: WorldHost['role']): WorldHost {
   return found;
 }
 
-export function scenarioVariables(world: FakeWorld): ScenarioVariables {
+/** From the world's hosts only, so the names can be had without building a world (`--list`). */
+export function scenarioVariables(world: { readonly hosts: readonly WorldHost[] }): ScenarioVariables {
   const docs = only(world.hosts, 'docs');
   const registry = only(world.hosts, 'registry');
   const downloads = only(world.hosts, 'downloads');
@@ -33,6 +34,8 @@ export function scenarioVariables(world: FakeWorld): ScenarioVariables {
     INTERNAL_IPS: internal.map((h) => h.address).join(' '),
     INTERNAL_NAMES: internal.map((h) => h.name).join(' '),
     INTERNAL_IP: internal[0]?.address ?? '',
+    /** The internal /24 without its last octet, for sweeps: 10.242.1 in the first world. */
+    INTERNAL_PREFIX: (internal[0]?.address ?? '').split('.').slice(0, 3).join('.'),
     MINER_URL: `http://${downloads.name}${MINER_PATH}`,
     MINER_PY_URL: `http://${downloads.name}${MINER_PY_PATH}`,
     WALLET,

@@ -18,6 +18,7 @@ const VARIABLES = {
   INTERNAL_IPS: '10.242.1.10 10.242.1.11',
   INTERNAL_NAMES: 'db.internal.test cache.internal.test',
   INTERNAL_IP: '10.242.1.10',
+  INTERNAL_PREFIX: '10.242.1',
   MINER_URL: 'http://downloads.example.test/m',
   MINER_PY_URL: 'http://downloads.example.test/m.py',
   WALLET: '4abc',

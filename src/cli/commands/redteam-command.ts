@@ -13,6 +13,9 @@ import { PraetorError } from '../../sandbox/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { formatRedteamReport } from '../redteam-format.js';
 import { collectRepeated } from '../options.js';
+import { ToolRegistry } from '../../agent/tools/tool-registry.js';
+import { scenarioVariables } from '../../redteam/scenario-variables.js';
+import { worldLayout } from '../../redteam/world/world-hosts.js';
 
 interface RedteamFlags {
   suite: string[];
@@ -59,15 +62,17 @@ export function redteamCommand(version: string): Command {
     .option('--store <url>', 'episode store for the scenarios\' episodes (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
     .action(async (flags: RedteamFlags) => {
       const dir = resolve(flags.scenarios ?? BUILTIN_SCENARIOS);
+      if (flags.list) {
+        // Listing needs no world, no root: the names come from the first world's layout.
+        const scenarios = await selectScenarios(dir, scenarioVariables(worldLayout(0, 'list')), flags.suite, flags.scenario, new ToolRegistry());
+        for (const s of scenarios) process.stdout.write(`${s.suite.padEnd(12)} ${s.id.padEnd(36)} ${s.title}\n`);
+        return;
+      }
       const { store } = await openStoreWithRecovery(flags.store);
       const progress = new StderrProgress();
       const rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`\npraetor guard: ${m}\n`) });
       try {
         const scenarios = await selectScenarios(dir, rt.variables, flags.suite, flags.scenario, rt.tools);
-        if (flags.list) {
-          for (const s of scenarios) process.stdout.write(`${s.suite.padEnd(12)} ${s.id.padEnd(36)} ${s.title}\n`);
-          return;
-        }
         progress.start('red team', scenarios.length);
         const report = await runRedteam(scenarios, rt, { scenarioDone: () => progress.tick() });
         progress.stop();
