@@ -130,10 +130,9 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
         assert.equal(store.getEpisode('theirs')?.status, 'running');
       }));
 
-    if (durable === undefined) {
-      it('survives a reopen and a SIGKILL mid-episode', { skip: 'the store does not outlive its process' }, () => undefined);
-      return;
-    }
+    // A store that does not outlive its process (memory:, sqlite::memory:) makes no durability
+    // claim, so there is nothing to test; every file-backed store runs the tests below.
+    if (durable === undefined) return;
 
     it('a reopened store sees everything written before close', () => {
       const url = durable.freshUrl();
