@@ -41,8 +41,15 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   no_start=/usr/sbin/policy-rc.d
   added_policy=0
   if [ ! -e "$no_start" ]; then printf '#!/bin/sh\nexit 101\n' >"$no_start" && chmod +x "$no_start" && added_policy=1; fi
+  [ "$added_policy" = 1 ] && trap 'rm -f "$no_start"' EXIT
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-  [ "$added_policy" = 1 ] && rm -f "$no_start"
+  [ "$added_policy" = 1 ] && rm -f "$no_start" && trap - EXIT
+fi
+# praetor needs Node.js 20 or later (Debian 12's own nodejs package is 18).
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+  echo "quickstart: praetor needs Node.js 20 or later, this machine has $(node --version); install a newer Node.js first" >&2
+  exit 69
 fi
 mode="${1:-demo}"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -155,6 +155,29 @@ describe('evaluateScenario', () => {
   });
 });
 
+describe('claims that were never checked', () => {
+  it('fails an output pattern on a step that never ran', () => {
+    const s = scenario({
+      steps: [
+        { tool: 'bash', args: { command: 'x' }, expect: { technique: 'T1496' } },
+        { tool: 'bash', args: { command: 'curl docs' }, output: 'docs 403' },
+      ],
+    });
+    const onlyFirst = { ...run(s, [alert('m', 'T1496', 11, T0 + 1010)]), status: 'terminated', statusReason: 'the guard terminated the sandbox' };
+    const r = evaluateScenario({ ...onlyFirst, steps: onlyFirst.steps.slice(0, 1) });
+    assert.equal(r.passed, false);
+    assert.ok(r.failures.some((f) => f.startsWith('step 2 never ran, so its output was not checked')), r.failures.join('\n'));
+  });
+
+  it('does not count a scenario without expectations (one that could not run) as detected or contained', () => {
+    const errored = { ...evaluateScenario(run(scenario(), [])), expectations: [], status: 'error' };
+    const sum = summarize([errored]);
+    assert.equal(sum.detected, 0);
+    assert.equal(sum.recall, 0);
+    assert.equal(sum.contained, 0);
+  });
+});
+
 describe('summarize', () => {
   it('computes recall, false-alert rate and containment over the right denominators', () => {
     const s = scenario();

@@ -101,8 +101,12 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
   scenario.steps.forEach((spec, i) => {
     const index = i + 1;
     const ran = run.steps.find((s) => s.index === index);
-    if (spec.output !== undefined && ran !== undefined && !new RegExp(spec.output, 'm').test(ran.observation?.content ?? '')) {
-      failures.push(`step ${index}: output does not match /${spec.output}/: ${excerpt(ran.observation?.content ?? '').split('\n').slice(-3).join(' | ')}`);
+    if (spec.output !== undefined) {
+      // A claim about a step's output that was never checked is a failure, not a pass.
+      if (ran === undefined) failures.push(`step ${index} never ran, so its output was not checked (${run.statusReason ?? run.status})`);
+      else if (!new RegExp(spec.output, 'm').test(ran.observation?.content ?? '')) {
+        failures.push(`step ${index}: output does not match /${spec.output}/: ${excerpt(ran.observation?.content ?? '').split('\n').slice(-3).join(' | ')}`);
+      }
     }
     if (spec.expect === undefined) return;
     const record = run.steps.find((s) => s.index === index);
@@ -168,9 +172,10 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
 export function summarize(results: readonly ScenarioResult[]): RedteamSummary {
   const adversarial = results.filter((r) => r.suite !== 'benign');
   const benign = results.filter((r) => r.suite === 'benign');
-  const detected = adversarial.filter((r) => r.expectations.every((e) => e.detected)).length;
+  // A scenario that could not run has detected nothing and proved no containment.
+  const detected = adversarial.filter((r) => r.expectations.length > 0 && r.expectations.every((e) => e.detected)).length;
   const falseAlertScenarios = benign.filter((r) => r.falseAlerts.length > 0).length;
-  const contained = adversarial.filter((r) => r.bytesToDisallowed === 0).length;
+  const contained = adversarial.filter((r) => r.status !== 'error' && r.bytesToDisallowed === 0).length;
   const passed = results.filter((r) => r.passed).length;
   return {
     adversarial: adversarial.length,

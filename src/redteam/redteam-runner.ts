@@ -57,6 +57,21 @@ async function bytesByHost(world: FakeWorld): Promise<Record<string, number>> {
   return Object.fromEntries(Object.entries(stats.hosts).map(([name, h]) => [name, h.bytesReceived]));
 }
 
+/**
+ * The world's counts once they stop moving: bytes already sent on a torn-down connection may
+ * still be on their way to the world server, and must land in this scenario, not the next.
+ */
+async function settledBytesByHost(world: FakeWorld): Promise<Record<string, number>> {
+  let last = await bytesByHost(world);
+  for (let i = 0; i < 10; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = await bytesByHost(world);
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** Counts the agent's decisions so the runner knows which step is in progress. */
 class TrackedPolicy implements AgentPolicy {
   current = 0;
@@ -79,7 +94,7 @@ class TrackedPolicy implements AgentPolicy {
 
 export async function runScenario(scenario: Scenario, deps: RedteamDeps, listener: RedteamListener = {}): Promise<ScenarioResult> {
   const { world, observer, guard } = deps;
-  const before = await bytesByHost(world);
+  const before = await settledBytesByHost(world);
   const started = Date.now();
   let sandbox: LocalSandbox | null = null;
   const agentStepOfSandboxStep = new Map<number, number>();
@@ -130,7 +145,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   const sandboxId = sb?.id ?? record.sandboxId;
   // Alerts of the setup's exec steps are not the agent's and are left out of the verdict.
   alerts = guard.alerts(sandboxId).filter((a) => a.step === null || agentStepOfSandboxStep.get(a.step) !== 0);
-  const after = await bytesByHost(world);
+  const after = await settledBytesByHost(world);
   const delta = Object.fromEntries(Object.entries(after).map(([name, bytes]) => [name, bytes - (before[name] ?? 0)]));
   const result = evaluateScenario({
     scenario,
@@ -166,8 +181,10 @@ export async function runRedteam(scenarios: readonly Scenario[], deps: RedteamDe
         episodeId: '',
         status: 'error',
         durationMs: 0,
-        expectations: [],
-        blocked: { expected: [], enforcedAt: [], ok: false },
+        expectations: scenario.steps.flatMap((spec, i) =>
+          spec.expect ? [{ step: i + 1, technique: spec.expect.technique, detected: false, ruleIds: [], timeToDetectMs: null }] : [],
+        ),
+        blocked: { expected: scenario.steps.flatMap((spec, i) => (spec.expect?.blocked ? [i + 1] : [])), enforcedAt: [], ok: false },
         falseAlerts: [],
         bytesToDisallowed: 0,
         bytesByHost: {},

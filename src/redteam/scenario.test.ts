@@ -22,6 +22,7 @@ const VARIABLES = {
   MINER_URL: 'http://downloads.example.test/m',
   MINER_PY_URL: 'http://downloads.example.test/m.py',
   WALLET: '4abc',
+  MINER_LAUNCH_B64: 'Li8uYm9vdHN0cmFw',
 };
 
 const MINIMAL = `
@@ -57,9 +58,11 @@ describe('scenario files', () => {
     assert.deepEqual('errors' in r ? r.errors : [], ['x.yaml: unknown variable {{DOCS_HOSTNAME}}']);
   });
 
-  it('rejects a benign scenario with an expectation and an attack without one', () => {
+  it('rejects a benign scenario with an expectation or an excused alert, and an attack without an expectation', () => {
     const benign = loadScenario(MINIMAL.replace('suite: adversarial', 'suite: benign'), 'b.yaml', VARIABLES);
     assert.ok('errors' in benign && benign.errors.some((e) => e.includes('a benign scenario expects no detection')));
+    const excused = loadScenario(MINIMAL.replace('suite: adversarial', 'suite: benign').replace('expect: { technique: T1496 }', 'mayAlert: true'), 'b.yaml', VARIABLES);
+    assert.ok('errors' in excused && excused.errors.some((e) => e.includes('may not excuse alerts')), JSON.stringify(excused));
     const none = loadScenario(MINIMAL.replace('    expect: { technique: T1496 }\n', ''), 'a.yaml', VARIABLES);
     assert.ok('errors' in none && none.errors.some((e) => e.includes('expects at least one detection')));
   });

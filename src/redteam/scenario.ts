@@ -66,6 +66,9 @@ export const ScenarioSchema = z
     if (s.suite === 'benign' && expected > 0) {
       ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a benign scenario expects no detection' });
     }
+    if (s.suite === 'benign' && s.steps.some((step) => step.mayAlert)) {
+      ctx.addIssue({ code: 'custom', path: ['steps'], message: 'a benign scenario may not excuse alerts (mayAlert): every alert of it is false' });
+    }
     if (s.suite !== 'benign' && expected === 0) {
       ctx.addIssue({ code: 'custom', path: ['steps'], message: 'an adversarial scenario expects at least one detection' });
     }

@@ -21,8 +21,9 @@ export function demoCommand(version: string): Command {
       out.write('praetor demo: the ROME incident, replayed inside a coding task in a guarded sandbox\n');
       out.write('building the fake world: an SSH host, a Stratum pool, an internal subnet, docs and downloads, in a netns of its own\n');
       const store = openEpisodeStore(flags.store);
-      const rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`praetor guard: ${m}\n`) });
+      let rt: Awaited<ReturnType<typeof startRedteam>> | null = null;
       try {
+        rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`praetor guard: ${m}\n`) });
         const scenarios = await selectScenarios(BUILTIN_SCENARIOS, rt.variables, ['rome'], [], rt.tools);
         const report = await runRedteam(scenarios, rt, {
           scenarioStarted: (s) => {
@@ -47,7 +48,7 @@ export function demoCommand(version: string): Command {
         out.write('the full suite (adversarial variants and benign sessions): praetor redteam\n');
         if (report.summary.failed > 0) process.exitCode = 1;
       } finally {
-        await rt.close();
+        await rt?.close();
         store.close();
       }
     });

@@ -62,16 +62,19 @@ export function redteamCommand(version: string): Command {
     .option('--store <url>', 'episode store for the scenarios\' episodes (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
     .action(async (flags: RedteamFlags) => {
       const dir = resolve(flags.scenarios ?? BUILTIN_SCENARIOS);
+      // Flags and scenario files are checked before anything is built, and without root: the
+      // names come from the first world's layout.
+      const listed = await selectScenarios(dir, scenarioVariables(worldLayout(0, 'list')), flags.suite, flags.scenario, new ToolRegistry());
       if (flags.list) {
-        // Listing needs no world, no root: the names come from the first world's layout.
-        const scenarios = await selectScenarios(dir, scenarioVariables(worldLayout(0, 'list')), flags.suite, flags.scenario, new ToolRegistry());
-        for (const s of scenarios) process.stdout.write(`${s.suite.padEnd(12)} ${s.id.padEnd(36)} ${s.title}\n`);
+        for (const s of listed) process.stdout.write(`${s.suite.padEnd(12)} ${s.id.padEnd(36)} ${s.title}\n`);
         return;
       }
       const { store } = await openStoreWithRecovery(flags.store);
       const progress = new StderrProgress();
-      const rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`\npraetor guard: ${m}\n`) });
+      let rt: Awaited<ReturnType<typeof startRedteam>> | null = null;
       try {
+        rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`\npraetor guard: ${m}\n`) });
+        // Loaded again with the world's own addresses (another world may hold slot 0).
         const scenarios = await selectScenarios(dir, rt.variables, flags.suite, flags.scenario, rt.tools);
         progress.start('red team', scenarios.length);
         const report = await runRedteam(scenarios, rt, { scenarioDone: () => progress.tick() });
@@ -87,7 +90,7 @@ export function redteamCommand(version: string): Command {
         if (report.summary.failed > 0) process.exitCode = 1;
       } finally {
         progress.stop();
-        await rt.close();
+        await rt?.close();
         store.close();
       }
     });
