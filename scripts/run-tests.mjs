@@ -21,7 +21,14 @@ if (files.length === 0) {
   console.error('no test files found under dist/ (run npm run build first)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// The process monitor's loss bound was measured with the host otherwise quiet or busy with one
+// other thing (docs/monitoring.md); beside two other fork-heavy test files it is not the same
+// test. Its files run alone first, the rest two at a time.
+const alone = files.filter((f) => f.includes('/monitor/process/'));
+const rest = files.filter((f) => !alone.includes(f));
+const first = alone.length > 0 ? spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...alone], { stdio: 'inherit' }) : { status: 0 };
+const second = rest.length > 0 ? spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...rest], { stdio: 'inherit' }) : { status: 0 };
+const r = { status: first.status !== 0 ? first.status : second.status };
 if (filter) process.exit(r.status ?? 1);
 
 // Alone, after the unit tests: its time-to-detect and CPU figures are the guard's, not the load of

@@ -43,7 +43,7 @@ async function waitFor<T>(what: string, find: () => T | undefined, timeoutMs = 5
 // At idle the helper misses none of 3000 such execs; on a 2-CPU CI host running other test files it
 // has missed 1 of 50 (a process reaped before /proc could be read: docs/monitoring.md). The bound
 // below is that measured limit, not a hope: 2 or more misses fail.
-it('sees short-lived execs (at most 1 in 50 lost under load) with their real exe, sandbox and step', async () => {
+it('sees short-lived execs (at most 1 in 50 missed under load), with their real exe where /proc could still be read', async () => {
   const sandbox = await backend.create();
   // bash, not dash: dash's exec has no -a
   const r = await sandbox.exec(['bash', '-c', 'for i in $(seq 50); do /bin/true; done; exec -a renamed-miner sleep 0.2']);
@@ -52,7 +52,9 @@ it('sees short-lived execs (at most 1 in 50 lost under load) with their real exe
 
   const mine = starts(sandbox.id);
   const trues = mine.filter((e) => e.exe?.endsWith('/true'));
-  assert.ok(trues.length >= 49, `saw ${trues.length} of 50 /bin/true execs`);
+  // An exec whose process was gone before /proc could be read is still reported, with exe null.
+  const unread = mine.filter((e) => e.step === r.step && e.exe === null);
+  assert.ok(trues.length + unread.length >= 49, `saw ${trues.length} of 50 /bin/true execs, ${unread.length} more without their exe`);
   for (const e of trues) {
     assert.equal(e.step, r.step);
     assert.deepEqual(e.argv, ['/bin/true']);
