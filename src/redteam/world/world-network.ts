@@ -3,17 +3,12 @@
 // egress proxy runs) can reach the world, and the world reaches nothing but the host's veth end.
 import { existsSync, readFileSync } from 'node:fs';
 import { run } from '../../sandbox/local/run-command.js';
+import { vethHostSideBatch } from '../../sandbox/network/network-cell.js';
 import type { WorldLayout } from './world-hosts.js';
 
 /** `ip -batch` input run on the host: the namespace, the veth pair, the host's end. */
 export function hostSideBatch(layout: WorldLayout): string {
-  return [
-    `netns add ${layout.netns}`,
-    `link add ${layout.hostInterface} type veth peer name eth0 netns ${layout.netns}`,
-    `addr add ${layout.hostAddress}/24 dev ${layout.hostInterface}`,
-    `link set ${layout.hostInterface} up`,
-    '',
-  ].join('\n');
+  return vethHostSideBatch(layout.netns, layout.hostInterface, `${layout.hostAddress}/24`);
 }
 
 /** `ip -n NS -batch` input: loopback (sshd listens there) and one /32 per fake host. No default route. */

@@ -14,16 +14,23 @@ export function netnsPath(sandboxId: string): string {
   return `/run/netns/${netnsName(sandboxId)}`;
 }
 
-/** `ip -batch` input that makes the namespace and the veth pair and sets up the host side. */
-export function hostSideBatch(sandboxId: string, cell: CellAddresses): string {
-  const ns = netnsName(sandboxId);
+/**
+ * `ip -batch` input that makes a namespace and a veth pair into it (its end named eth0) and sets
+ * up the host's end; shared by sandbox cells and the red team's world.
+ */
+export function vethHostSideBatch(ns: string, hostInterface: string, hostCidr: string): string {
   return [
     `netns add ${ns}`,
-    `link add ${cell.hostInterface} type veth peer name eth0 netns ${ns}`,
-    `addr add ${cell.hostAddress}/${cell.prefixLength} dev ${cell.hostInterface}`,
-    `link set ${cell.hostInterface} up`,
+    `link add ${hostInterface} type veth peer name eth0 netns ${ns}`,
+    `addr add ${hostCidr} dev ${hostInterface}`,
+    `link set ${hostInterface} up`,
     '',
   ].join('\n');
+}
+
+/** `ip -batch` input that makes the namespace and the veth pair and sets up the host side. */
+export function hostSideBatch(sandboxId: string, cell: CellAddresses): string {
+  return vethHostSideBatch(netnsName(sandboxId), cell.hostInterface, `${cell.hostAddress}/${cell.prefixLength}`);
 }
 
 /**
