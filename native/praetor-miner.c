@@ -721,13 +721,16 @@ static void daemonize(void) {
     }
 }
 
-/* comm (what top and /proc/PID/comm show) and the argv area (what ps shows). */
+/*
+ * The argv area (what ps shows), then comm (what top and /proc/PID/comm show): in that order, so
+ * whoever sees the new comm also sees the new command line.
+ */
 static void rename_self(int argc, char **argv, const char *name) {
-    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
     char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
     size_t room = (size_t)(end - start);
     memset(start, 0, room + 1);
     memcpy(start, name, strlen(name) < room ? strlen(name) : room);
+    prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0);
 }
 
 int main(int argc, char **argv) {

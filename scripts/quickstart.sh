@@ -28,7 +28,11 @@ have git || need_apt+=(git)
 have make || need_apt+=(make)
 have crontab || need_apt+=(cron)
 have ps || need_apt+=(procps)
-have node || need_apt+=(nodejs npm)
+# Node.js 20 or later must be there already: Debian 12's own nodejs package is 18 (checked below).
+if ! have node || ! have npm; then
+  echo "quickstart: praetor needs Node.js 20 or later with npm; none is installed" >&2
+  exit 69
+fi
 # The HTML report's browser test drives Debian's Chromium (tests only).
 [ "${1:-demo}" = test ] && { have chromium || need_apt+=(chromium); }
 if [ "${#need_apt[@]}" -gt 0 ]; then

@@ -37,7 +37,7 @@ table { width: 100%; border-collapse: collapse; background: var(--card); border:
 th, td { text-align: left; vertical-align: top; padding: 8px 10px; border-bottom: 1px solid var(--line); }
 th { background: #eef0f4; font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; vertical-align: bottom; }
 td.scenario-cell { min-width: 200px; }
-td.scenario-cell .mono { white-space: nowrap; }
+td.scenario-cell .mono { overflow-wrap: anywhere; }
 td.num { text-align: right; white-space: nowrap; }
 tr:last-child td { border-bottom: 0; }
 tr.failed td { background: var(--bad-bg); }
