@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ToolRegistry } from '../agent/tools/tool-registry.js';
 import type { EpisodeStore } from '../episode/episode-store.js';
 import { Guard } from '../guard/guard.js';
-import { MINER_PY } from '../guard/scenarios/miner-script.js';
+import { MINER_PY } from './miner/miner-script.js';
 import { PraetorError } from '../sandbox/errors.js';
 import { LocalBackend } from '../sandbox/local/local-backend.js';
 import { RedteamObserver } from './redteam-observer.js';

@@ -1,6 +1,6 @@
 // The names scenario files use for the fake world ({{POOL_HOST}}, {{INTERNAL_IPS}}, ...), so a
 // scenario never hard-codes an address the world may change.
-import { WALLET } from '../guard/scenarios/miner-script.js';
+import { WALLET } from './miner/miner-script.js';
 import type { WorldHost } from './world/fake-world.js';
 import type { ScenarioVariables } from './scenario.js';
 

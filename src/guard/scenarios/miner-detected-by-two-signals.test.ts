@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { LocalSandbox } from '../../sandbox/local/local-sandbox.js';
 import { bash, startGuardWorld, summary, waitForAlerts, type GuardWorld } from './guard-harness.js';
-import { MINER_PY, WALLET } from './miner-script.js';
+import { MINER_PY, WALLET } from '../../redteam/miner/miner-script.js';
 
 async function launchMiner(sandbox: LocalSandbox, seconds: number): Promise<{ step: number; exitCode: number | null }> {
   await sandbox.writeFile('/tmp/.cache/m.py', MINER_PY);

@@ -1,6 +1,7 @@
-// A behaviour-faithful CPU miner for tests, as a Python program: real hashing (sha256d over a
-// nonce range), Stratum v1 to its pool through the HTTP proxy it finds in the environment, a
-// wallet and pool URL on its command line, and it keeps hashing when the pool goes away.
+// A behaviour-faithful CPU miner as a Python program (the red team serves it, guard tests run
+// it): real hashing (sha256d over a nonce range), Stratum v1 to its pool through the HTTP proxy
+// it finds in the environment, a wallet and pool URL on its command line, and it keeps hashing
+// when the pool goes away.
 export const MINER_PY = String.raw`
 import hashlib, json, os, socket, sys, time, urllib.parse
 args = sys.argv[1:]
