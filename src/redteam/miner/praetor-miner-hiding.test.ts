@@ -35,7 +35,8 @@ describe('praetor-miner hiding', () => {
     assert.deepEqual(pidsByComm(name), [], 'no process has the name yet');
     const run = await runMiner({ pool: `127.0.0.1:${pool.port}`, user: WALLET, background: true, name, runSeconds: 30 });
     assert.equal(run.code, 0);
-    assert.ok(run.ms < 1000, `returned in ${run.ms} ms`);
+    // Returns instead of running its 30 s: the bound tells the two apart, it does not time the start.
+    assert.ok(run.ms < 10_000, `returned in ${run.ms} ms`);
     assert.equal(run.stderr, '', 'the daemon closed its stdio');
     const pid = await until(() => pidsByComm(name)[0], 2000);
     if (pid === undefined) return assert.fail(`no process whose comm is ${name}`);

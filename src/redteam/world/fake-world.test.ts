@@ -145,10 +145,9 @@ describe('the fake world', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // 0.7-0.9 s on a loaded 2-core CI host, most of it node loading the world server's modules; the
-  // bound leaves room for a neighbour's benchmark and still catches a start-up gone wrong.
-  it('starts within 5 s with its namespace and veth in place', () => {
-    assert.ok(startMs < 5_000, `start-up took ${startMs} ms`);
+  // Start-up time is printed above (0.5-0.9 s on a 2-core host, most of it node loading the world
+  // server's modules), never asserted: timings belong in benchmarks, not tests.
+  it('starts with its namespace and veth in place', () => {
     assert.ok(netnsList().split('\n').some((l) => l.split(' ')[0] === world.netns));
   });
 
