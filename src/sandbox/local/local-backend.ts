@@ -2,8 +2,8 @@
 // a network namespace per sandbox, nftables and an in-process egress proxy.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, closeSync, readdirSync, writeFileSync } from 'node:fs';
-import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, readFile, rm } from 'node:fs/promises';
+import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, rm } from 'node:fs/promises';
 import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
 import { SandboxOptionsSchema } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
@@ -290,10 +290,19 @@ async function stopInit(init: ChildProcess | null): Promise<void> {
 
 const PID1_CMDLINE = `${HELPER_IN_SANDBOX}\0pid1\0`;
 
+function readCmdline(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 async function waitForExec(pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+    // A synchronous read: /proc answers from memory, and this polls every millisecond.
+    const cmdline = readCmdline(pid);
     if (cmdline === PID1_CMDLINE) return;
     if (cmdline === null) throw new Error(`init process ${pid} vanished during setup`);
     if (Date.now() > deadline) throw new Error(`init process ${pid} not ready after ${timeoutMs} ms`);

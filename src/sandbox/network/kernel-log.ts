@@ -2,7 +2,8 @@
 // network namespace reaches the kernel log once net.netfilter.nf_log_all_netns=1; `dmesg -W`
 // follows /dev/kmsg without the threadpool-blocking reads a plain fs stream would do.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { DeniedAttempt } from './network-events.js';
@@ -69,7 +70,7 @@ export class KernelLogFollower {
     const ready = new Promise<void>((resolve) => this.waiters.set(marker, resolve));
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
-      await appendFile('/dev/kmsg', `${marker}\n`);
+      this.mark(marker);
       const seen = await Promise.race([ready.then(() => true), delay(20).then(() => false)]);
       if (seen) return;
       if (child.exitCode !== null) break;
@@ -98,7 +99,7 @@ export class KernelLogFollower {
   private async writeMarker(timeoutMs: number): Promise<void> {
     const marker = `praetor-log-flush:${randomBytes(6).toString('hex')}`;
     const seen = new Promise<void>((resolve) => this.waiters.set(marker, resolve));
-    await appendFile('/dev/kmsg', `${marker}\n`);
+    this.mark(marker);
     const ok = await Promise.race([seen.then(() => true), delay(timeoutMs).then(() => false)]);
     this.waiters.delete(marker);
     if (!ok) throw new Error(`kernel log did not catch up within ${timeoutMs} ms`);
@@ -112,6 +113,21 @@ export class KernelLogFollower {
   stop(): void {
     this.child?.kill();
     this.child = null;
+  }
+
+  /**
+   * Writes a marker line, synchronously: a write to /dev/kmsg copies a line into the kernel's ring
+   * buffer and never blocks, and markers go out at every step, where appendFile's open, write and
+   * close would cost three thread-pool round trips. The file is opened for each marker because
+   * the kernel rate-limits writers per open file (printk_devkmsg=ratelimit, the default).
+   */
+  private mark(marker: string): void {
+    const fd = openSync('/dev/kmsg', 'w');
+    try {
+      writeSync(fd, `${marker}\n`);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private onLine(line: string): void {
