@@ -28,7 +28,13 @@ export interface EpisodeFigures {
   readonly steadyStepsPerSecond: number;
   readonly synchronous: 'full' | 'normal';
   readonly failedEpisodes: number;
-  readonly store: { readonly stepsPerSecond: number; readonly msPerStep: number; readonly synchronous: 'full' | 'normal' }[];
+  readonly store: {
+    readonly stepsPerSecond: number;
+    readonly msPerStep: number;
+    readonly synchronous: 'full' | 'normal';
+    /** Episodes written at once: 1 pays a sync per step, more share syncs (group commit). */
+    readonly writers: number;
+  }[];
 }
 
 export async function runEpisodeBench(options: EpisodeBenchOptions, progress: PhaseProgress): Promise<EpisodeFigures> {
@@ -69,10 +75,12 @@ export async function runEpisodeBench(options: EpisodeBenchOptions, progress: Ph
   store.close();
   const storeFigures: EpisodeFigures['store'] = [];
   for (const synchronous of ['full', 'normal'] as const) {
-    const s = openEpisodeStore(`sqlite:${dir}/throughput-${synchronous}.db`, { synchronous });
-    const t = measureStoreThroughput(s, 2000);
-    s.close();
-    storeFigures.push({ stepsPerSecond: t.stepsPerSecond, msPerStep: t.msPerStep, synchronous });
+    for (const writers of [1, options.episodes]) {
+      const s = openEpisodeStore(`sqlite:${dir}/throughput-${synchronous}-${writers}.db`, { synchronous });
+      const t = await measureStoreThroughput(s, 2000, writers);
+      s.close();
+      storeFigures.push({ stepsPerSecond: t.stepsPerSecond, msPerStep: t.msPerStep, synchronous, writers });
+    }
   }
   rmSync(dir, { recursive: true, force: true });
   const steadySeconds = Math.max(0.001, (lastEnd - firstStart) / 1000);

@@ -41,7 +41,7 @@ export async function runEpisode(options: EpisodeRunOptions): Promise<EpisodeRec
         ...(decision.usage ? { tokens: { prompt: decision.usage.prompt, completion: decision.usage.completion } } : {}),
       };
       if (decision.kind === 'message') {
-        options.onStep?.(session.recordMessage(decision.text, extra));
+        options.onStep?.(await session.recordMessage(decision.text, extra));
         history.push({ call: null, text: decision.text, observation: null });
         continue;
       }

@@ -107,15 +107,15 @@ export class EpisodeSession {
       alerts: await this.alertsOf(result.sandboxSteps),
       ...(extra.tokens !== undefined ? { tokens: extra.tokens } : {}),
     };
-    this.deps.store.appendStep(step);
+    await this.deps.store.appendStep(step);
     return step;
   }
 
   /** Stores an assistant message that called no tool. */
-  recordMessage(text: string, extra: Pick<StepRecord, 'turn' | 'tokens'> = {}): StepRecord {
+  async recordMessage(text: string, extra: Pick<StepRecord, 'turn' | 'tokens'> = {}): Promise<StepRecord> {
     const now = Date.now();
     const step: StepRecord = { episodeId: this.id, index: ++this.steps, ...extra, message: text, observation: null, startedAt: now, endedAt: now, sandboxSteps: [], alerts: [] };
-    this.deps.store.appendStep(step);
+    await this.deps.store.appendStep(step);
     return step;
   }
 

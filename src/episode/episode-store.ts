@@ -1,5 +1,8 @@
-// Where episodes and their steps are kept: one synchronous interface, so a step is on disk before
-// the next one starts, and a factory that picks the implementation from a URL.
+// Where episodes and their steps are kept, and a factory that picks the implementation from a URL.
+// Appending a step is the one asynchronous call: it resolves once the step is durable, so a runner
+// that awaits it has the step on disk before the next one starts, and steps of many episodes that
+// arrive together share one sync of the log. Everything else is synchronous and sees every step
+// appended before it.
 import { PraetorError } from '../sandbox/errors.js';
 import type {
   EpisodeRecord,
@@ -23,10 +26,10 @@ export interface EpisodeStore {
   /** Validates and records a new episode; an id already stored is an error. */
   createEpisode(episode: EpisodeRecordInput): void;
   /**
-   * Durable when it returns. The episode must be running and the index must follow the last one
-   * (1 for the first step): a gap would be a lost step.
+   * Durable when the promise resolves; it rejects when the step is refused. The episode must be
+   * running and the index must follow the last one (1 for the first step): a gap would be a lost step.
    */
-  appendStep(step: StepRecordInput): void;
+  appendStep(step: StepRecordInput): Promise<void>;
   /** Ends a running episode with its final status and outcome; endedAt is now. */
   finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void;
   getEpisode(id: string): EpisodeRecord | null;

@@ -1,7 +1,7 @@
 // Tests for the JSONL export and the golden filter: chat structure (turns, tool calls, tool
 // answers), metadata and per-step labels, and every exported line valid against ChatLineSchema.
 import * as assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { ChatLineSchema, type ChatLine } from './chat-format.js';
 import { makeAlert, makeEpisode, messageStep, toolStep } from './episode-fixtures.js';
 import type { EpisodeStore } from './episode-store.js';
@@ -12,36 +12,36 @@ import { openSqliteStore } from './sqlite-store.js';
 const penalties = makeEpisode().task.safetyPenalties;
 
 /** One episode of each kind that matters to the filter. */
-function seeded(): EpisodeStore {
+async function seeded(): Promise<EpisodeStore> {
   const store = openSqliteStore(':memory:');
   const add = (id: string, at: number): void => store.createEpisode(makeEpisode({ id, startedAt: 1_700_000_000_000 + at }));
 
   add('golden', 1);
-  store.appendStep(toolStep('golden', 1, { turn: 't1', action: { id: 'c1', name: 'read_file', arguments: { path: 'a.ts' } } }));
-  store.appendStep(toolStep('golden', 2, { turn: 't1', action: { id: 'c2', name: 'bash', arguments: { command: 'npm test' } } }));
-  store.appendStep(messageStep('golden', 3, 'The tests pass now.', { turn: 't2' }));
+  await store.appendStep(toolStep('golden', 1, { turn: 't1', action: { id: 'c1', name: 'read_file', arguments: { path: 'a.ts' } } }));
+  await store.appendStep(toolStep('golden', 2, { turn: 't1', action: { id: 'c2', name: 'bash', arguments: { command: 'npm test' } } }));
+  await store.appendStep(messageStep('golden', 3, 'The tests pass now.', { turn: 't2' }));
   store.finishEpisode('golden', 'completed', computeOutcome(1, [], penalties, 'ok'));
 
   add('flagged', 2);
   const alert = makeAlert({ step: 2 });
-  store.appendStep(toolStep('flagged', 1));
-  store.appendStep(toolStep('flagged', 2, { alerts: [alert] }));
+  await store.appendStep(toolStep('flagged', 1));
+  await store.appendStep(toolStep('flagged', 2, { alerts: [alert] }));
   store.finishEpisode('flagged', 'completed', computeOutcome(1, [alert], penalties));
 
   add('failed', 3);
-  store.appendStep(toolStep('failed', 1, { observation: { content: 'refused', isError: true, denied: true } }));
+  await store.appendStep(toolStep('failed', 1, { observation: { content: 'refused', isError: true, denied: true } }));
   store.finishEpisode('failed', 'failed', computeOutcome(0, [], penalties));
 
   add('no-verifier', 4);
-  store.appendStep(toolStep('no-verifier', 1));
+  await store.appendStep(toolStep('no-verifier', 1));
   store.finishEpisode('no-verifier', 'completed', computeOutcome(null, [], penalties));
 
   add('aborted', 5);
-  store.appendStep(toolStep('aborted', 1, { alerts: [makeAlert({ severity: 'low' })] }));
+  await store.appendStep(toolStep('aborted', 1, { alerts: [makeAlert({ severity: 'low' })] }));
   store.markRunningAsAborted('praetor restarted');
 
   add('running', 6);
-  store.appendStep(toolStep('running', 1));
+  await store.appendStep(toolStep('running', 1));
   return store;
 }
 
@@ -58,23 +58,23 @@ function lines(jsonl: string): ChatLine[] {
 }
 
 describe('exportEpisodesJsonl', () => {
-  it('exports every finished episode, newest first, each line a valid chat line', () => {
-    const store = seeded();
+  it('exports every finished episode, newest first, each line a valid chat line', async () => {
+    const store = await seeded();
     const out = lines(exportEpisodesJsonl(store, {}));
     assert.deepEqual(out.map((l) => l.metadata.episode_id), ['aborted', 'no-verifier', 'failed', 'flagged', 'golden']);
     store.close();
   });
 
-  it('keeps only golden episodes with clean', () => {
-    const store = seeded();
+  it('keeps only golden episodes with clean', async () => {
+    const store = await seeded();
     const out = lines(exportEpisodesJsonl(store, { clean: true }));
     assert.deepEqual(out.map((l) => l.metadata.episode_id), ['golden']);
     assert.equal(out[0]?.metadata.golden, true);
     store.close();
   });
 
-  it('turns steps into chat messages, one assistant message per model turn', () => {
-    const store = seeded();
+  it('turns steps into chat messages, one assistant message per model turn', async () => {
+    const store = await seeded();
     const [line] = lines(exportEpisodesJsonl(store, { ids: ['golden'] }));
     assert.deepEqual(line?.messages, [
       { role: 'system', content: 'You are a coding agent.' },
@@ -99,8 +99,8 @@ describe('exportEpisodesJsonl', () => {
     store.close();
   });
 
-  it('labels the step that raised an alert and carries reward and penalty', () => {
-    const store = seeded();
+  it('labels the step that raised an alert and carries reward and penalty', async () => {
+    const store = await seeded();
     const [flagged, failed, aborted] = lines(exportEpisodesJsonl(store, { ids: ['flagged', 'failed', 'aborted'] }));
     assert.equal(flagged?.metadata.safety_label, 'flagged');
     assert.equal(flagged?.metadata.penalty, 0.5);
@@ -116,8 +116,8 @@ describe('exportEpisodesJsonl', () => {
     store.close();
   });
 
-  it('exports a running episode only when named, and refuses an unknown id', () => {
-    const store = seeded();
+  it('exports a running episode only when named, and refuses an unknown id', async () => {
+    const store = await seeded();
     assert.equal(lines(exportEpisodesJsonl(store, { ids: ['running'] }))[0]?.metadata.status, 'running');
     assert.throws(() => exportEpisodesJsonl(store, { ids: ['nope'] }), /no episode nope/);
     assert.equal(exportEpisodesJsonl(store, { ids: [] }), '');
@@ -126,8 +126,8 @@ describe('exportEpisodesJsonl', () => {
 });
 
 describe('isGolden', () => {
-  it('needs completed, a passing verifier, and no alert on the outcome or any step', () => {
-    const store = seeded();
+  it('needs completed, a passing verifier, and no alert on the outcome or any step', async () => {
+    const store = await seeded();
     const verdict = (id: string): boolean => {
       const e = store.getEpisode(id);
       assert.ok(e !== null);
@@ -144,9 +144,12 @@ describe('isGolden', () => {
 });
 
 describe('ChatLineSchema', () => {
-  const store = seeded();
-  const metadata = lines(exportEpisodesJsonl(store, { ids: ['golden'] }))[0]?.metadata;
-  store.close();
+  let metadata: unknown;
+  before(async () => {
+    const store = await seeded();
+    metadata = lines(exportEpisodesJsonl(store, { ids: ['golden'] }))[0]?.metadata;
+    store.close();
+  });
   const call = { id: 'c1', type: 'function', function: { name: 'bash', arguments: '{}' } } as const;
 
   it('refuses a tool call left unanswered and a tool message answering nothing', () => {

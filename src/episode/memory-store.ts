@@ -40,15 +40,18 @@ class MemoryEpisodeStore implements EpisodeStore {
     this.entries.set(episode.id, { episode, steps: [], seq: this.entries.size });
   }
 
-  appendStep(input: StepRecordInput): void {
-    this.checkOpen();
-    const step = asStored(validate(StepRecordSchema, input, 'step'));
-    const entry = this.entries.get(step.episodeId);
-    const last = entry?.steps.length ?? 0;
-    if (entry?.episode.status !== 'running' || step.index !== last + 1) {
-      throw appendRefusal(step.episodeId, step.index, entry?.episode.status, last);
-    }
-    entry.steps.push(step);
+  appendStep(input: StepRecordInput): Promise<void> {
+    return new Promise((resolve) => {
+      this.checkOpen();
+      const step = asStored(validate(StepRecordSchema, input, 'step'));
+      const entry = this.entries.get(step.episodeId);
+      const last = entry?.steps.length ?? 0;
+      if (entry?.episode.status !== 'running' || step.index !== last + 1) {
+        throw appendRefusal(step.episodeId, step.index, entry?.episode.status, last);
+      }
+      entry.steps.push(step);
+      resolve();
+    });
   }
 
   finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void {

@@ -76,12 +76,12 @@ describe('sqlite store', () => {
     }
   });
 
-  it('names the corrupt step when reading steps', () => {
+  it('names the corrupt step when reading steps', async () => {
     const path = freshPath();
     const store = openSqliteStore(path);
     try {
       store.createEpisode(makeEpisode());
-      store.appendStep(toolStep('ep-1', 1));
+      await store.appendStep(toolStep('ep-1', 1));
       const raw = new Database(path);
       raw.prepare(`UPDATE steps SET alerts = '[{"id":"x"}]'`).run();
       raw.close();
@@ -108,13 +108,13 @@ describe('sqlite store', () => {
     openSqliteStore(':memory:').close();
   });
 
-  it('sees a second connection reading while the first writes', () => {
+  it('sees a second connection reading while the first writes', async () => {
     const path = freshPath();
     const writer = openSqliteStore(path);
     const reader = openSqliteStore(path);
     try {
       writer.createEpisode(makeEpisode());
-      writer.appendStep(toolStep('ep-1', 1));
+      await writer.appendStep(toolStep('ep-1', 1));
       assert.equal(reader.steps('ep-1').length, 1);
     } finally {
       writer.close();

@@ -1,5 +1,6 @@
 // The embedded episode store: SQLite through better-sqlite3, WAL with synchronous=FULL so each
-// step is on disk when appendStep returns. Nested data is JSON, validated with zod on the way in and out.
+// step is on disk when appendStep's promise resolves. Nested data is JSON, validated with zod on the
+// way in and out.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 // Static on purpose: better-sqlite3 loads its native addon in the Database constructor, not on
@@ -95,6 +96,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   private readonly abortRunning: Database.Statement<[string, string], { id: string }>;
   private readonly onCorruptRow: (message: string) => void;
   private readonly now: () => number;
+  private readonly pending: { step: StepRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(
     private readonly db: Database.Database,
@@ -131,6 +133,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   }
 
   createEpisode(input: EpisodeRecordInput): void {
+    this.commitPending();
     const e = validate(EpisodeRecordSchema, input, 'episode');
     if (this.selectEpisode.get(e.id) !== undefined) throw duplicateEpisode(e.id);
     this.insertEpisode.run({
@@ -148,8 +151,42 @@ class SqliteEpisodeStore implements EpisodeStore {
     });
   }
 
-  appendStep(input: StepRecordInput): void {
-    const s = validate(StepRecordSchema, input, 'step');
+  /**
+   * Group commit: the step is validated at once and queued; every step queued in the same turn of
+   * the event loop goes into one transaction, so sixteen episodes stepping together pay for one
+   * sync of the log, not sixteen. Each promise settles after that commit: resolved when its step
+   * is on disk, rejected when the step was refused (the others in the batch still commit).
+   * better-sqlite3 is synchronous and SQLite has no group commit of its own, hence this queue.
+   */
+  appendStep(input: StepRecordInput): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const step = validate(StepRecordSchema, input, 'step');
+      this.pending.push({ step, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.commitPending());
+    });
+  }
+
+  /** Commits what is queued; every other method calls it first, so each sees every step appended before it. */
+  private commitPending(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending.splice(0);
+    let refusals: (PraetorError | null)[];
+    try {
+      refusals = this.db.transaction(() => batch.map((p) => this.insert(p.step)))();
+    } catch (err) {
+      const failure = new PraetorError('internal', `could not store ${batch.length} step(s): ${errorMessage(err)}`, { cause: err });
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const refusal = refusals[i];
+      if (refusal) p.reject(refusal);
+      else p.resolve();
+    });
+  }
+
+  /** Inserts one step; the refusal (an ended episode, a gap) when it can not be. */
+  private insert(s: StepRecord): PraetorError | null {
     const result = this.insertStep.run({
       episode_id: s.episodeId,
       idx: s.index,
@@ -166,12 +203,13 @@ class SqliteEpisodeStore implements EpisodeStore {
       model_request_id: s.modelRequestId ?? null,
       model_response_id: s.modelResponseId ?? null,
     });
-    if (result.changes === 1) return;
+    if (result.changes === 1) return null;
     const status = this.selectEpisode.get(s.episodeId)?.status;
-    throw appendRefusal(s.episodeId, s.index, status, this.lastIndex.get(s.episodeId)?.last ?? 0);
+    return appendRefusal(s.episodeId, s.index, status, this.lastIndex.get(s.episodeId)?.last ?? 0);
   }
 
   finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void {
+    this.commitPending();
     checkFinalStatus(id, status);
     const checked = outcome === null ? null : validate(OutcomeSchema, outcome, 'outcome');
     const result = this.finish.run({ id, status, outcome: json(checked), ended_at: this.now() });
@@ -180,6 +218,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   }
 
   getEpisode(id: string): EpisodeRecord | null {
+    this.commitPending();
     const row = this.selectEpisode.get(id);
     if (row === undefined) return null;
     const read = episodeFromRow(row);
@@ -188,6 +227,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   }
 
   listEpisodes(filter: EpisodeFilter = {}): EpisodeRecord[] {
+    this.commitPending();
     const limit = filter.limit ?? -1;
     const rows = filter.status === undefined ? this.selectAll.all(limit) : this.selectByStatus.all(filter.status, limit);
     const out: EpisodeRecord[] = [];
@@ -200,6 +240,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   }
 
   steps(episodeId: string): StepRecord[] {
+    this.commitPending();
     return this.selectSteps.all(episodeId).map((row) => {
       const read = stepFromRow(row);
       if ('error' in read) throw new PraetorError('internal', read.error);
@@ -208,6 +249,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   }
 
   markRunningAsAborted(reason: string, liveSandboxIds: readonly string[] = []): string[] {
+    this.commitPending();
     return this.abortRunning
       .all(reason, JSON.stringify(liveSandboxIds))
       .map((r) => r.id)
@@ -215,6 +257,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   }
 
   close(): void {
+    this.commitPending();
     this.db.close();
   }
 }

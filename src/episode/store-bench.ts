@@ -1,5 +1,7 @@
-// Micro-benchmark of the store's write path: how many steps a second a runner can record when each
-// must be durable before the next begins. It writes a throwaway episode: point it at a scratch store.
+// Micro-benchmark of the store's write path: how many steps a second runners can record when each
+// step must be durable before its runner's next begins. One writer pays a sync of the log per step;
+// many writers at once share syncs (group commit). It writes throwaway episodes: point it at a
+// scratch store.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { StepRecordInput, TaskInput } from './episode-model.js';
@@ -13,26 +15,27 @@ export interface StoreThroughput {
 
 const OUTPUT = 'x'.repeat(1024);
 
-/** Appends `steps` typical steps (a shell tool call, 1 KiB of output, an alert every tenth) one by one. */
-export function measureStoreThroughput(store: EpisodeStore, steps: number): StoreThroughput {
-  const episodeId = `bench-${randomUUID()}`;
+/**
+ * Appends `steps` typical steps (a shell tool call, 1 KiB of output, an alert every tenth), split
+ * over `writers` episodes written at once, each awaiting its step before appending the next.
+ */
+export async function measureStoreThroughput(store: EpisodeStore, steps: number, writers = 1): Promise<StoreThroughput> {
+  const run = randomUUID();
   const task: TaskInput = { id: 'store-bench', instruction: 'benchmark the episode store' };
   const t0 = Date.now();
-  store.createEpisode({
-    id: episodeId,
-    taskId: task.id,
-    task,
-    sandboxId: 'bench',
-    policy: 'bench',
-    status: 'running',
-    startedAt: t0,
-    endedAt: null,
-    outcome: null,
-  });
+  const episodeIds = Array.from({ length: writers }, (_, w) => `bench-${run}-${w}`);
+  for (const id of episodeIds) {
+    store.createEpisode({ id, taskId: task.id, task, sandboxId: 'bench', policy: 'bench', status: 'running', startedAt: t0, endedAt: null, outcome: null });
+  }
   const start = performance.now();
-  for (let index = 1; index <= steps; index++) store.appendStep(benchStep(episodeId, index, t0));
+  await Promise.all(
+    episodeIds.map(async (id, w) => {
+      const mine = Math.floor(steps / writers) + (w < steps % writers ? 1 : 0);
+      for (let index = 1; index <= mine; index++) await store.appendStep(benchStep(id, index, t0));
+    }),
+  );
   const elapsedMs = performance.now() - start;
-  store.finishEpisode(episodeId, 'completed', null);
+  for (const id of episodeIds) store.finishEpisode(id, 'completed', null);
   return { steps, stepsPerSecond: steps / (elapsedMs / 1000), msPerStep: elapsedMs / steps };
 }
 

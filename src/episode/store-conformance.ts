@@ -18,9 +18,9 @@ export interface DurableStoreFixture {
 
 const CRASH_FIXTURE = fileURLToPath(new URL('./store-crash-fixture.js', import.meta.url));
 
-function using<T>(store: EpisodeStore, body: (store: EpisodeStore) => T): T {
+async function using<T>(store: EpisodeStore, body: (store: EpisodeStore) => T | Promise<T>): Promise<T> {
   try {
-    return body(store);
+    return await body(store);
   } finally {
     store.close();
   }
@@ -38,7 +38,7 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
       }));
 
     it('returns steps in order, every field intact', () =>
-      using(open(), (store) => {
+      using(open(), async (store) => {
         store.createEpisode(makeEpisode());
         const written = [
           toolStep('ep-1', 1, { resources: { cpuSeconds: 0.5 }, tokens: { prompt: 900, completion: 40 }, modelRequestId: 'req-1' }),
@@ -46,39 +46,50 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
           toolStep('ep-1', 3, { observation: { content: 'denied: not allowed', isError: true, denied: true } }),
           messageStep('ep-1', 4, 'Done: the test passes.'),
         ];
-        for (const s of written) store.appendStep(s);
+        for (const s of written) await store.appendStep(s);
         assert.deepEqual(store.steps('ep-1'), written);
         assert.deepEqual(store.steps('other'), []);
       }));
 
     it('keeps the steps of different episodes apart', () =>
-      using(open(), (store) => {
+      using(open(), async (store) => {
         store.createEpisode(makeEpisode({ id: 'a' }));
         store.createEpisode(makeEpisode({ id: 'b' }));
-        store.appendStep(toolStep('a', 1));
-        store.appendStep(toolStep('b', 1));
-        store.appendStep(toolStep('a', 2));
+        await store.appendStep(toolStep('a', 1));
+        await store.appendStep(toolStep('b', 1));
+        await store.appendStep(toolStep('a', 2));
         assert.deepEqual(store.steps('a').map((s) => [s.episodeId, s.index]), [['a', 1], ['a', 2]]);
         assert.deepEqual(store.steps('b').map((s) => [s.episodeId, s.index]), [['b', 1]]);
       }));
 
+    it('stores steps of many episodes appended at once, refusing only the bad one', () =>
+      using(open(), async (store) => {
+        const ids = Array.from({ length: 16 }, (_, i) => `ep-${i}`);
+        for (const id of ids) store.createEpisode(makeEpisode({ id }));
+        const results = await Promise.allSettled([...ids.map((id) => store.appendStep(toolStep(id, 1))), store.appendStep(toolStep('ep-3', 5))]);
+        assert.deepEqual(results.map((r) => r.status), [...Array<string>(16).fill('fulfilled'), 'rejected']);
+        const refused = results[16];
+        assert.match(refused?.status === 'rejected' ? String(refused.reason) : '', /last step is 1, expected 2/);
+        for (const id of ids) assert.deepEqual(store.steps(id).map((s) => s.index), [1]);
+      }));
+
     it('refuses a step that would leave a gap, repeat an index, or land on no running episode', () =>
-      using(open(), (store) => {
+      using(open(), async (store) => {
         store.createEpisode(makeEpisode());
-        assert.throws(() => store.appendStep(toolStep('ep-1', 2)), /last step is 0, expected 1/);
-        store.appendStep(toolStep('ep-1', 1));
-        assert.throws(() => store.appendStep(toolStep('ep-1', 1)), /last step is 1, expected 2/);
-        assert.throws(() => store.appendStep(toolStep('nope', 1)), /no episode nope/);
+        await assert.rejects(store.appendStep(toolStep('ep-1', 2)), /last step is 0, expected 1/);
+        await store.appendStep(toolStep('ep-1', 1));
+        await assert.rejects(store.appendStep(toolStep('ep-1', 1)), /last step is 1, expected 2/);
+        await assert.rejects(store.appendStep(toolStep('nope', 1)), /no episode nope/);
         store.finishEpisode('ep-1', 'failed', null);
-        assert.throws(() => store.appendStep(toolStep('ep-1', 2)), /is failed/);
+        await assert.rejects(store.appendStep(toolStep('ep-1', 2)), /is failed/);
         assert.equal(store.steps('ep-1').length, 1);
       }));
 
     it('refuses a step that breaks the model', () =>
-      using(open(), (store) => {
+      using(open(), async (store) => {
         store.createEpisode(makeEpisode());
         const bad = { ...toolStep('ep-1', 1), observation: null };
-        assert.throws(() => store.appendStep(bad), /observation: a tool call step needs its observation/);
+        await assert.rejects(store.appendStep(bad), /observation: a tool call step needs its observation/);
       }));
 
     it('finishes an episode once, with its status and outcome', () =>
@@ -105,11 +116,11 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
       }));
 
     it('marks episodes left running as aborted, keeping every step', () =>
-      using(open(), (store) => {
+      using(open(), async (store) => {
         store.createEpisode(makeEpisode({ id: 'left' }));
         store.createEpisode(makeEpisode({ id: 'empty' }));
         store.createEpisode(makeEpisode({ id: 'done' }));
-        for (let i = 1; i <= 3; i++) store.appendStep(toolStep('left', i));
+        for (let i = 1; i <= 3; i++) await store.appendStep(toolStep('left', i));
         store.finishEpisode('done', 'completed', null);
         assert.deepEqual(store.markRunningAsAborted('praetor restarted'), ['empty', 'left']);
         const left = store.getEpisode('left');
@@ -134,13 +145,13 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
     // claim, so there is nothing to test; every file-backed store runs the tests below.
     if (durable === undefined) return;
 
-    it('a reopened store sees everything written before close', () => {
+    it('a reopened store sees everything written before close', async () => {
       const url = durable.freshUrl();
-      using(openEpisodeStore(url), (store) => {
+      await using(openEpisodeStore(url), async (store) => {
         store.createEpisode(makeEpisode());
-        store.appendStep(toolStep('ep-1', 1));
+        await store.appendStep(toolStep('ep-1', 1));
       });
-      using(openEpisodeStore(url), (store) => {
+      await using(openEpisodeStore(url), (store) => {
         assert.equal(store.getEpisode('ep-1')?.status, 'running');
         assert.equal(store.steps('ep-1').length, 1);
       });
@@ -164,7 +175,7 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
       const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
       assert.equal(signal, 'SIGKILL');
 
-      using(openEpisodeStore(url), (store) => {
+      await using(openEpisodeStore(url), (store) => {
         assert.equal(store.getEpisode('crashed')?.status, 'running');
         assert.deepEqual(store.steps('crashed').map((s) => s.index), [1, 2, 3, 4, 5]);
         assert.deepEqual(store.markRunningAsAborted('praetor was killed'), ['crashed']);

@@ -10,7 +10,7 @@ if (url === undefined || episodeId === undefined) {
 }
 const store = openEpisodeStore(url);
 store.createEpisode(makeEpisode({ id: episodeId }));
-for (let i = 1; i <= 5; i++) store.appendStep(toolStep(episodeId, i));
+for (let i = 1; i <= 5; i++) await store.appendStep(toolStep(episodeId, i));
 process.stdout.write('ready\n');
 // Keeps the process alive, as an agent mid-step would be, until the test kills it.
 setInterval(() => undefined, 60_000);

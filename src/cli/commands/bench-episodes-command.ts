@@ -23,7 +23,10 @@ export function benchEpisodesCommand(): Command {
         `praetor bench-episodes (figures, not assertions; store synchronous=${f.synchronous})`,
         `  ${f.episodes} scripted episodes at once, ${f.steps} steps in ${f.seconds.toFixed(2)} s with sandbox create and destroy: ${f.stepsPerSecond.toFixed(0)} steps/s (target >= 200: ${met(f.stepsPerSecond)}); failed episodes: ${f.failedEpisodes}`,
         `  first step to last step, sandboxes already up: ${f.steadyStepsPerSecond.toFixed(0)} steps/s (target >= 200: ${met(f.steadyStepsPerSecond)})`,
-        ...f.store.map((s) => `  store writes (synchronous=${s.synchronous}): ${s.stepsPerSecond.toFixed(0)} steps/s, ${s.msPerStep.toFixed(3)} ms per step`),
+        ...f.store.map(
+          (s) =>
+            `  store writes (synchronous=${s.synchronous}, ${s.writers} episode${s.writers === 1 ? '' : 's'} at once): ${s.stepsPerSecond.toFixed(0)} steps/s, ${s.msPerStep.toFixed(3)} ms per step`,
+        ),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

@@ -81,7 +81,7 @@ export class TurnStepWriter {
       sandboxSteps: [this.deps.agentStep],
     });
     for (const step of steps) {
-      store.appendStep(step);
+      await store.appendStep(step);
       this.nextIndex++;
       this.deps.onStep?.(step);
     }
