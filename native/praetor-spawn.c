@@ -5,7 +5,10 @@
  * drop privileges or load a seccomp filter before the child's first instruction. Doing
  * that with a chain of util-linux tools (sh + nsenter + setpriv) costs three execs and
  * still can not load seccomp; this helper does it in one exec, in an order the kernel's
- * permission rules allow (see enter()). No library does this job, hence hand-written C.
+ * permission rules allow (see praetor-enter.h). No library does this job, hence hand-written C.
+ *
+ * The entering itself lives in praetor-enter.h, shared with praetor-spawner, which runs every
+ * step's exec that way without an exec of this helper.
  *
  * Modes:
  *   launch --uid U --gid G [--netns PATH] [--cgroup PROCS_FILE]... -- ARGV
@@ -21,28 +24,9 @@
  *
  * Exit status 125 means the helper itself failed; the message says where.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/nsfs.h>
-#include <linux/seccomp.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "praetor-enter.h"
 
-#define HELPER_FAILURE 125
+#define HELPER_FAILURE ENTER_FAILURE
 #define MAX_CGROUPS 16
 
 struct options {
@@ -106,154 +90,41 @@ static void parse(int argc, char **argv, struct options *o) {
   o->argv = argv + i;
 }
 
-/* Moving ourselves before fork/exec means every descendant starts inside the cgroup. */
-static void join_cgroups(const struct options *o) {
-  char pid[32];
-  int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-  for (int i = 0; i < o->ncgroups; i++) {
-    int fd = open(o->cgroups[i], O_WRONLY | O_CLOEXEC);
-    if (fd < 0) die(o->cgroups[i]);
-    if (write(fd, pid, (size_t)n) != n) die(o->cgroups[i]);
-    close(fd);
-  }
-}
-
-static void become(const struct options *o) {
-  if (o->uid < 0 || o->gid < 0) die_usage("--uid and --gid are required");
-  /* Host root's supplementary groups would otherwise follow us in (group 0 file access). */
-  if (setgroups(0, NULL) != 0) die("setgroups");
-  if (setresgid((gid_t)o->gid, (gid_t)o->gid, (gid_t)o->gid) != 0) die("setresgid");
-  /* Going from uid 0 to non-zero clears every capability of the initial namespace. */
-  if (setresuid((uid_t)o->uid, (uid_t)o->uid, (uid_t)o->uid) != 0) die("setresuid");
-}
-
-static void join_netns_path(const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die(path);
-  if (setns(fd, CLONE_NEWNET) != 0) die("setns(net)");
-  close(fd);
-}
-
-static int open_ns(long pid, const char *ns) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%ld/ns/%s", pid, ns);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die(path);
-  return fd;
-}
-
-static int same_ns(int fd, const char *path) {
-  struct stat a, b;
-  if (fstat(fd, &a) != 0 || stat(path, &b) != 0) die("stat(ns)");
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-static void load_seccomp(const char *path, struct sock_fprog *prog) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die(path);
-  struct stat st;
-  if (fstat(fd, &st) != 0) die("fstat(seccomp)");
-  if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
-      st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-    die_usage("seccomp file is not a whole sock_filter array");
-  struct sock_filter *f = malloc((size_t)st.st_size);
-  if (f == NULL) die("malloc");
-  ssize_t got = read(fd, f, (size_t)st.st_size);
-  if (got != st.st_size) die("read(seccomp)");
-  close(fd);
-  prog->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
-  prog->filter = f;
-}
-
-static void drop_all_capabilities(void) {
-  for (int cap = 0; cap <= 63; cap++) {
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) die("PR_CAPBSET_DROP");
-  }
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
-    die("PR_CAP_AMBIENT_CLEAR_ALL");
-  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2];
-  memset(data, 0, sizeof(data));
-  if (syscall(SYS_capset, &hdr, data) != 0) die("capset");
-}
-
-static int wait_status(pid_t child) {
-  int status = 0;
-  for (;;) {
-    pid_t r = waitpid(child, &status, 0);
-    if (r == child) break;
-    if (r < 0 && errno != EINTR) die("waitpid");
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return HELPER_FAILURE;
-}
-
-static pid_t forward_target;
-static void forward_signal(int sig) {
-  if (forward_target > 0) kill(forward_target, sig);
-}
-
-/*
- * Order matters: the network namespace belongs to the initial user namespace, so it is
- * joined while we are still host root; the sandbox's user namespace is owned by the
- * sandbox's host uid, so we become that uid first and then join it (which grants caps
- * inside it only), and only then can the namespaces it owns (ipc, uts, pid, mnt) be joined.
- */
 static int enter(const struct options *o) {
   if (o->target <= 0) die_usage("enter needs --target PID");
   if (o->argv[0] == NULL) die_usage("enter needs a command after --");
-  join_cgroups(o);
   struct sock_fprog prog = {0, NULL};
-  if (o->seccomp != NULL) load_seccomp(o->seccomp, &prog);
-  int fd_net = open_ns(o->target, "net"), fd_user = open_ns(o->target, "user");
-  int fd_ipc = open_ns(o->target, "ipc"), fd_uts = open_ns(o->target, "uts");
-  int fd_pid = open_ns(o->target, "pid"), fd_mnt = open_ns(o->target, "mnt");
-  /* bubblewrap nests two user namespaces: the outer one owns ipc/uts/pid/mnt, the inner
-   * one holds the sandbox's uid map. Join the outer first when there is one. */
-  int fd_owner = ioctl(fd_user, NS_GET_PARENT);
-  if (fd_owner >= 0 && same_ns(fd_owner, "/proc/self/ns/user")) {
-    close(fd_owner);
-    fd_owner = -1;
+  if (o->seccomp != NULL) read_seccomp(o->seccomp, &prog);
+  struct sandbox_ns ns;
+  int err = open_sandbox_ns(o->target, &ns);
+  if (err != 0) {
+    errno = err;
+    die("open the namespaces of --target");
   }
-  if (setns(fd_net, CLONE_NEWNET) != 0) die("setns(net)");
-  become(o);
-  if (fd_owner >= 0 && setns(fd_owner, CLONE_NEWUSER) != 0) die("setns(user owner)");
-  if (setns(fd_ipc, CLONE_NEWIPC) != 0) die("setns(ipc)");
-  if (setns(fd_uts, CLONE_NEWUTS) != 0) die("setns(uts)");
-  if (setns(fd_pid, CLONE_NEWPID) != 0) die("setns(pid)");
-  if (setns(fd_mnt, CLONE_NEWNS) != 0) die("setns(mnt)");
-  if (setns(fd_user, CLONE_NEWUSER) != 0) die("setns(user)");
-  close(fd_net); close(fd_user); close(fd_ipc); close(fd_uts); close(fd_pid); close(fd_mnt);
-  if (fd_owner >= 0) close(fd_owner);
-
-  pid_t child = fork();
-  if (child < 0) die("fork");
-  if (child == 0) {
-    if (chdir(o->cwd != NULL ? o->cwd : "/") != 0) die(o->cwd != NULL ? o->cwd : "/");
-    drop_all_capabilities();
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("PR_SET_NO_NEW_PRIVS");
-    if (prog.filter != NULL && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
-      die("seccomp");
-    execvp(o->argv[0], o->argv);
-    fprintf(stderr, "praetor-spawn: exec %s: %s\n", o->argv[0], strerror(errno));
-    _exit(errno == ENOENT ? 127 : 126);
-  }
-  forward_target = child;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = forward_signal;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-  return wait_status(child);
+  struct enter_request r = {
+      .ns = &ns,
+      .uid = o->uid,
+      .gid = o->gid,
+      .cgroups = o->cgroups,
+      .ncgroups = o->ncgroups,
+      .cwd = o->cwd,
+      .seccomp = o->seccomp != NULL ? &prog : NULL,
+      .last_cap = last_capability(),
+      .argv = o->argv,
+  };
+  return enter_and_run(&r);
 }
 
 static int launch(const struct options *o) {
   if (o->argv[0] == NULL) die_usage("launch needs a command after --");
-  join_cgroups(o);
-  if (o->netns != NULL) join_netns_path(o->netns);
-  become(o);
+  join_cgroups(o->cgroups, o->ncgroups);
+  if (o->netns != NULL) {
+    int fd = open(o->netns, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die(o->netns);
+    if (setns(fd, CLONE_NEWNET) != 0) die("setns(net)");
+    close(fd);
+  }
+  become(o->uid, o->gid);
   execvp(o->argv[0], o->argv);
   die(o->argv[0]);
   return HELPER_FAILURE;

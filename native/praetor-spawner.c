@@ -4,15 +4,24 @@
  * node's child_process.spawn forks the whole praetor process (its page tables, hundreds of
  * MiB mapped) on the main thread: about 4.5 ms per exec. This small static process starts
  * them instead (vfork + execve: tens of microseconds, off praetor's thread), and streams
- * each child's stdout and stderr back to praetor over its own stdout as frames. It holds no
- * privilege logic: what it starts is praetor-spawn, which joins the step's cgroup, the
- * namespaces, drops privileges and loads seccomp as before. Node can not receive file
- * descriptors (SCM_RIGHTS) from a C process, hence streamed frames; no library does this.
+ * each child's stdout and stderr back to praetor over its own stdout as frames. Node can not
+ * receive file descriptors (SCM_RIGHTS) from a C process, hence streamed frames; no library
+ * does this.
+ *
+ * Started as `praetor-spawner --target PID --uid U --gid G [--seccomp FILE]`, it is one
+ * sandbox's: it keeps a pidfd of the sandbox init PID and the seccomp program, and EXEC_IN runs
+ * a step in that sandbox with praetor-enter.h (fork, join the step's cgroups and the sandbox's
+ * namespaces as uid U, fork the command with no capabilities, no_new_privs and the filter), as
+ * `praetor-spawn enter` would, minus an exec of it and the reopening of seven files per step.
  *
  * Frames, both ways: u32 length of the rest, u8 type, u32 id, payload (host byte order).
  *   requests on stdin:
  *     EXEC     u32 argc, u32 envc, u32 stdin length, the stdin bytes, then argc + envc
  *              NUL-terminated strings; argv[0] is the path executed (no PATH search)
+ *     EXEC_IN  u32 argc, u32 envc, u32 stdin length, u32 ncgroups, the stdin bytes, then
+ *              argc + envc + 1 + ncgroups strings: argv (PATH-searched in env's PATH), env, the
+ *              working directory, the cgroup.procs files of the step; only with --target.
+ *              Where entering fails the exec exits 125 with the reason on its stderr.
  *     RELEASE  stop forwarding the exec's output: it is drained and dropped until EOF, so
  *              daemons that still hold the pipes never die of SIGPIPE
  *   events on stdout:
@@ -22,29 +31,18 @@
  * EOF on stdin ends the spawner, and so does praetor's death (PR_SET_PDEATHSIG).
  * Exit status 125 means the spawner itself failed; the message on stderr says where.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
+#include "praetor-enter.h"
+
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define SPAWNER_FAILURE 125
 #define HEADER 9 /* u32 length + u8 type + u32 id */
 #define MAX_REQUEST (1u << 30)
 #define CHUNK 65536
 
-enum { REQ_EXEC = 1, REQ_RELEASE = 2 };
+enum { REQ_EXEC = 1, REQ_RELEASE = 2, REQ_EXEC_IN = 3 };
 enum { EV_STARTED = 1, EV_FAILED = 2, EV_STDOUT = 3, EV_STDERR = 4, EV_EOF = 5, EV_EXIT = 6 };
 
 struct exec {
@@ -148,23 +146,30 @@ static int pipe_pair(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 static volatile int exec_errno;
 
 /*
+ * What every child starts with, as node would start it: default signal dispositions and an empty
+ * mask (we ignore SIGPIPE and block SIGCHLD; glibc's posix_spawn would also leave its internal
+ * signals ignored), normal scheduling, and the exec's pipes as 0-2. Returns -1 when a dup2 failed.
+ */
+static int child_stdio(int in, int out, int err) {
+  sigset_t none;
+  struct sched_param normal = {0};
+  sigemptyset(&none);
+  sched_setscheduler(0, SCHED_OTHER, &normal);
+  signal(SIGPIPE, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  return dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ? -1 : 0;
+}
+
+/*
  * vfork: the child borrows this small process's memory until it execs, so nothing is copied.
- * It starts as node would start it: default signal dispositions and an empty mask (we ignore
- * SIGPIPE and block SIGCHLD; glibc's posix_spawn would also leave its internal signals
- * ignored), and only fds 0-2 (every other descriptor here is close-on-exec).
+ * It keeps only fds 0-2 (every other descriptor here is close-on-exec).
  */
 static int launch(char **argv, char **envp, int in, int out, int err, pid_t *pid) {
   exec_errno = 0;
   pid_t child = vfork();
   if (child < 0) return errno;
   if (child == 0) {
-    sigset_t none;
-    struct sched_param normal = {0};
-    sigemptyset(&none);
-    sched_setscheduler(0, SCHED_OTHER, &normal);
-    signal(SIGPIPE, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
+    if (child_stdio(in, out, err) != 0) {
       exec_errno = errno;
       _exit(127);
     }
@@ -182,33 +187,105 @@ static int launch(char **argv, char **envp, int in, int out, int err, pid_t *pid
   return 0;
 }
 
-static void start_exec(uint32_t id, const char *p, uint32_t len) {
-  uint32_t argc, envc, input_len;
-  if (len < 12) goto malformed;
+/* The sandbox this spawner serves (--target); sandbox.pidfd is -1 for a host-only spawner. */
+static struct sandbox_ns sandbox = {-1, -1, -1, -1, -1, -1, -1, -1};
+static long sandbox_pid = -1, sandbox_uid = -1, sandbox_gid = -1;
+static struct sock_fprog sandbox_filter;
+static int sandbox_has_filter, sandbox_last_cap = 63;
+/* setns() takes a pidfd since Linux 5.8; before, each step opens /proc/PID/ns/ itself. */
+static int setns_takes_pidfd;
+
+/* Closes every descriptor but 0-2 and those in keep (ascending, -1 entries ignored). */
+static void close_all_but(const int *keep, int n) {
+  unsigned int from = 3;
+  for (int i = 0; i < n; i++) {
+    if (keep[i] < (int)from) continue;
+    if ((unsigned int)keep[i] > from) syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+    from = (unsigned int)keep[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0U, 0);
+}
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/*
+ * A step: fork (not vfork: the child joins namespaces and forks again before any exec), and in
+ * the child enter the sandbox and run argv there. The child keeps only its stdio and the
+ * sandbox's descriptors, so it holds no other exec's pipe open while its step runs.
+ */
+static int launch_in(char **argv, char **envp, const char *cwd, const char *const *cgroups, int ncgroups, int in, int out, int err, pid_t *pid) {
+  pid_t child = fork();
+  if (child < 0) return errno;
+  if (child == 0) {
+    if (child_stdio(in, out, err) != 0) _exit(ENTER_FAILURE);
+    struct sandbox_ns ns = sandbox;
+    if (!setns_takes_pidfd) {
+      int rc = open_sandbox_ns(sandbox_pid, &ns);
+      if (rc != 0) {
+        errno = rc;
+        enter_die("open the sandbox's namespaces");
+      }
+    }
+    int keep[8] = {ns.net, ns.user, ns.owner, ns.ipc, ns.uts, ns.pid, ns.mnt, ns.pidfd};
+    qsort(keep, 8, sizeof(int), cmp_int);
+    close_all_but(keep, 8);
+    environ = envp;
+    struct enter_request r = {
+        .ns = &ns,
+        .uid = sandbox_uid,
+        .gid = sandbox_gid,
+        .cgroups = cgroups,
+        .ncgroups = ncgroups,
+        .cwd = cwd,
+        .seccomp = sandbox_has_filter ? &sandbox_filter : NULL,
+        .last_cap = sandbox_last_cap,
+        .argv = argv,
+    };
+    _exit(enter_and_run(&r));
+  }
+  *pid = child;
+  return 0;
+}
+
+static void start_exec(uint32_t id, const char *p, uint32_t len, int enter) {
+  uint32_t argc, envc, input_len, ncgroups = 0;
+  size_t head = enter ? 16 : 12;
+  if (len < head) goto malformed;
   memcpy(&argc, p, 4);
   memcpy(&envc, p + 4, 4);
   memcpy(&input_len, p + 8, 4);
-  if (argc == 0 || input_len > len - 12) goto malformed;
-  const char *input = p + 12, *strings = input + input_len, *end = p + len;
-  char **vec = calloc((size_t)argc + envc + 2, sizeof(char *));
+  if (enter) memcpy(&ncgroups, p + 12, 4);
+  if (argc == 0 || input_len > len - head || ncgroups > 64) goto malformed;
+  if (enter && sandbox.pidfd < 0) {
+    fprintf(stderr, "praetor-spawner: EXEC_IN %u to a spawner started without --target\n", id);
+    _exit(SPAWNER_FAILURE);
+  }
+  const char *input = p + head, *strings = input + input_len, *end = p + len;
+  uint32_t nstrings = argc + envc + (enter ? 1 + ncgroups : 0);
+  /* argv, NULL, env, NULL, then cwd and the cgroups */
+  char **vec = calloc((size_t)nstrings + 2, sizeof(char *));
   if (vec == NULL) die("calloc");
   const char *s = strings;
-  for (uint32_t i = 0; i < argc + envc; i++) {
+  for (uint32_t i = 0; i < nstrings; i++) {
     const char *nul = memchr(s, '\0', (size_t)(end - s));
     if (nul == NULL) {
       free(vec);
       goto malformed;
     }
-    vec[i < argc ? i : i + 1] = (char *)s;
+    vec[i < argc ? i : i < argc + envc ? i + 1 : i + 2] = (char *)s;
     s = nul + 1;
   }
   char **argv = vec, **envp = vec + argc + 1;
+  char **extra = vec + argc + envc + 2;
 
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   int rc = 0;
   if (pipe_pair(in) != 0 || pipe_pair(out) != 0 || pipe_pair(err) != 0) rc = errno;
   pid_t pid = 0;
-  if (rc == 0) rc = launch(argv, envp, in[0], out[1], err[1], &pid);
+  if (rc == 0 && enter)
+    rc = launch_in(argv, envp, extra[0], (const char *const *)(extra + 1), (int)ncgroups, in[0], out[1], err[1], &pid);
+  else if (rc == 0)
+    rc = launch(argv, envp, in[0], out[1], err[1], &pid);
   free(vec);
   close_fd(&in[0]);
   close_fd(&out[1]);
@@ -282,7 +359,7 @@ static int read_requests(void) {
     uint8_t type = (uint8_t)req[off + 4];
     uint32_t id;
     memcpy(&id, req + off + 5, 4);
-    if (type == REQ_EXEC) start_exec(id, req + off + HEADER, total - 5);
+    if (type == REQ_EXEC || type == REQ_EXEC_IN) start_exec(id, req + off + HEADER, total - 5, type == REQ_EXEC_IN);
     else if (type == REQ_RELEASE) {
       struct exec *e = find(id);
       if (e != NULL) e->released = 1;
@@ -317,9 +394,78 @@ static void reap(void) {
   }
 }
 
-int main(void) {
+static long number_arg(const char *flag, const char *v) {
+  char *end = NULL;
+  errno = 0;
+  long n = v == NULL ? -1 : strtol(v, &end, 10);
+  if (v == NULL || errno != 0 || end == v || *end != '\0' || n < 0) {
+    fprintf(stderr, "praetor-spawner: %s needs a non-negative number\n", flag);
+    _exit(SPAWNER_FAILURE);
+  }
+  return n;
+}
+
+static int exited(int pidfd) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  return poll(&p, 1, 0) > 0;
+}
+
+/* Whether this kernel's setns() takes a pidfd (5.8+): tried once in a throwaway child. */
+static int probe_setns_pidfd(int pidfd) {
+  pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) _exit(setns(pidfd, CLONE_NEWNET) == 0 ? 0 : errno == EINVAL ? 1 : 2);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+    fprintf(stderr, "praetor-spawner: the sandbox init %ld can not be entered\n", sandbox_pid);
+    _exit(SPAWNER_FAILURE);
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* --target PID --uid U --gid G [--seccomp FILE]: the sandbox this spawner serves. */
+static void serve_sandbox(int argc, char **argv) {
+  const char *seccomp = NULL;
+  for (int i = 1; i < argc; i += 2) {
+    const char *flag = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(flag, "--target") == 0) sandbox_pid = number_arg(flag, v);
+    else if (strcmp(flag, "--uid") == 0) sandbox_uid = number_arg(flag, v);
+    else if (strcmp(flag, "--gid") == 0) sandbox_gid = number_arg(flag, v);
+    else if (strcmp(flag, "--seccomp") == 0 && v != NULL) seccomp = v;
+    else {
+      fprintf(stderr, "praetor-spawner: unknown option %s\n", flag);
+      _exit(SPAWNER_FAILURE);
+    }
+  }
+  if (sandbox_pid <= 0 || sandbox_uid < 0 || sandbox_gid < 0) {
+    fprintf(stderr, "praetor-spawner: --target, --uid and --gid go together\n");
+    _exit(SPAWNER_FAILURE);
+  }
+  /* The pidfd names this very process: if the init dies, entering fails, even once its pid is reused. */
+  sandbox.pidfd = (int)syscall(SYS_pidfd_open, (pid_t)sandbox_pid, 0);
+  if (sandbox.pidfd < 0) die("pidfd_open(--target)");
+  int user = open_ns_of(sandbox_pid, "user");
+  if (user < 0) die("open the sandbox's user namespace");
+  sandbox.owner = owner_of(user);
+  close(user);
+  if (exited(sandbox.pidfd)) {
+    fprintf(stderr, "praetor-spawner: the sandbox init %ld is gone\n", sandbox_pid);
+    _exit(SPAWNER_FAILURE);
+  }
+  if (seccomp != NULL) {
+    read_seccomp(seccomp, &sandbox_filter);
+    sandbox_has_filter = 1;
+  }
+  sandbox_last_cap = last_capability();
+  setns_takes_pidfd = probe_setns_pidfd(sandbox.pidfd);
+}
+
+int main(int argc, char **argv) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("PR_SET_PDEATHSIG");
   if (getppid() == 1) return 0; /* praetor died before we got here */
+  if (argc > 1) serve_sandbox(argc, argv);
   /* Nothing else of praetor's may follow a child in; 0-2 are replaced in every child. */
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
   /* Batch: a request does not preempt praetor's thread on the spot (praetor, the busier of

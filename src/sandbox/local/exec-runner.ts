@@ -1,17 +1,19 @@
-// Runs one exec (a step) through praetor-spawn, started by the sandbox's spawner, and collects
+// Runs one exec (a step) inside the sandbox through the sandbox's spawner, and collects
 // its output with a size cap. The exec is over when its main process exits (and its pipes close,
 // or a short grace passes); processes it left behind keep running, and any pipe they still hold
 // is drained by the spawner so they never die of SIGPIPE.
 import type { ExecOptions, ExecResult } from '../backend.js';
 import type { Spawner } from './spawner.js';
+import type { EnterSpec } from './spawner-protocol.js';
 
 export const DEFAULT_MAX_OUTPUT = 10 * 2 ** 20;
 const PIPE_GRACE_MS = 50;
 
 export interface SpawnPlan {
-  readonly command: string;
-  readonly args: readonly string[];
+  /** The command, searched in env's PATH inside the sandbox. */
+  readonly argv: readonly string[];
   readonly env: Record<string, string>;
+  readonly enter: EnterSpec;
   readonly step: number;
   /** Kills every process of the step (its cgroup), used on timeout. */
   readonly killStep: () => Promise<void>;
@@ -85,7 +87,7 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
         durationMs: performance.now() - started,
       });
     };
-    const handle = spawner.spawn([plan.command, ...plan.args], plan.env, stdin, {
+    const handle = spawner.spawn(plan.argv, plan.env, stdin, {
       onStarted: () => {
         startedPid = true;
       },
@@ -110,6 +112,6 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
         const cleanup = startedPid ? plan.killStep().catch(() => undefined) : Promise.resolve();
         void cleanup.then(() => reject(err));
       },
-    });
+    }, plan.enter);
   });
 }

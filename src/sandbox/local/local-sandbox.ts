@@ -16,6 +16,7 @@ import { addCellStepRules } from '../network/network-cell.js';
 import type { StepMatch } from '../network/nft-ruleset.js';
 import { runExec } from './exec-runner.js';
 import { Spawner, spawnerPathFor } from './spawner.js';
+import type { EnterSpec } from './spawner-protocol.js';
 import { sandboxEnv } from './bwrap-argv.js';
 import type { SandboxObserver } from '../observer.js';
 
@@ -67,12 +68,17 @@ export class LocalSandbox implements Sandbox {
   private readonly listeners = new Set<(e: NetworkEvent) => void>();
   private readonly running = new Set<number>();
   private readonly spawner: Spawner;
+  private readonly spawnerPath: string;
 
   constructor(private readonly deps: LocalSandboxDeps) {
     this.id = deps.id;
     this.prepared = deps.preallocatedSteps;
-    // One spawner per sandbox: a step flooding its output delays only its own sandbox.
-    this.spawner = new Spawner(spawnerPathFor(deps.helperPath));
+    // One spawner per sandbox: it enters this sandbox for each step, and a step flooding its
+    // output delays only its own sandbox.
+    const uid = String(deps.hostUid);
+    const target = ['--target', String(deps.initPid), '--uid', uid, '--gid', uid, '--seccomp', deps.seccompPath];
+    this.spawnerPath = spawnerPathFor(deps.helperPath);
+    this.spawner = new Spawner(this.spawnerPath, target);
     this.spawner.warm();
   }
 
@@ -123,15 +129,11 @@ export class LocalSandbox implements Sandbox {
     if (argv.length === 0) throw new PraetorError('usage', 'exec needs a command');
     const step = ++this.steps;
     await this.ensurePrepared(step);
-    const leaf = this.deps.cgroups.leaf(this.id, stepLeaf(step));
-    const uid = String(this.deps.hostUid);
-    const args = ['enter', '--target', String(this.deps.initPid), '--uid', uid, '--gid', uid];
-    for (const f of leaf.procsFiles) args.push('--cgroup', f);
-    args.push('--cwd', options.cwd ?? '/workspace', '--seccomp', this.deps.seccompPath, '--', ...argv);
+    const enter = { cwd: options.cwd ?? '/workspace', cgroups: this.deps.cgroups.leaf(this.id, stepLeaf(step)).procsFiles };
     this.running.add(step);
     this.deps.observer?.stepStarted?.(this.id, step, argv);
     try {
-      const result = await this.runStep(step, args, options);
+      const result = await this.runStep(step, argv, enter, options);
       this.deps.observer?.stepEnded?.(this.id, step, result);
       return result;
     } finally {
@@ -149,12 +151,12 @@ export class LocalSandbox implements Sandbox {
     return this.steps;
   }
 
-  private runStep(step: number, args: string[], options: ExecOptions): Promise<ExecResult> {
+  private runStep(step: number, argv: readonly string[], enter: EnterSpec, options: ExecOptions): Promise<ExecResult> {
     return runExec(
       this.spawner,
       {
-        command: this.deps.helperPath,
-        args,
+        argv,
+        enter,
         env: sandboxEnv(this.deps.proxyUrl, { ...this.deps.options.env, ...options.env }),
         step,
         killStep: () => this.deps.cgroups.kill(this.id, stepLeaf(step)),
@@ -212,8 +214,9 @@ export class LocalSandbox implements Sandbox {
       const step = leaf.startsWith('step-') ? Number(leaf.slice(5)) : null;
       for (const pid of await this.deps.cgroups.pids(this.id, leaf)) {
         const argv = await readCmdline(pid);
-        // praetor-spawn's waiting parent sits in the step cgroup too; it is praetor's, not the agent's.
-        if (argv === null || argv[0] === this.deps.helperPath) continue;
+        // The process that entered the sandbox for the step waits in the step cgroup too (a fork of
+        // the spawner, or praetor-spawn); it is praetor's, not the agent's.
+        if (argv === null || argv[0] === this.deps.helperPath || argv[0] === this.spawnerPath) continue;
         result.push({ pid, step, argv });
       }
     }

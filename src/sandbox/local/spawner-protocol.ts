@@ -5,7 +5,7 @@ import { endianness } from 'node:os';
 const LE = endianness() === 'LE';
 const HEADER = 9;
 
-export const Request = { exec: 1, release: 2 } as const;
+export const Request = { exec: 1, release: 2, execIn: 3 } as const;
 
 export type SpawnerEvent =
   | { readonly type: 'started'; readonly id: number; readonly pid: number }
@@ -30,17 +30,32 @@ function u32s(values: readonly number[]): Buffer {
   return b;
 }
 
-/** An EXEC request: argv[0] is the path executed; env as KEY=VALUE strings. */
-export function encodeExec(id: number, argv: readonly string[], env: Readonly<Record<string, string>>, stdin: Buffer): Buffer {
+/** Where an EXEC_IN runs: the step's working directory and the cgroup.procs files it joins. */
+export interface EnterSpec {
+  readonly cwd: string;
+  readonly cgroups: readonly string[];
+}
+
+/**
+ * An EXEC request: argv[0] is the path executed; env as KEY=VALUE strings. With `enter`, an
+ * EXEC_IN: the command runs inside the spawner's sandbox, argv[0] searched in env's PATH there.
+ */
+export function encodeExec(
+  id: number,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+  stdin: Buffer,
+  enter?: EnterSpec,
+): Buffer {
   if (argv.length === 0) throw new Error('exec needs argv[0]');
   const envStrings = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-  const strings = [...argv, ...envStrings];
+  const strings = [...argv, ...envStrings, ...(enter ? [enter.cwd, ...enter.cgroups] : [])];
   // The helper reads NUL-terminated strings; a NUL inside one would silently cut it short.
-  if (strings.some((s) => s.includes('\0'))) throw new Error('argv and env may not contain NUL bytes');
+  if (strings.some((s) => s.includes('\0'))) throw new Error('argv, env, cwd and cgroup paths may not contain NUL bytes');
   const body = Buffer.from(`${strings.join('\0')}\0`);
-  const counts = u32s([argv.length, envStrings.length, stdin.length]);
+  const counts = u32s(enter ? [argv.length, envStrings.length, stdin.length, enter.cgroups.length] : [argv.length, envStrings.length, stdin.length]);
   const total = 5 + counts.length + stdin.length + body.length;
-  return Buffer.concat([header(total, Request.exec, id), counts, stdin, body]);
+  return Buffer.concat([header(total, enter ? Request.execIn : Request.exec, id), counts, stdin, body]);
 }
 
 export function encodeRelease(id: number): Buffer {

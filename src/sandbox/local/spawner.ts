@@ -1,5 +1,6 @@
 // A long-lived native/praetor-spawner process that starts execs for praetor: node's own spawn
-// forks all of praetor on the main thread (~4.5 ms an exec); the spawner's posix_spawn does not.
+// forks all of praetor on the main thread (~4.5 ms an exec); the spawner's vfork does not. A
+// sandbox's own spawner also enters the sandbox for each step, without an exec of praetor-spawn.
 // Output comes back as frames over one pipe; a dead spawner fails its execs and is restarted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Socket } from 'node:net';
 import { PraetorError } from '../errors.js';
-import { FrameDecoder, encodeExec, encodeRelease, type SpawnerEvent } from './spawner-protocol.js';
+import { FrameDecoder, encodeExec, encodeRelease, type EnterSpec, type SpawnerEvent } from './spawner-protocol.js';
 
 export const SPAWNER_NAME = 'praetor-spawner';
 const STDERR_KEPT = 4096;
@@ -46,7 +47,14 @@ export class Spawner {
   private stderr = '';
   private closed = false;
 
-  constructor(private readonly path: string) {
+  /**
+   * `args` start the process as one sandbox's (--target PID --uid U --gid G --seccomp FILE, see
+   * praetor-spawner.c): then `spawn` with an EnterSpec runs commands inside that sandbox.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly args: readonly string[] = [],
+  ) {
     if (!existsSync(path)) {
       throw new PraetorError('host-unsupported', `native helper not found at ${path}: run \`npm run build\` (it needs a C compiler)`);
     }
@@ -57,12 +65,18 @@ export class Spawner {
     this.process();
   }
 
-  spawn(argv: readonly string[], env: Readonly<Record<string, string>>, stdin: Buffer, handlers: SpawnHandlers): SpawnedExec {
+  spawn(
+    argv: readonly string[],
+    env: Readonly<Record<string, string>>,
+    stdin: Buffer,
+    handlers: SpawnHandlers,
+    enter?: EnterSpec,
+  ): SpawnedExec {
     if (this.closed) throw new PraetorError('sandbox-failure', 'the spawner is closed');
     const child = this.process();
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffff_fffe ? 1 : this.nextId + 1;
-    const frame = encodeExec(id, argv, env, stdin);
+    const frame = encodeExec(id, argv, env, stdin, enter);
     this.execs.set(id, handlers);
     this.setRef(true);
     child.stdin?.write(frame);
@@ -86,7 +100,7 @@ export class Spawner {
 
   private process(): ChildProcess {
     if (this.child !== null) return this.child;
-    const child = spawn(this.path, [], { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
+    const child = spawn(this.path, this.args, { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
     this.child = child;
     this.decoder = new FrameDecoder();
     this.stderr = '';
