@@ -40,6 +40,7 @@ describe('steps entered by the sandbox spawner', () => {
   it('fails a step plainly, exit 125 and the reason, once the sandbox init is gone', async () => {
     const doomed = await backend.create({});
     try {
+      assert.equal((await doomed.exec(['true'])).exitCode, 0); // the spawner is up, holding its pidfd
       process.kill(doomed.hostInfo().initPid, 'SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, 100));
       const r = await doomed.exec(['true']);
