@@ -65,3 +65,15 @@ it('bash /dev/tcp, which never reads proxy variables, is refused and recorded to
   await sandbox.flushNetworkEvents();
   assert.ok(sandbox.networkEvents().some((e) => e.kind === 'denied-attempt' && e.dstPort === 2222 && e.step === 1));
 });
+
+it('a denial is tied to its step past the steps prepared at creation (after several refills)', async () => {
+  const sandbox = await backend.create();
+  const { hostAddress } = sandbox.hostInfo();
+  for (let i = 1; i < 40; i++) await sandbox.exec(['true']);
+  const r = await sandbox.exec(['bash', '-c', `exec 3<>/dev/tcp/${hostAddress}/2223 && echo CONNECTED || echo refused`]);
+  assert.equal(r.step, 40);
+  assert.match(r.stdout.toString(), /refused/);
+  await sandbox.flushNetworkEvents();
+  const denied = sandbox.networkEvents().filter((e): e is DeniedAttempt => e.kind === 'denied-attempt' && e.dstPort === 2223);
+  assert.deepEqual(denied.map((e) => e.step), [40]);
+});

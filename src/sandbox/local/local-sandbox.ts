@@ -22,6 +22,17 @@ import type { SandboxObserver } from '../observer.js';
 
 /** Steps whose cgroup and firewall rule exist ahead of use, so an exec never waits for nft. */
 export const STEP_PREALLOCATION = 8;
+/**
+ * Each refill prepares as many steps as are prepared already, up to this: a long episode runs nft
+ * (and nsenter) a logarithmic number of times, not once every few steps, and at most about half
+ * of what is prepared goes unused (an empty cgroup and a rule, removed with the sandbox).
+ */
+const MAX_REFILL = 64;
+
+/** How many steps the next refill prepares, given how many are prepared. */
+export function refillSize(prepared: number): number {
+  return Math.min(MAX_REFILL, Math.max(STEP_PREALLOCATION, prepared));
+}
 const MAX_EVENTS = 100_000;
 
 export function stepLeaf(step: number): string {
@@ -168,7 +179,7 @@ export class LocalSandbox implements Sandbox {
   private async ensurePrepared(step: number): Promise<void> {
     if (step + STEP_PREALLOCATION / 2 > this.prepared && this.preparing === null) {
       const from = this.prepared + 1;
-      const to = this.prepared + STEP_PREALLOCATION;
+      const to = this.prepared + refillSize(this.prepared);
       // Runs in the background; a failure (the sandbox destroyed meanwhile, say) is kept for the
       // exec that needs those steps instead of surfacing as an unhandled rejection.
       this.preparing = stepMatches(this.deps.cgroups, this.id, from, to)
