@@ -204,9 +204,14 @@ static ssize_t read_file(const char *path, char *buf, size_t cap) {
   return r;
 }
 
-/* The "praetor/<id>/<leaf>" part of the first hierarchy that places pid in a sandbox. */
+/*
+ * The "praetor/<id>/<leaf>" part of the first hierarchy that places pid in a sandbox's leaf, or
+ * failing that the "praetor/<id>" of the first that places it in a sandbox (v1 hierarchies with
+ * sandbox-wide control hold processes in the sandbox's cgroup itself).
+ */
 static int praetor_cgroup(const char *data, size_t n, const char **cg, size_t *cg_len) {
   const char *end = data + n;
+  int found = 0;
   for (const char *l = data; l < end;) {
     const char *nl = memchr(l, '\n', (size_t)(end - l));
     const char *le = nl ? nl : end;
@@ -216,14 +221,19 @@ static int praetor_cgroup(const char *data, size_t n, const char **cg, size_t *c
       const char *path = colon + 1;
       const char *m = memmem(path, (size_t)(le - path), "/praetor/", 9);
       if (m) {
-        *cg = m + 1;
-        *cg_len = (size_t)(le - m - 1);
-        return 1;
+        const char *rest = m + 9;
+        int in_leaf = memchr(rest, '/', (size_t)(le - rest)) != NULL;
+        if (in_leaf || !found) {
+          *cg = m + 1;
+          *cg_len = (size_t)(le - m - 1);
+          found = 1;
+        }
+        if (in_leaf) return 1;
       }
     }
     l = le + 1;
   }
-  return 0;
+  return found;
 }
 
 static long status_field(const char *status, const char *name) {

@@ -41,6 +41,12 @@ describe('parseProcCgroup', () => {
     assert.deepEqual(parseProcCgroup('8:pids:/praetor/sb-abc\n'), { sandboxId: 'sb-abc', leaf: '' });
   });
 
+  it('prefers a leaf to the sandbox-wide cgroup of a hierarchy listed before it', () => {
+    // v1 freezer and cpu hold a step's processes in the sandbox's own cgroup
+    const text = '6:freezer:/praetor/sb-abc\n4:memory:/praetor/sb-abc/step-3\n1:cpu:/praetor/sb-abc\n';
+    assert.deepEqual(parseProcCgroup(text), { sandboxId: 'sb-abc', leaf: 'step-3' });
+  });
+
   it('answers null for processes outside praetor, or paths that only look alike', () => {
     assert.equal(parseProcCgroup('0::/system.slice/sshd.service\n'), null);
     assert.equal(parseProcCgroup('0::/user.slice/praetor/sb-abc/step-1\n'), null);

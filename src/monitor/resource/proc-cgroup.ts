@@ -23,19 +23,22 @@ function praetorPath(path: string): ProcCgroup | null {
 
 /**
  * Lines are `hierarchy-id:controllers:path` (v1: `12:pids:/praetor/sb/step-3`; v2: `0::/...`;
- * hybrid hosts list both plus named ones such as `1:name=systemd:/...`). The first line whose
- * path is under praetor's cgroup wins.
+ * hybrid hosts list both plus named ones such as `1:name=systemd:/...`). The first line that
+ * places the process in a leaf of praetor's wins; failing that, the first under praetor's cgroup
+ * at all (v1 hierarchies with sandbox-wide control hold processes in the sandbox's cgroup itself).
  */
 export function parseProcCgroup(text: string): ProcCgroup | null {
+  let sandboxOnly: ProcCgroup | null = null;
   for (const line of text.split('\n')) {
     const first = line.indexOf(':');
     const second = first < 0 ? -1 : line.indexOf(':', first + 1);
     if (second < 0) continue;
     // The path is everything after the second colon: a cgroup name may itself hold colons.
     const found = praetorPath(line.slice(second + 1));
-    if (found !== null) return found;
+    if (found !== null && found.leaf !== '') return found;
+    sandboxOnly ??= found;
   }
-  return null;
+  return sandboxOnly;
 }
 
 /** The step number of a 'step-N' leaf; null for 'init', '' or anything else. */

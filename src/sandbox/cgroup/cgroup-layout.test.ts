@@ -39,27 +39,38 @@ describe('parseCgroupLayout', () => {
 });
 
 describe('leafPaths', () => {
-  it('joins every v1 hierarchy and the unified one on a hybrid host', () => {
+  it('gives a leaf its own cgroup where it is measured, and the sandbox-wide one for cpu and freezer', () => {
     const p = leafPaths(parseCgroupLayout(HYBRID), 'sb-1', 'step-3');
+    assert.deepEqual(p.leafDirs, [
+      '/sys/fs/cgroup/cpuacct/praetor/sb-1/step-3',
+      '/sys/fs/cgroup/memory/praetor/sb-1/step-3',
+      '/sys/fs/cgroup/pids/praetor/sb-1/step-3',
+      '/sys/fs/cgroup/unified/praetor/sb-1/step-3',
+    ]);
     assert.deepEqual(p.procsFiles, [
-      '/sys/fs/cgroup/cpu/praetor/sb-1/step-3/cgroup.procs',
       '/sys/fs/cgroup/cpuacct/praetor/sb-1/step-3/cgroup.procs',
       '/sys/fs/cgroup/memory/praetor/sb-1/step-3/cgroup.procs',
       '/sys/fs/cgroup/pids/praetor/sb-1/step-3/cgroup.procs',
-      '/sys/fs/cgroup/freezer/praetor/sb-1/step-3/cgroup.procs',
       '/sys/fs/cgroup/unified/praetor/sb-1/step-3/cgroup.procs',
+      '/sys/fs/cgroup/cpu/praetor/sb-1/cgroup.procs',
+      '/sys/fs/cgroup/freezer/praetor/sb-1/cgroup.procs',
     ]);
     assert.equal(p.nftPath, 'unified/praetor/sb-1/step-3');
     assert.equal(p.nftLevel, 3);
   });
 
-  it('uses one hierarchy on v2, and a co-mounted v1 pair once', () => {
+  it('uses one hierarchy on v2, and a co-mounted v1 pair once, as a leaf', () => {
     assert.deepEqual(leafPaths(parseCgroupLayout(V2), 'sb-1', 'init').procsFiles, [
       '/sys/fs/cgroup/praetor/sb-1/init/cgroup.procs',
     ]);
     assert.equal(leafPaths(parseCgroupLayout(V2), 'sb-1', 'init').nftPath, 'praetor/sb-1/init');
     const co = leafPaths(parseCgroupLayout(COMOUNTED), 'sb-1', 'init');
-    assert.equal(co.procsFiles.length, 4);
+    assert.deepEqual(co.procsFiles, [
+      '/sys/fs/cgroup/cpu,cpuacct/praetor/sb-1/init/cgroup.procs',
+      '/sys/fs/cgroup/memory/praetor/sb-1/init/cgroup.procs',
+      '/sys/fs/cgroup/pids/praetor/sb-1/init/cgroup.procs',
+      '/sys/fs/cgroup/freezer/praetor/sb-1/cgroup.procs',
+    ]);
     assert.equal(co.nftPath, null);
   });
 });

@@ -15,15 +15,31 @@ export type CgroupLayout =
 
 /** Everything about one cgroup leaf (the sandbox init, or one step) that praetor writes or reads. */
 export interface LeafPaths {
-  /** Directories to create, parents before children. */
-  readonly dirs: readonly string[];
-  /** cgroup.procs files a process writes its pid into to join the leaf. */
+  /** The leaf's own directories, one per hierarchy that keeps leaves apart (its parents exist). */
+  readonly leafDirs: readonly string[];
+  /**
+   * cgroup.procs files a process writes its pid into to join the leaf: the leaf's own first (the
+   * first of all is where the leaf's members are listed), then, on v1, the sandbox's cgroup in
+   * the hierarchies whose control is sandbox-wide.
+   */
   readonly procsFiles: readonly string[];
   /** Path of the leaf in the v2 hierarchy relative to /sys/fs/cgroup, as nft's `socket cgroupv2` wants it. */
   readonly nftPath: string | null;
   /** Depth of the leaf below the v2 root (nft's `level`). */
   readonly nftLevel: number;
 }
+
+/**
+ * v1 hierarchies where each leaf gets a cgroup of its own: a step's CPU time, memory and task
+ * count are read there, and its members listed (to kill the step, to attribute a process).
+ */
+const PER_LEAF_V1: readonly V1Controller[] = ['cpuacct', 'memory', 'pids'];
+/**
+ * v1 hierarchies whose control is sandbox-wide (the CPU quota, freezing): a process joins the
+ * sandbox's cgroup itself, which v1 allows, and no step cgroup is made there (two mkdirs and two
+ * rmdirs a step fewer).
+ */
+const SANDBOX_WIDE_V1: readonly V1Controller[] = ['cpu', 'freezer'];
 
 export const CGROUP_PARENT = 'praetor';
 const SYS_FS_CGROUP = '/sys/fs/cgroup';
@@ -65,21 +81,16 @@ export function sandboxDirs(layout: CgroupLayout, sandboxId: string): Record<str
 }
 
 export function leafPaths(layout: CgroupLayout, sandboxId: string, leaf: string): LeafPaths {
-  const roots =
+  const perLeaf =
     layout.kind === 'v2'
       ? [layout.root]
-      : [...new Set(V1_CONTROLLERS.map((c) => layout.controllers[c])), ...(layout.unified ? [layout.unified] : [])];
-  const dirs: string[] = [];
-  const procsFiles: string[] = [];
-  for (const root of roots) {
-    dirs.push(`${root}/${CGROUP_PARENT}`, `${root}/${CGROUP_PARENT}/${sandboxId}`);
-    dirs.push(`${root}/${CGROUP_PARENT}/${sandboxId}/${leaf}`);
-    procsFiles.push(`${root}/${CGROUP_PARENT}/${sandboxId}/${leaf}/cgroup.procs`);
-  }
+      : [...new Set(PER_LEAF_V1.map((c) => layout.controllers[c])), ...(layout.unified ? [layout.unified] : [])];
+  const wide = layout.kind === 'v2' ? [] : [...new Set(SANDBOX_WIDE_V1.map((c) => layout.controllers[c]))].filter((r) => !perLeaf.includes(r));
+  const leafDirs = perLeaf.map((root) => `${root}/${CGROUP_PARENT}/${sandboxId}/${leaf}`);
   const v2Root = layout.kind === 'v2' ? layout.root : layout.unified;
   return {
-    dirs,
-    procsFiles,
+    leafDirs,
+    procsFiles: [...leafDirs, ...wide.map((root) => `${root}/${CGROUP_PARENT}/${sandboxId}`)].map((d) => `${d}/cgroup.procs`),
     nftPath: v2Root === null ? null : `${nftRelative(v2Root)}${CGROUP_PARENT}/${sandboxId}/${leaf}`,
     nftLevel: 3,
   };

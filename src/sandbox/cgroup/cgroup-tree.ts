@@ -87,7 +87,7 @@ export class CgroupTree {
   createLeaf(sandboxId: string, leaf: string): Promise<LeafPaths> {
     return inKernel(() => {
       const paths = this.leaf(sandboxId, leaf);
-      for (const f of paths.procsFiles) mkdirSync(dirname(f), { recursive: true });
+      for (const d of paths.leafDirs) mkdirSync(d, { recursive: true });
       return paths;
     });
   }
@@ -150,9 +150,10 @@ export class CgroupTree {
   /** Removes the sandbox's cgroups; its processes must be gone (call kill first). */
   removeSandbox(sandboxId: string): Promise<void> {
     return inKernel(() => {
-      const leaves = this.leavesNow(sandboxId);
+      // Each hierarchy is listed on its own: a sandbox left by an older praetor may have leaves
+      // where this one makes none.
       for (const top of Object.values(sandboxDirs(this.layout, sandboxId))) {
-        for (const l of leaves) removeDir(`${top}/${l}`);
+        for (const leaf of subdirectories(top)) removeDir(`${top}/${leaf}`);
         removeDir(top);
       }
     });
@@ -171,6 +172,17 @@ export class CgroupTree {
       }
       return [...ids];
     });
+  }
+}
+
+function subdirectories(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
 
