@@ -8,7 +8,7 @@ import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
 import { SandboxOptionsSchema } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
-import { AddressPool } from '../network/address-pool.js';
+import { AddressPool, MAX_SLOTS, hostInterfaceGone } from '../network/address-pool.js';
 import { KernelLogFollower } from '../network/kernel-log.js';
 import { PROXY_PORT, configureCell, createCellNamespace, netnsPath } from '../network/network-cell.js';
 import { EgressProxy } from '../network/egress-proxy.js';
@@ -53,7 +53,7 @@ export class LocalBackend implements SandboxBackend {
 
   constructor(private readonly options: LocalBackendOptions = {}) {
     this.paths = options.paths ?? defaultHostPaths();
-    this.pool = new AddressPool(`${this.paths.stateDir}/slots`);
+    this.pool = new AddressPool(`${this.paths.stateDir}/slots`, MAX_SLOTS, hostInterfaceGone);
     this.records = new RecordStore(`${this.paths.stateDir}/sandboxes`);
   }
 

@@ -34,4 +34,17 @@ describe('AddressPool', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('passes over free slots the pool is told are not usable yet', async () => {
+    const dir = await mkdtemp(`${tmpdir()}/praetor-pool-`);
+    try {
+      let lingering = new Set([0, 2]);
+      const pool = new AddressPool(dir, MAX_SLOTS, (slot) => !lingering.has(slot));
+      assert.deepEqual([(await pool.claim('a')).slot, (await pool.claim('b')).slot], [1, 3]);
+      lingering = new Set();
+      assert.equal((await pool.claim('c')).slot, 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // Network slots for cells: each sandbox claims one /30 (host side .1, sandbox side .2) and
 // a veth name. Claims are files created with O_EXCL, so concurrent praetor processes never collide.
+import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 
 export const CELL_SUBNET_BASE = [10, 241] as const;
@@ -26,23 +27,35 @@ export function slotAddresses(slot: number): CellAddresses {
   };
 }
 
+/**
+ * Whether a cell slot's host interface is gone. A destroyed cell's namespace is torn down by the
+ * kernel a little later (in a work queue, after its last process), and its veth keeps the slot's
+ * interface name until then: a slot released meanwhile is passed over rather than failing the
+ * next sandbox's `ip link add` with "File exists".
+ */
+export function hostInterfaceGone(slot: number): boolean {
+  return !existsSync(`/sys/class/net/${slotAddresses(slot).hostInterface}`);
+}
+
 export class AddressPool {
   /** `maxSlots` lets other users of numbered claims (the red team's fake worlds) size their own pool. */
+  /** `usable`: whether a free slot may be handed out now (see hostInterfaceGone). */
   constructor(
     private readonly dir: string,
     private readonly maxSlots = MAX_SLOTS,
+    private readonly usable: (slot: number) => boolean = () => true,
   ) {}
 
   async claim(owner: string): Promise<CellAddresses> {
     return slotAddresses(await this.claimSlot(owner));
   }
 
-  /** Claims the lowest free slot number for `owner`. */
+  /** Claims the lowest free slot number for `owner` (and `usable`, when the pool has that check). */
   async claimSlot(owner: string): Promise<number> {
     await mkdir(this.dir, { recursive: true });
     const taken = new Set((await readdir(this.dir)).map(Number));
     for (let slot = 0; slot < this.maxSlots; slot++) {
-      if (taken.has(slot)) continue;
+      if (taken.has(slot) || !this.usable(slot)) continue;
       try {
         const handle = await open(`${this.dir}/${slot}`, 'wx');
         await handle.writeFile(owner);
