@@ -14,6 +14,7 @@
 #define PRAETOR_ENTER_H
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -195,6 +196,47 @@ static void forward_signal(int sig) {
   if (forward_target > 0) kill(forward_target, sig);
 }
 
+static int in_list(int fd, const int *keep, int n) {
+  for (int i = 0; i < n; i++)
+    if (keep[i] == fd) return 1;
+  return 0;
+}
+
+/*
+ * Closes every descriptor from 3 up but those in keep. close_range(2) (Linux 5.9) when there is
+ * one; before it, each entry of /proc/self/fd. Fails closed: a descriptor that can not be listed
+ * ends the process.
+ */
+static void close_fds_except(const int *keep, int n) {
+  int sorted[16];
+  int m = 0;
+  for (int i = 0; i < n && m < 16; i++)
+    if (keep[i] >= 3) sorted[m++] = keep[i];
+  for (int i = 1; i < m; i++)
+    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+      int t = sorted[j];
+      sorted[j] = sorted[j - 1];
+      sorted[j - 1] = t;
+    }
+  unsigned int from = 3;
+  int ok = 1;
+  for (int i = 0; i < m && ok; i++) {
+    if ((unsigned int)sorted[i] > from && syscall(SYS_close_range, from, (unsigned int)sorted[i] - 1, 0) != 0) ok = 0;
+    from = (unsigned int)sorted[i] + 1;
+  }
+  if (ok && syscall(SYS_close_range, from, ~0U, 0) == 0) return;
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) enter_die("list /proc/self/fd");
+  int self = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    int fd = atoi(e->d_name);
+    if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < 3 || fd == self || in_list(fd, sorted, m)) continue;
+    close(fd);
+  }
+  closedir(d);
+}
+
 struct enter_request {
   const struct sandbox_ns *ns;
   long uid, gid;
@@ -229,6 +271,9 @@ static int enter_and_run(const struct enter_request *r) {
     fprintf(stderr, "praetor: exec %s: %s\n", r->argv[0], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
   }
+  /* The waiter needs no descriptor but its stdio now: the namespaces, the pidfd and anything
+   * else it was given stay open only in the command, until its exec closes them. */
+  close_fds_except(NULL, 0);
   forward_target = child;
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));

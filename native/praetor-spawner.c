@@ -8,8 +8,9 @@
  * receive file descriptors (SCM_RIGHTS) from a C process, hence streamed frames; no library
  * does this.
  *
- * Started as `praetor-spawner --target PID --uid U --gid G [--seccomp FILE]`, it is one
- * sandbox's: it keeps a pidfd of the sandbox init PID and the seccomp program, and EXEC_IN runs
+ * Started as `praetor-spawner --target PID --start-time T --uid U --gid G [--seccomp FILE]`, it
+ * is one sandbox's: it keeps a pidfd of the sandbox init PID (whose /proc/PID/stat start time
+ * must be T) and the seccomp program, and EXEC_IN runs
  * a step in that sandbox with praetor-enter.h (fork, join the step's cgroups and the sandbox's
  * namespaces as uid U, fork the command with no capabilities, no_new_privs and the filter), as
  * `praetor-spawn enter` would, minus an exec of it and the reopening of seven files per step.
@@ -187,6 +188,11 @@ static int launch(char **argv, char **envp, int in, int out, int err, pid_t *pid
   return 0;
 }
 
+static int exited(int pidfd) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  return poll(&p, 1, 0) > 0;
+}
+
 /* The sandbox this spawner serves (--target); sandbox.pidfd is -1 for a host-only spawner. */
 static struct sandbox_ns sandbox = {-1, -1, -1, -1, -1, -1, -1, -1};
 static long sandbox_pid = -1, sandbox_uid = -1, sandbox_gid = -1;
@@ -195,18 +201,6 @@ static int sandbox_has_filter, sandbox_last_cap = 63;
 /* setns() takes a pidfd since Linux 5.8; before, each step opens /proc/PID/ns/ itself. */
 static int setns_takes_pidfd;
 
-/* Closes every descriptor but 0-2 and those in keep (ascending, -1 entries ignored). */
-static void close_all_but(const int *keep, int n) {
-  unsigned int from = 3;
-  for (int i = 0; i < n; i++) {
-    if (keep[i] < (int)from) continue;
-    if ((unsigned int)keep[i] > from) syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
-    from = (unsigned int)keep[i] + 1;
-  }
-  syscall(SYS_close_range, from, ~0U, 0);
-}
-
-static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
 
 /*
  * A step: fork (not vfork: the child joins namespaces and forks again before any exec), and in
@@ -225,10 +219,15 @@ static int launch_in(char **argv, char **envp, const char *cwd, const char *cons
         errno = rc;
         enter_die("open the sandbox's namespaces");
       }
+      ns.pidfd = sandbox.pidfd;
+      /* Opened by pid: they are the init's only if the init still lives now. */
+      if (exited(sandbox.pidfd)) {
+        errno = ESRCH;
+        enter_die("the sandbox init");
+      }
     }
     int keep[8] = {ns.net, ns.user, ns.owner, ns.ipc, ns.uts, ns.pid, ns.mnt, ns.pidfd};
-    qsort(keep, 8, sizeof(int), cmp_int);
-    close_all_but(keep, 8);
+    close_fds_except(keep, 8);
     environ = envp;
     struct enter_request r = {
         .ns = &ns,
@@ -261,7 +260,11 @@ static void start_exec(uint32_t id, const char *p, uint32_t len, int enter) {
     _exit(SPAWNER_FAILURE);
   }
   const char *input = p + head, *strings = input + input_len, *end = p + len;
-  uint32_t nstrings = argc + envc + (enter ? 1 + ncgroups : 0);
+  /* Each string takes at least its NUL: more strings than bytes is a malformed frame (and the
+   * sum, in 64 bits, can not wrap). */
+  uint64_t wanted = (uint64_t)argc + envc + (enter ? 1 + (uint64_t)ncgroups : 0);
+  if (wanted > (uint64_t)(end - strings)) goto malformed;
+  uint32_t nstrings = (uint32_t)wanted;
   /* argv, NULL, env, NULL, then cwd and the cgroups */
   char **vec = calloc((size_t)nstrings + 2, sizeof(char *));
   if (vec == NULL) die("calloc");
@@ -405,10 +408,6 @@ static long number_arg(const char *flag, const char *v) {
   return n;
 }
 
-static int exited(int pidfd) {
-  struct pollfd p = {pidfd, POLLIN, 0};
-  return poll(&p, 1, 0) > 0;
-}
 
 /* Whether this kernel's setns() takes a pidfd (5.8+): tried once in a throwaway child. */
 static int probe_setns_pidfd(int pidfd) {
@@ -425,27 +424,60 @@ static int probe_setns_pidfd(int pidfd) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* --target PID --uid U --gid G [--seccomp FILE]: the sandbox this spawner serves. */
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or NULL. */
+static const char *start_time_of(long pid, char *buf, size_t cap) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  ssize_t n = read(fd, buf, cap - 1);
+  close(fd);
+  if (n <= 0) return NULL;
+  buf[n] = '\0';
+  /* comm (field 2) may hold spaces and parentheses: the fields after the last ')' are fixed. */
+  char *p = strrchr(buf, ')');
+  if (p == NULL) return NULL;
+  p += 2;
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p, ' ');
+    if (p == NULL) return NULL;
+    p++;
+  }
+  char *end = strchr(p, ' ');
+  if (end != NULL) *end = '\0';
+  return p;
+}
+
+/* --target PID --start-time T --uid U --gid G [--seccomp FILE]: the sandbox this spawner serves. */
 static void serve_sandbox(int argc, char **argv) {
-  const char *seccomp = NULL;
+  const char *seccomp = NULL, *start_time = NULL;
   for (int i = 1; i < argc; i += 2) {
     const char *flag = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(flag, "--target") == 0) sandbox_pid = number_arg(flag, v);
     else if (strcmp(flag, "--uid") == 0) sandbox_uid = number_arg(flag, v);
     else if (strcmp(flag, "--gid") == 0) sandbox_gid = number_arg(flag, v);
     else if (strcmp(flag, "--seccomp") == 0 && v != NULL) seccomp = v;
+    else if (strcmp(flag, "--start-time") == 0 && v != NULL) start_time = v;
     else {
       fprintf(stderr, "praetor-spawner: unknown option %s\n", flag);
       _exit(SPAWNER_FAILURE);
     }
   }
-  if (sandbox_pid <= 0 || sandbox_uid < 0 || sandbox_gid < 0) {
-    fprintf(stderr, "praetor-spawner: --target, --uid and --gid go together\n");
+  if (sandbox_pid <= 0 || start_time == NULL || sandbox_uid < 0 || sandbox_gid < 0) {
+    fprintf(stderr, "praetor-spawner: --target, --start-time, --uid and --gid go together\n");
     _exit(SPAWNER_FAILURE);
   }
-  /* The pidfd names this very process: if the init dies, entering fails, even once its pid is reused. */
+  /* The pidfd names this very process: if the init dies, entering fails, even once its pid is
+   * reused. That it is the init (and not a process that got its pid after it died, before this
+   * spawner started) is checked with the start time praetor saw, once the pidfd holds it. */
   sandbox.pidfd = (int)syscall(SYS_pidfd_open, (pid_t)sandbox_pid, 0);
-  if (sandbox.pidfd < 0) die("pidfd_open(--target)");
+  if (sandbox.pidfd < 0) die("pidfd_open(--target) (needs Linux 5.3 or later)");
+  char stat[1024];
+  const char *now = start_time_of(sandbox_pid, stat, sizeof(stat));
+  if (now == NULL || strcmp(now, start_time) != 0) {
+    fprintf(stderr, "praetor-spawner: the sandbox init %ld is gone (its pid names another process)\n", sandbox_pid);
+    _exit(SPAWNER_FAILURE);
+  }
   int user = open_ns_of(sandbox_pid, "user");
   if (user < 0) die("open the sandbox's user namespace");
   sandbox.owner = owner_of(user);

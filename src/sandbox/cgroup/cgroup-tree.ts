@@ -152,10 +152,18 @@ export class CgroupTree {
     return inKernel(() => {
       // Each hierarchy is listed on its own: a sandbox left by an older praetor may have leaves
       // where this one makes none.
+      // Every hierarchy is tried even when one fails (a process still there: EBUSY), so one stuck
+      // leaf does not leave the others behind; the first failure is reported.
+      let failure: Error | null = null;
       for (const top of Object.values(sandboxDirs(this.layout, sandboxId))) {
-        for (const leaf of subdirectories(top)) removeDir(`${top}/${leaf}`);
-        removeDir(top);
+        try {
+          for (const leaf of subdirectories(top)) removeDir(`${top}/${leaf}`);
+          removeDir(top);
+        } catch (err) {
+          failure ??= err instanceof Error ? err : new Error(String(err));
+        }
       }
+      if (failure !== null) throw failure;
     });
   }
 

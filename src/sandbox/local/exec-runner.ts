@@ -14,6 +14,10 @@ export interface SpawnPlan {
   readonly argv: readonly string[];
   readonly env: Record<string, string>;
   readonly enter: EnterSpec;
+  /** The host pid of the process the spawner started (the one that entered the sandbox). */
+  readonly onStarted?: (pid: number) => void;
+  /** That process has exited (or was never reaped: the spawner died). */
+  readonly onFinished?: (pid: number) => void;
   readonly step: number;
   /** Kills every process of the step (its cgroup), used on timeout. */
   readonly killStep: () => Promise<void>;
@@ -51,7 +55,7 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
   const stdin = options.stdin === undefined ? Buffer.alloc(0) : Buffer.from(options.stdin);
   return new Promise((resolve, reject) => {
     let timedOut = false;
-    let startedPid = false;
+    let startedPid: number | null = null;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
     let open = 2;
     let grace: NodeJS.Timeout | null = null;
@@ -88,8 +92,9 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
       });
     };
     const handle = spawner.spawn(plan.argv, plan.env, stdin, {
-      onStarted: () => {
-        startedPid = true;
+      onStarted: (pid) => {
+        startedPid = pid;
+        plan.onStarted?.(pid);
       },
       onData: (stream, chunk) => {
         if (done) return;
@@ -101,6 +106,7 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
       },
       onExit: (code, signal) => {
         if (timer) clearTimeout(timer); // daemons left holding the pipes are no timeout
+        if (startedPid !== null) plan.onFinished?.(startedPid);
         exit = { code, signal };
         if (open === 0) finish();
         else grace ??= setTimeout(finish, PIPE_GRACE_MS);
@@ -109,7 +115,8 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
         if (done) return;
         settle();
         // Fail closed: whatever the step started is killed before the error is reported.
-        const cleanup = startedPid ? plan.killStep().catch(() => undefined) : Promise.resolve();
+        if (startedPid !== null) plan.onFinished?.(startedPid);
+        const cleanup = startedPid !== null ? plan.killStep().catch(() => undefined) : Promise.resolve();
         void cleanup.then(() => reject(err));
       },
     }, plan.enter);

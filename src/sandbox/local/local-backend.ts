@@ -144,6 +144,8 @@ export class LocalBackend implements SandboxBackend {
           },
         ),
       ]);
+      const initStartTime = await processStartTime(initPid);
+      if (initStartTime === null) throw new PraetorError('sandbox-failure', `sandbox init ${initPid} exited during setup`);
       sandbox = new LocalSandbox({
         id,
         options,
@@ -152,6 +154,7 @@ export class LocalBackend implements SandboxBackend {
         cell,
         proxyUrl: `http://${cell.hostAddress}:${PROXY_PORT}`,
         initPid,
+        initStartTime,
         dataDir,
         helperPath: this.paths.helperPath,
         seccompPath: rt.seccompPath,

@@ -47,6 +47,8 @@ export interface LocalSandboxDeps {
   readonly cell: CellAddresses;
   readonly proxyUrl: string;
   readonly initPid: number;
+  /** The init's start time (field 22 of /proc/PID/stat): proves to its spawner that a pid is still the init. */
+  readonly initStartTime: string;
   /** Host directory holding the sandbox's workspace and tmp. */
   readonly dataDir: string;
   readonly helperPath: string;
@@ -79,7 +81,8 @@ export class LocalSandbox implements Sandbox {
   private readonly listeners = new Set<(e: NetworkEvent) => void>();
   private readonly running = new Set<number>();
   private readonly spawner: Spawner;
-  private readonly spawnerPath: string;
+  /** Host pids of the processes that entered the sandbox for a running step and wait for it. */
+  private readonly waiters = new Set<number>();
 
   constructor(private readonly deps: LocalSandboxDeps) {
     this.id = deps.id;
@@ -87,9 +90,8 @@ export class LocalSandbox implements Sandbox {
     // One spawner per sandbox: it enters this sandbox for each step, and a step flooding its
     // output delays only its own sandbox.
     const uid = String(deps.hostUid);
-    const target = ['--target', String(deps.initPid), '--uid', uid, '--gid', uid, '--seccomp', deps.seccompPath];
-    this.spawnerPath = spawnerPathFor(deps.helperPath);
-    this.spawner = new Spawner(this.spawnerPath, target);
+    const target = ['--target', String(deps.initPid), '--start-time', deps.initStartTime, '--uid', uid, '--gid', uid, '--seccomp', deps.seccompPath];
+    this.spawner = new Spawner(spawnerPathFor(deps.helperPath), target);
     this.spawner.warm();
   }
 
@@ -168,6 +170,8 @@ export class LocalSandbox implements Sandbox {
       {
         argv,
         enter,
+        onStarted: (pid) => this.waiters.add(pid),
+        onFinished: (pid) => this.waiters.delete(pid),
         env: sandboxEnv(this.deps.proxyUrl, { ...this.deps.options.env, ...options.env }),
         step,
         killStep: () => this.deps.cgroups.kill(this.id, stepLeaf(step)),
@@ -225,9 +229,10 @@ export class LocalSandbox implements Sandbox {
       const step = leaf.startsWith('step-') ? Number(leaf.slice(5)) : null;
       for (const pid of await this.deps.cgroups.pids(this.id, leaf)) {
         const argv = await readCmdline(pid);
-        // The process that entered the sandbox for the step waits in the step cgroup too (a fork of
-        // the spawner, or praetor-spawn); it is praetor's, not the agent's.
-        if (argv === null || argv[0] === this.deps.helperPath || argv[0] === this.spawnerPath) continue;
+        // The process that entered the sandbox for the step waits in the step cgroup too; it is
+        // praetor's, not the agent's. Known by the pid the spawner reported, which the agent can
+        // not fake, unlike a command line.
+        if (argv === null || this.waiters.has(pid)) continue;
         result.push({ pid, step, argv });
       }
     }

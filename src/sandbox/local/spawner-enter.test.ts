@@ -50,4 +50,20 @@ describe('steps entered by the sandbox spawner', () => {
       await doomed.destroy();
     }
   });
+
+  it('lists the agent\'s processes, not the one waiting for the step, whatever name a process takes', async () => {
+    const spawnerPath = (sandbox as unknown as { spawner: { path: string } }).spawner.path;
+    // a background process named like praetor's own spawner, and a step still running
+    await sandbox.exec(['bash', '-c', `(exec -a ${spawnerPath} sleep 30) >/dev/null 2>&1 &`]);
+    const running = sandbox.exec(['sleep', '2']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const listed = await sandbox.processes();
+    const step = sandbox.stepCount;
+    assert.ok(listed.some((p) => p.argv[0] === spawnerPath && p.argv[1] === '30'), JSON.stringify(listed));
+    assert.deepEqual(
+      listed.filter((p) => p.step === step).map((p) => p.argv),
+      [['sleep', '2']],
+    );
+    await running;
+  });
 });

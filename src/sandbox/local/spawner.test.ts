@@ -1,5 +1,8 @@
 // The native spawner, run directly (no sandbox, no root): what it starts gets exactly the stdin,
 // env, fds and signal state it is given, and every outcome reaches praetor.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { endianness } from 'node:os';
 import { after, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { defaultHostPaths } from './host-paths.js';
@@ -108,4 +111,42 @@ describe('praetor-spawner', () => {
       own.close();
     }
   });
+
+  it('refuses a frame that counts more strings than it holds (a count that would wrap)', async () => {
+    const child = spawn(spawnerPathFor(defaultHostPaths().helperPath), [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // EXEC: argc 2, envc 0xffffffff, no stdin, then a single string
+    const body = Buffer.concat([u32s([2, 0xffff_ffff, 0]), Buffer.from('/bin/true\0')]);
+    child.stdin.write(Buffer.concat([u32s([5 + body.length]), Buffer.from([1]), u32s([1]), body]));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 125);
+    assert.match(stderr, /malformed EXEC request 1/);
+  });
+
+  it('will not serve a sandbox whose init is not the process it was told of', async () => {
+    // this test's own pid, with a start time it never had: a pid that now names another process
+    const own = new Spawner(spawnerPathFor(defaultHostPaths().helperPath), ['--target', String(process.pid), '--start-time', '1', '--uid', '1000', '--gid', '1000']);
+    try {
+      const o = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+        own.spawn(['true'], { PATH: '/usr/bin:/bin' }, Buffer.alloc(0), {
+          onStarted: () => undefined,
+          onData: () => undefined,
+          onEof: () => undefined,
+          onExit: () => resolve(null),
+          onError: (err) => resolve(err),
+        }, { cwd: '/', cgroups: [] });
+      });
+      assert.match(String(o), /the sandbox init \d+ is gone \(its pid names another process\)/);
+    } finally {
+      own.close();
+    }
+  });
 });
+
+/** u32s in host byte order, as the spawner's frames are. */
+function u32s(values: readonly number[]): Buffer {
+  const b = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => (endianness() === 'LE' ? b.writeUInt32LE(v, i * 4) : b.writeUInt32BE(v, i * 4)));
+  return b;
+}
