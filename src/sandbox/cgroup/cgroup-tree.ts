@@ -99,18 +99,15 @@ export class CgroupTree {
   }
 
   leaves(sandboxId: string): Promise<string[]> {
-    return inKernel(() => this.leavesNow(sandboxId));
-  }
-
-  private leavesNow(sandboxId: string): string[] {
     const first = this.leaf(sandboxId, 'x').procsFiles[0] ?? '';
     const dir = first.slice(0, first.lastIndexOf('/x/'));
-    try {
-      const entries = readdirSync(dir, { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory()).map((e) => e.name);
-    } catch {
-      return [];
-    }
+    return inKernel(() => {
+      try {
+        return subdirectories(dir);
+      } catch {
+        return [];
+      }
+    });
   }
 
   /** Kills every process of a leaf (or of the whole sandbox), double-forked daemons included. */
@@ -150,10 +147,9 @@ export class CgroupTree {
   /** Removes the sandbox's cgroups; its processes must be gone (call kill first). */
   removeSandbox(sandboxId: string): Promise<void> {
     return inKernel(() => {
-      // Each hierarchy is listed on its own: a sandbox left by an older praetor may have leaves
-      // where this one makes none.
-      // Every hierarchy is tried even when one fails (a process still there: EBUSY), so one stuck
-      // leaf does not leave the others behind; the first failure is reported.
+      // Each hierarchy is listed on its own (a sandbox left by an older praetor may have leaves
+      // where this one makes none) and tried even when another failed (a process still there:
+      // EBUSY), so one stuck leaf leaves nothing else behind; the first failure is reported.
       let failure: Error | null = null;
       for (const top of Object.values(sandboxDirs(this.layout, sandboxId))) {
         try {
