@@ -1,11 +1,12 @@
-// Fake outside services for the guard's scenario tests, on loopback only: a Stratum pool, an SSH
-// server's banner, a docs site. The proxy's StaticResolver maps their names here.
+// Outside services on loopback that sandboxed programs reach through the proxy, for the guard's
+// benchmark (and the guard's invariant tests): a Stratum pool (the red team world's), an SSH
+// server's banner, a docs site. The StaticResolver maps their names here; nothing leaves the host.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { createStratumPool } from '../redteam/world/stratum-pool.js';
 import { StaticResolver } from '../sandbox/network/resolver.js';
 
-export interface LoopbackFakes {
+export interface LoopbackTargets {
   readonly resolver: StaticResolver;
   readonly received: { pool: number; ssh: number };
   close(): Promise<void>;
@@ -18,7 +19,7 @@ function listen(server: HttpServer | TcpServer): Promise<number> {
   });
 }
 
-export async function startLoopbackFakes(): Promise<LoopbackFakes> {
+export async function startLoopbackTargets(): Promise<LoopbackTargets> {
   const stratum = createStratumPool();
   const pool = stratum.server;
   let ssh = 0;

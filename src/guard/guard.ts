@@ -1,6 +1,7 @@
 // The guard: watches every sandbox of a backend at the infrastructure layer (processes, resources,
 // GPU, firewall denials, proxied streams and the protocols on them), turns what it sees into
 // alerts with the rules, ties each alert to its sandbox, step and process, and enforces policy.
+// Everything it sees and does goes out through one subscription, `guard.events` (guard-events.ts).
 import type { Alert } from '../detect/alert.js';
 import type { CompiledRule } from '../detect/rule-schema.js';
 import { RuleEngine } from '../detect/rule-engine.js';
@@ -14,14 +15,16 @@ import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
-import { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import { PraetorError, errorMessage } from '../core/errors.js';
+import { formatIssues } from '../core/schema-issues.js';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
 import { GuardPolicySchema, type GuardAction, type GuardPolicy } from './guard-policy.js';
 import { cutsStream, enforce } from './enforcer.js';
 import { WatchedSandbox } from './watched-sandbox.js';
+import type { GuardEvents, GuardStreamEvent } from './guard-events.js';
+import { SandboxNotWatchableError } from './guard-errors.js';
 
 export interface GuardOptions {
   /** Rules to run; the built-in set when absent. */
@@ -45,13 +48,17 @@ function realpathOr(path: string): string {
   }
 }
 
-export type AlertListener = (alert: Alert, sandbox: LocalSandbox) => void;
+/** Checks a guard policy at the guard's boundary (options, setPolicy): a bad one is a typed error, not a zod throw. */
+function parsePolicy(input: Partial<GuardPolicy>): GuardPolicy {
+  const parsed = GuardPolicySchema.safeParse(input);
+  if (!parsed.success) throw new PraetorError('invalid-config', `invalid guard policy: ${formatIssues(parsed.error.issues).join('; ')}`);
+  return parsed.data;
+}
 
 export class Guard implements SandboxObserver {
-  readonly bus: EventBus;
+  private readonly bus: EventBus<GuardStreamEvent>;
   private readonly engine: RuleEngine;
   private readonly watched = new Map<string, WatchedSandbox>();
-  private readonly alertListeners = new Set<AlertListener>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly defaultPolicy: GuardPolicy;
   private processes: ProcessMonitor | null = null;
@@ -61,7 +68,7 @@ export class Guard implements SandboxObserver {
 
   constructor(private readonly options: GuardOptions = {}) {
     const onError = options.onError ?? ((m: string) => process.stderr.write(`praetor guard: ${m}\n`));
-    this.bus = new EventBus((err, event) => onError(`event listener failed on ${event.kind}: ${errorMessage(err)}`));
+    this.bus = new EventBus<GuardStreamEvent>((err, event) => onError(`${event.kind} listener failed: ${errorMessage(err)}`));
     let rules = options.rules;
     if (rules === undefined) {
       const builtin = loadBuiltinRules();
@@ -71,7 +78,12 @@ export class Guard implements SandboxObserver {
       rules = builtin.rules;
     }
     this.engine = new RuleEngine([...rules]);
-    this.defaultPolicy = GuardPolicySchema.parse(options.policy ?? {});
+    this.defaultPolicy = parsePolicy(options.policy ?? {});
+  }
+
+  /** Every event, alert and action of every watched sandbox: `guard.events.subscribe(filter, listener)`. */
+  get events(): GuardEvents {
+    return this.bus;
   }
 
   private get onError(): (message: string) => void {
@@ -133,7 +145,7 @@ export class Guard implements SandboxObserver {
   setPolicy(sandboxId: string, policy: Partial<GuardPolicy>): void {
     const w = this.watched.get(sandboxId);
     if (!w) throw new PraetorError('sandbox-not-found', `guard does not watch sandbox ${sandboxId}`);
-    w.policy = GuardPolicySchema.parse({ ...w.policy, ...policy });
+    w.policy = parsePolicy({ ...w.policy, ...policy });
   }
 
   alerts(sandboxId: string): readonly Alert[] {
@@ -144,16 +156,13 @@ export class Guard implements SandboxObserver {
     return this.watched.get(sandboxId)?.actions ?? [];
   }
 
-  onAlert(listener: AlertListener): () => void {
-    this.alertListeners.add(listener);
-    return () => this.alertListeners.delete(listener);
-  }
-
   // ---- SandboxObserver ----
 
+  /** Starts watching a new sandbox; throws SandboxNotWatchableError for one it can not watch (the backend then destroys it). */
   sandboxCreated(sandbox: Sandbox): void {
-    if (!(sandbox instanceof LocalSandbox)) return;
-    const w = new WatchedSandbox(sandbox, this.defaultPolicy, (e) => this.publish(e));
+    const host = sandbox.watchable();
+    if (host === null) throw new SandboxNotWatchableError(sandbox.id, sandbox.info().backend);
+    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e));
     this.watched.set(sandbox.id, w);
     w.unsubscribers.push(
       this.resources?.watch(sandbox.id, { stepRunning: (s) => w.stepRunning(s), steps: () => w.liveSteps() }) ??
@@ -214,16 +223,11 @@ export class Guard implements SandboxObserver {
 
   private raise(alert: Alert, w: WatchedSandbox, event: GuardEvent): void {
     w.alerts.push(alert);
-    for (const l of this.alertListeners) {
-      try {
-        l(alert, w.sandbox);
-      } catch (err) {
-        this.onError(`alert listener failed: ${errorMessage(err)}`);
-      }
-    }
+    this.bus.publish({ kind: 'alert', time: alert.time, sandboxId: alert.sandboxId, step: alert.step, alert });
     const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
     const job = enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
       w.actions.push(...actions);
+      for (const action of actions) this.bus.publish({ kind: 'action', time: action.time, sandboxId: action.sandboxId, action });
       for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
     });
     this.pending.add(job);

@@ -5,7 +5,7 @@ import type { Alert } from '../detect/alert.js';
 import type { GuardEvent, ProxyConnectionEvent, WireProtocol } from '../monitor/events.js';
 import { sniffClientBytes, sniffServerBytes } from '../monitor/network/protocol-sniffer.js';
 import { socketHolder, socketInode } from '../monitor/network/socket-owner.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
+import type { Sandbox, SandboxHostView } from '../sandbox/backend.js';
 import type { NetworkEvent, ProxyDecision } from '../sandbox/network/network-events.js';
 import type { EgressContext } from '../sandbox/observer.js';
 import type { GuardAction, GuardPolicy } from './guard-policy.js';
@@ -34,7 +34,8 @@ export class WatchedSandbox {
   private watcher: FSWatcher | null = null;
 
   constructor(
-    readonly sandbox: LocalSandbox,
+    readonly sandbox: Sandbox,
+    private readonly host: SandboxHostView,
     public policy: GuardPolicy,
     private readonly publish: (event: GuardEvent) => void,
   ) {
@@ -80,7 +81,7 @@ export class WatchedSandbox {
     if (this.connections.size >= MAX_CONNECTIONS) this.connections.delete(this.connections.keys().next().value ?? 0);
     this.connections.set(ctx.connectionId, conn);
     if (ctx.clientPort === null) return;
-    const inode = await socketInode(this.sandbox.hostInfo().initPid, ctx.clientPort);
+    const inode = await socketInode(this.host.initPid, ctx.clientPort);
     if (inode === null) return;
     const procs = await this.sandbox.processes();
     conn.pid = await socketHolder(inode, procs.map((p) => p.pid));
@@ -156,7 +157,7 @@ export class WatchedSandbox {
 
   /** inotify on the sandbox's home (host side): cheap, and sees writes from any process. */
   private watchHome(): void {
-    const home = `${this.sandbox.hostInfo().dataDir}/tmp/home`;
+    const home = this.host.homeDir;
     try {
       this.watcher = watch(home, { recursive: true }, (_type, name) => {
         if (typeof name !== 'string' || !SENSITIVE_HOME_PATHS.test(name)) return;
@@ -167,7 +168,7 @@ export class WatchedSandbox {
           sandboxId: this.sandbox.id,
           // inotify does not name the writer: the step is known only when one is running
           step: running.length === 1 ? (running[0] ?? null) : null,
-          path: `/tmp/home/${name}`,
+          path: `${this.host.homeInSandbox}/${name}`,
         });
       });
       this.watcher.on('error', () => this.watcher?.close());

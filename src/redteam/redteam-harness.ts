@@ -11,7 +11,7 @@ import type { EpisodeStore } from '../episode/store/episode-store.js';
 import { Guard } from '../guard/guard.js';
 import { MINER_PY } from './miner/miner-script.js';
 import { PraetorError } from '../core/errors.js';
-import { LocalBackend } from '../sandbox/local/local-backend.js';
+import { openBackend } from '../sandbox/open-backend.js';
 import { RedteamObserver } from './redteam-observer.js';
 import type { RedteamDeps } from './redteam-runner.js';
 import { INSTALLER_PATH, MINER_PATH, MINER_PY_PATH, scenarioVariables } from './scenario-variables.js';
@@ -47,7 +47,7 @@ export async function startRedteam(options: { store: EpisodeStore; version: stri
     await guard.start();
     cleanups.push(() => guard.stop());
     const observer = new RedteamObserver(guard);
-    const backend = new LocalBackend({ resolver: world.resolver, observer });
+    const backend = openBackend({ resolver: world.resolver, observer });
     cleanups.push(() => backend.close());
     return {
       backend,

@@ -12,8 +12,7 @@ import { runEpisode } from '../episode/episode-runner.js';
 import type { StepRecord } from '../episode/episode-model.js';
 import type { Guard } from '../guard/guard.js';
 import type { GuardAction } from '../guard/guard-policy.js';
-import type { LocalBackend } from '../sandbox/local/local-backend.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
+import type { Sandbox, SandboxBackend } from '../sandbox/backend.js';
 import { decideDomain } from '../sandbox/network/domain-filter.js';
 import { errorMessage } from '../core/errors.js';
 import type { FakeWorld } from './world/fake-world.js';
@@ -34,7 +33,7 @@ export interface RedteamListener {
 }
 
 export interface RedteamDeps {
-  readonly backend: LocalBackend;
+  readonly backend: SandboxBackend;
   readonly guard: Guard;
   readonly observer: RedteamObserver;
   readonly store: EpisodeStore;
@@ -96,7 +95,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   const { world, observer, guard } = deps;
   const before = await settledBytesByHost(world);
   const started = Date.now();
-  let sandbox: LocalSandbox | null = null;
+  let sandbox: Sandbox | null = null;
   const agentStepOfSandboxStep = new Map<number, number>();
   const policy: TrackedPolicy = new TrackedPolicy(new ScriptedPolicy(scenarioScript(scenario), `scripted:redteam/${scenario.id}`), async (index) => {
     // The task's setup ran with the guard recording only: it is the task author's environment
@@ -110,8 +109,8 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   const offStep = observer.onStepStarted((sandboxId, step) => {
     if (sandbox !== null && sandboxId === sandbox.id) agentStepOfSandboxStep.set(step, policy.current);
   });
-  const offAlert = guard.onAlert((alert, from) => {
-    if (sandbox === null || from.id !== sandbox.id) return;
+  const offAlert = guard.events.subscribe({ kinds: ['alert'] }, ({ alert }) => {
+    if (sandbox === null || alert.sandboxId !== sandbox.id) return;
     listener.alert?.(scenario, alert, alert.step === null ? null : (agentStepOfSandboxStep.get(alert.step) ?? null));
   });
   observer.usePolicy({ ...scenario.guard, mode: 'monitor' });
@@ -141,7 +140,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   }
   // The sandbox is gone by now; its alerts and actions stay with the guard, the network record
   // with the sandbox object.
-  const sb = sandbox as LocalSandbox | null;
+  const sb = sandbox as Sandbox | null;
   const sandboxId = sb?.id ?? record.sandboxId;
   // Alerts of the setup's exec steps are not the agent's and are left out of the verdict.
   alerts = guard.alerts(sandboxId).filter((a) => a.step === null || agentStepOfSandboxStep.get(a.step) !== 0);

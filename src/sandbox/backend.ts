@@ -1,6 +1,8 @@
 // The sandbox contract every backend (local bubblewrap today, Kubernetes later) implements,
 // with the zod schema of its options as the single source of truth.
 import { z } from 'zod';
+import { PraetorError } from '../core/errors.js';
+import { formatIssues } from '../core/schema-issues.js';
 import type { NetworkEvent } from './network/network-events.js';
 import { validateDomainPattern } from './network/domain-filter.js';
 
@@ -47,6 +49,13 @@ export const SandboxOptionsSchema = z.object({
 export type SandboxOptions = z.infer<typeof SandboxOptionsSchema>;
 export type SandboxOptionsInput = z.input<typeof SandboxOptionsSchema>;
 
+/** Checks a backend's create() options; every backend reports bad ones the same way (`path: message`). */
+export function parseSandboxOptions(input: SandboxOptionsInput): SandboxOptions {
+  const parsed = SandboxOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new PraetorError('invalid-config', `invalid sandbox options: ${formatIssues(parsed.error.issues).join('; ')}`);
+  return parsed.data;
+}
+
 export interface ExecOptions {
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
@@ -85,6 +94,21 @@ export interface SandboxInfo {
   readonly steps: number;
 }
 
+/**
+ * Where a sandbox lives on this host, for the guard's host-side monitors. A sandbox that has one
+ * keeps its processes in praetor's cgroup layout (sandbox/cgroup/cgroup-layout.ts: a cgroup named
+ * by the sandbox id, a leaf `step-N` per step), where the process and resource monitors find them,
+ * and its backend calls every SandboxObserver hook (observer.ts).
+ */
+export interface SandboxHostView {
+  /** Host pid of the sandbox's init: its network namespace holds the sandbox's sockets. */
+  readonly initPid: number;
+  /** Host directory that is the sandbox's home, watched for persistence and credential writes. */
+  readonly homeDir: string;
+  /** The same directory as the sandbox sees it ($HOME). */
+  readonly homeInSandbox: string;
+}
+
 export interface Sandbox {
   readonly id: string;
   info(): SandboxInfo;
@@ -98,11 +122,34 @@ export interface Sandbox {
   onNetworkEvent(listener: (event: NetworkEvent) => void): () => void;
   /** Waits until every network record of attempts made so far has been delivered. */
   flushNetworkEvents(): Promise<void>;
+  /** Destroys the sandbox and everything in it; idempotent. */
   destroy(): Promise<void>;
+  /** Whether destroy() was called (by its owner, or by the guard terminating it). */
+  readonly isDestroyed: boolean;
+
+  // ---- what the guard and its enforcer need ----
+
+  /** Steps whose exec has not returned yet. */
+  runningSteps(): ReadonlySet<number>;
+  /** Kills every process of one step, daemons it left included. */
+  killStep(step: number): Promise<void>;
+  /** Kills a process of this sandbox and its descendants; returns the pids killed (none for a pid not its own). */
+  killProcessTree(pid: number): Promise<number[]>;
+  /** Freezes (or thaws) every process of the sandbox; nothing in it runs while frozen. */
+  setFrozen(frozen: boolean): Promise<void>;
+  /**
+   * Where the sandbox lives on this host; null when it can not be watched from here (a remote
+   * backend, the in-memory fake). A guard refuses a sandbox without one.
+   */
+  watchable(): SandboxHostView | null;
 }
 
 export interface SandboxBackend {
   readonly name: string;
+  /**
+   * Creates and starts a sandbox. When the backend's observer refuses it (its sandboxCreated
+   * throws), the sandbox is destroyed before anything runs in it and create rejects with that error.
+   */
   create(options?: SandboxOptionsInput): Promise<Sandbox>;
   list(): Sandbox[];
   get(id: string): Sandbox | undefined;

@@ -1,22 +1,22 @@
-// Shared set-up of the guard's scenario tests: loopback fakes, a started guard, a local backend
+// Shared set-up of the guard's invariant tests: loopback targets, a started guard, a local backend
 // wired to it. Root is required (CI is root); these tests never skip.
 import { Guard, type GuardOptions } from '../guard/guard.js';
 import { LocalBackend } from '../sandbox/local/local-backend.js';
 import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import type { ExecOptions, ExecResult } from '../sandbox/backend.js';
 import type { Alert } from '../detect/alert.js';
-import { startLoopbackFakes, type LoopbackFakes } from '../bench/loopback-targets.js';
+import { startLoopbackTargets, type LoopbackTargets } from '../bench/loopback-targets.js';
 
 export interface GuardWorld {
   readonly guard: Guard;
   readonly backend: LocalBackend;
-  readonly fakes: LoopbackFakes;
+  readonly fakes: LoopbackTargets;
   close(): Promise<void>;
 }
 
 export async function startGuardWorld(options: GuardOptions = {}): Promise<GuardWorld> {
   if (process.getuid?.() !== 0) throw new Error('guard scenario tests need root (CI runs as root)');
-  const fakes = await startLoopbackFakes();
+  const fakes = await startLoopbackTargets();
   const guard = new Guard({ resourceIntervalMs: 500, ...options });
   await guard.start();
   const backend = new LocalBackend({ resolver: fakes.resolver, observer: guard });

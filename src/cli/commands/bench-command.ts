@@ -5,7 +5,7 @@ import { runBench } from '../../bench/bench-run.js';
 import { StderrProgress } from '../../bench/progress.js';
 import { formatReport, type BenchReport } from '../../bench/report.js';
 import { errorMessage } from '../../core/errors.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { openBackend } from '../../sandbox/open-backend.js';
 import { EXIT } from '../exit-codes.js';
 import { integerAtLeast } from '../options.js';
 
@@ -38,7 +38,7 @@ export function benchCommand(): Command {
     .option('--json', 'print one JSON object with every figure instead of the tables')
     .option('--skip-srt', 'do not measure the sandbox-runtime (srt) anchor')
     .action(async (flags: BenchFlags) => {
-      const backend = new LocalBackend();
+      const backend = openBackend();
       let report: BenchReport;
       try {
         report = await runBench(

@@ -15,7 +15,8 @@ import { OpenAiClient } from '../../agent/model/openai-client.js';
 import type { AgentPolicy } from '../../agent/policies/policy.js';
 import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import type { SandboxBackend } from '../../sandbox/backend.js';
+import { openBackend } from '../../sandbox/open-backend.js';
 import { PraetorError, errorMessage } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { describeEpisode, describeStep, episodeRow } from '../episode-format.js';
@@ -85,13 +86,13 @@ function runSubcommand(): Command {
 async function withEpisodeWorld(
   flags: RunFlags,
   resolver: StaticResolver | null,
-  run: (world: { store: EpisodeStore; guard: Guard; backend: LocalBackend; onStep: (step: StepRecord) => void }) => Promise<EpisodeRecord>,
+  run: (world: { store: EpisodeStore; guard: Guard; backend: SandboxBackend; onStep: (step: StepRecord) => void }) => Promise<EpisodeRecord>,
 ): Promise<void> {
   const { store, aborted } = await openStoreWithRecovery(flags.store);
   if (aborted.length > 0 && !flags.json) process.stderr.write(`praetor: marked ${aborted.length} episode(s) of a dead praetor as aborted: ${aborted.join(', ')}\n`);
   const guard = new Guard({ policy: { mode: flags.guard } });
   await guard.start();
-  const backend = new LocalBackend({ observer: guard, ...(resolver ? { resolver } : {}) });
+  const backend = openBackend({ observer: guard, ...(resolver ? { resolver } : {}) });
   const started = Date.now();
   const onStep = (step: StepRecord): void => {
     if (!flags.json) process.stdout.write(`${describeStep(step, started).join('\n')}\n`);

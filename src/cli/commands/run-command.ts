@@ -2,7 +2,7 @@
 // alerts and its actions come back with it.
 import { Command, Option } from 'commander';
 import type { ExecResult } from '../../sandbox/backend.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { openBackend } from '../../sandbox/open-backend.js';
 import { PraetorError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { describeNetworkEvent, networkRows } from '../network-format.js';
@@ -64,8 +64,8 @@ export function runCommand(): Command {
       const pids = positiveNumber('--pids', flags.pids);
       const guard = new Guard({ policy: { mode: flags.guard } });
       await guard.start();
-      const backend = new LocalBackend({ observer: guard });
-      if (!flags.json) guard.onAlert((alert) => process.stderr.write(`praetor: ${describeAlert(alert)}\n`));
+      const backend = openBackend({ observer: guard });
+      if (!flags.json) guard.events.subscribe({ kinds: ['alert'] }, (e) => process.stderr.write(`praetor: ${describeAlert(e.alert)}\n`));
       const onSignal = (): void => {
         void backend.close().finally(() => process.exit(130));
       };

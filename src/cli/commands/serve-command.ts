@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { Command } from 'commander';
 import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { openBackend } from '../../sandbox/open-backend.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
 import { RolloutEnvironment } from '../../episode/environment.js';
 import { createEnvApi } from '../../api/env-api.js';
@@ -24,7 +24,7 @@ export function serveCommand(): Command {
       const { store } = await openStoreWithRecovery(flags.store);
       const guard = new Guard({ policy: { mode: flags.guard as GuardMode } });
       await guard.start();
-      const backend = new LocalBackend({ observer: guard });
+      const backend = openBackend({ observer: guard });
       const env = new RolloutEnvironment({ backend, guard, store, tools: new ToolRegistry() }, 'http');
       const server = serve({ fetch: createEnvApi(env).fetch, hostname: flags.host, port }, (info) => {
         process.stderr.write(`praetor: environment protocol on http://${flags.host}:${info.port}/v1/envs\n`);

@@ -12,7 +12,8 @@ import type { ProxyConnectionEvent } from '../../monitor/events.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
 import { TaskSchema } from '../episode-model.js';
-import { openEpisodeStore, type EpisodeStore } from '../store/episode-store.js';
+import { type EpisodeStore } from '../store/episode-store.js';
+import { openEpisodeStore } from '../store/open-store.js';
 import { runAgentNativeEpisode } from './agent-native-runner.js';
 import { MINI_AGENT_COMMAND, MINI_AGENT_PATH, MINI_AGENT_SCRIPT } from '../../testing/mini-agent.js';
 
@@ -39,8 +40,8 @@ before(async () => {
   gatewayPort = (await gateway.listen()).port;
   guard = new Guard({ policy: { mode: 'monitor' }, resourceIntervalMs: 500 });
   await guard.start();
-  guard.bus.subscribe((e) => {
-    if (e.kind === 'proxy-connection' && e.host === GATEWAY_HOST) proxied.push(e);
+  guard.events.subscribe({ kinds: ['proxy-connection'] }, (e) => {
+    if (e.host === GATEWAY_HOST) proxied.push(e);
   });
   const resolver = new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port: gatewayPort } });
   backend = new LocalBackend({ resolver, observer: guard });

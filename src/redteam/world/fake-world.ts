@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PraetorError, errorMessage } from '../../core/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
 import { defaultHostPaths } from '../../sandbox/local/host-paths.js';
 import { processStartTime } from '../../sandbox/local/sandbox-record.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
@@ -65,7 +66,7 @@ export async function startFakeWorld(options: FakeWorldOptions = {}): Promise<Fa
   if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'a fake world needs root (network namespaces, sshd)');
   const parsed = FakeWorldOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new PraetorError('invalid-config', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new PraetorError('invalid-config', formatIssues(parsed.error.issues).join('; '));
   }
   const opts = parsed.data;
   if (!existsSync(opts.sshdPath)) {

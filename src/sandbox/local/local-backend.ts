@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, rm } from 'node:fs/promises';
 import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
-import { SandboxOptionsSchema } from '../backend.js';
+import { parseSandboxOptions } from '../backend.js';
 import { PraetorError, errorMessage } from '../../core/errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { AddressPool, MAX_SLOTS, hostInterfaceGone } from '../network/address-pool.js';
@@ -81,12 +81,7 @@ export class LocalBackend implements SandboxBackend {
   }
 
   async create(input: SandboxOptionsInput = {}): Promise<LocalSandbox> {
-    const parsed = SandboxOptionsSchema.safeParse(input);
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
-      throw new PraetorError('invalid-config', `invalid sandbox options: ${detail}`);
-    }
-    const options = parsed.data;
+    const options = parseSandboxOptions(input);
     const rt = await this.start();
     const id = `sb-${randomBytes(5).toString('hex')}`;
     const createdAt = Date.now();

@@ -4,6 +4,7 @@ import type {
   ExecOptions,
   ExecResult,
   Sandbox,
+  SandboxHostView,
   SandboxInfo,
   SandboxOptions,
   SandboxProcess,
@@ -34,6 +35,8 @@ export function refillSize(prepared: number): number {
   return Math.min(MAX_REFILL, Math.max(STEP_PREALLOCATION, prepared));
 }
 const MAX_EVENTS = 100_000;
+/** HOME of every exec (sandboxEnv): under the sandbox's /tmp, which is `${dataDir}/tmp` on the host. */
+const SANDBOX_HOME = '/tmp/home';
 
 export function stepLeaf(step: number): string {
   return `step-${step}`;
@@ -107,6 +110,10 @@ export class LocalSandbox implements Sandbox {
   } {
     const { hostUid, cell, initPid, proxyUrl, dataDir } = this.deps;
     return { hostUid, slot: cell.slot, hostAddress: cell.hostAddress, sandboxAddress: cell.sandboxAddress, initPid, proxyUrl, dataDir };
+  }
+
+  watchable(): SandboxHostView {
+    return { initPid: this.deps.initPid, homeDir: `${this.deps.dataDir}${SANDBOX_HOME}`, homeInSandbox: SANDBOX_HOME };
   }
 
   info(): SandboxInfo {
