@@ -1,7 +1,7 @@
 // The SQLite store: the conformance suite in memory and on a file (crash included), plus what only
 // SQLite has: pragmas, schema versions, and corrupt rows reported instead of breaking a listing.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -37,9 +37,19 @@ describe('sqlite store', () => {
   });
 
   it('creates the folder of a new store file', () => {
-    const path = join(dir, 'nested', 'deeper', 'episodes.db');
-    openSqliteStore(path).close();
-    openSqliteStore(path).close();
+    const folder = join(dir, 'nested', 'deeper');
+    const path = join(folder, 'episodes.db');
+    assert.equal(existsSync(folder), false);
+    const store = openSqliteStore(path);
+    store.createEpisode(makeEpisode({ id: 'ep-nested' }));
+    store.close();
+    assert.ok(statSync(folder).isDirectory());
+    const again = openSqliteStore(path);
+    try {
+      assert.equal(again.getEpisode('ep-nested')?.id, 'ep-nested', 'the reopened file keeps the episode');
+    } finally {
+      again.close();
+    }
   });
 
   it('refuses a store written by a newer schema, and a file that is not a database', () => {
