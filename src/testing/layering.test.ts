@@ -48,6 +48,12 @@ void describe('layering rule', () => {
     }
   });
 
+  it('fails on product code outside sandbox/ reaching the local backend instead of the contract', () => {
+    assert.deepEqual(kinds({ 'guard/guard.ts': ['sandbox/local/local-sandbox.ts'], 'sandbox/local/local-sandbox.ts': [] }), ['imports-backend']);
+    assert.deepEqual(kinds({ 'cli/run.ts': ['sandbox/local/local-backend.ts'], 'sandbox/local/local-backend.ts': [] }), ['imports-backend']);
+    assert.deepEqual(kinds({ 'sandbox/open-backend.ts': ['sandbox/local/local-backend.ts'], 'sandbox/local/local-backend.ts': [] }), []);
+  });
+
   it('fails on a cycle between files and between folders', () => {
     assert.deepEqual(kinds({ 'episode/a.ts': ['episode/b.ts'], 'episode/b.ts': ['episode/c.ts'], 'episode/c.ts': ['episode/a.ts'] }), ['file-cycle']);
     // the guard <-> redteam cycle this rule was written against

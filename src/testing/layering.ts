@@ -1,5 +1,6 @@
 // The layering rule of docs/architecture.md, as code: which top-level folder of src/ may import
-// which, that product code never imports a test kit, and that no import cycle exists between
+// which, that product code never imports a test kit, that only sandbox/ reaches a backend's
+// implementation (the rest codes against the contract), and that no import cycle exists between
 // files or folders. `layeringViolations` is pure (tests feed it made-up graphs); `importGraph`
 // reads the real tree with TypeScript's own import scanner.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -42,8 +43,11 @@ export function isTestSupport(file: string): boolean {
 /** src-relative file path -> the src-relative files it imports. */
 export type ImportGraph = ReadonlyMap<string, readonly string[]>;
 
+/** Backend implementations: outside sandbox/ product code sees the contract and openBackend only. */
+const BACKEND_IMPLEMENTATIONS = /^sandbox\/local\/local-(backend|sandbox)\.ts$/;
+
 export interface Violation {
-  readonly kind: 'unknown-folder' | 'upward-import' | 'imports-test-kit' | 'file-cycle' | 'folder-cycle';
+  readonly kind: 'unknown-folder' | 'upward-import' | 'imports-test-kit' | 'imports-backend' | 'file-cycle' | 'folder-cycle';
   readonly detail: string;
 }
 
@@ -105,6 +109,9 @@ export function layeringViolations(graph: ImportGraph): Violation[] {
         continue;
       }
       const to = folderOf(target);
+      if (from !== 'sandbox' && BACKEND_IMPLEMENTATIONS.test(target)) {
+        violations.push({ kind: 'imports-backend', detail: `${file} imports ${target}: use the Sandbox contract and openBackend` });
+      }
       if (to === from) continue;
       const [a, b] = [layerOf(from), layerOf(to)];
       if (a !== null && (b === null || b >= a)) {
