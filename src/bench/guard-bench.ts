@@ -103,7 +103,7 @@ async function measureLatency(options: GuardBenchOptions, progress: PhaseProgres
   const world = await startLoopbackFakes();
   const guard = new Guard({ policy: { mode: 'monitor' } });
   await guard.start();
-  const backend = new LocalBackend({ resolver: world.resolver, observer: guard });
+  const backend = new LocalBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs, observer: guard });
   const clock: ArrivalClock = new Map();
   guard.onAlert((a) => clock.set(a.id, performance.timeOrigin + performance.now()));
   const stratum: number[] = [];
@@ -113,7 +113,7 @@ async function measureLatency(options: GuardBenchOptions, progress: PhaseProgres
   try {
     for (let i = 0; i < options.iterations; i++, progress.tick()) {
       // a fresh sandbox per sample: alerts are deduplicated per sandbox and step
-      const sandbox = await backend.create({ allowDomains: [POOL_HOST] });
+      const sandbox = await backend.create({ allowDomains: [`${POOL_HOST}:${POOL_PORT}`] });
       try {
         const { hostAddress } = sandbox.hostInfo();
         const s = await sample(clock, guard, sandbox, ['python3', '-c', STRATUM_PROBE(hostAddress)], (a) => a.ruleId === 'stratum-protocol', errors, 'stratum');

@@ -5,6 +5,7 @@ export {
   ModelGateway,
   createGatewayApp,
   gatewayEnv,
+  gatewayUpstream,
   type GatewayAppDeps,
   type GatewayRegistration,
   type ModelGatewayOptions,

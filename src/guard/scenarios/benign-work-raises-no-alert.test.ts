@@ -6,6 +6,7 @@ import { Guard } from '../guard.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
 import { bash, summary } from './guard-harness.js';
+import { LOOPBACK_FAKES_CIDRS } from './loopback-fakes.js';
 import { REGISTRY_HOST, startFakeRegistry, type FakeRegistry } from './fake-registry.js';
 
 let guard: Guard;
@@ -18,7 +19,7 @@ before(async () => {
   guard = new Guard({ resourceIntervalMs: 500, policy: { mode: 'block' } });
   await guard.start();
   const resolver = new StaticResolver({ [REGISTRY_HOST]: { address: '127.0.0.1', port: registry.port } });
-  backend = new LocalBackend({ resolver, observer: guard });
+  backend = new LocalBackend({ resolver, allowCidrs: LOOPBACK_FAKES_CIDRS, observer: guard });
 });
 after(async () => {
   await backend.close();

@@ -164,7 +164,9 @@ export class AddressPolicy {
       // A name here would be looked up again by connect(), after the check: refuse rather than rebind.
       return { allowed: false, addressClass: 'not-an-address', reason: `internal-address: the resolver gave ${JSON.stringify(address)}, not an IP address` };
     }
-    const cls = this.#isHost(address) ? 'host' : this.#classifier.classify(address);
+    const own = this.#classifier.classify(address);
+    // Loopback and metadata say more than "host"; any other address of this host is named as such.
+    const cls = own === 'loopback' || own === 'metadata' || !this.#isHost(address) ? own : 'host';
     if (cls === null || this.#explicitlyAllowed(address)) return { allowed: true, addressClass: cls };
     return { allowed: false, addressClass: cls, reason: `internal-address: ${address} is ${describe(cls)} (allow it with allowCidrs)` };
   }
