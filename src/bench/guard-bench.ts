@@ -105,7 +105,7 @@ async function measureLatency(options: GuardBenchOptions, progress: PhaseProgres
   const world = await startLoopbackTargets();
   const guard = new Guard({ policy: { mode: 'monitor' } });
   await guard.start();
-  const backend = openBackend({ resolver: world.resolver, observer: guard });
+  const backend = openBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs, observer: guard });
   const clock: ArrivalClock = new Map();
   guard.events.subscribe({ kinds: ['alert'] }, ({ alert }) => clock.set(alert.id, performance.timeOrigin + performance.now()));
   const stratum: number[] = [];
@@ -115,7 +115,7 @@ async function measureLatency(options: GuardBenchOptions, progress: PhaseProgres
   try {
     for (let i = 0; i < options.iterations; i++, progress.tick()) {
       // a fresh sandbox per sample: alerts are deduplicated per sandbox and step
-      const sandbox = await backend.create({ allowDomains: [POOL_HOST] });
+      const sandbox = await backend.create({ allowDomains: [`${POOL_HOST}:${POOL_PORT}`] });
       try {
         const s = await sample(clock, guard, sandbox, ['python3', '-c', STRATUM_PROBE], (a) => a.ruleId === 'stratum-protocol', errors, 'stratum');
         if (s !== null) stratum.push(s);

@@ -14,7 +14,7 @@ import { GpuSampler } from '../monitor/resource/gpu-sampler.js';
 import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
-import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
+import type { EgressCheck, EgressDenial, SandboxObserver, StreamContext } from '../sandbox/observer.js';
 import { PraetorError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../core/schema-issues.js';
 import { realpathSync } from 'node:fs';
@@ -192,17 +192,18 @@ export class Guard implements SandboxObserver {
       : null;
   }
 
-  inspectStream(ctx: EgressContext & { readonly direction: 'out' | 'in' }, chunk: Buffer): void {
+  inspectStream(ctx: StreamContext, chunk: Buffer): boolean {
     const w = this.watched.get(ctx.sandboxId);
-    if (!w) return;
-    const event = w.inspect(ctx, chunk);
-    if (event === null) return;
+    if (!w) return false;
+    const { event, more } = w.inspect(ctx, chunk);
+    if (event === null) return more;
     const alerts = this.publish(event);
     const cut = alerts.filter((a) => cutsStream(a, w.policy));
     if (cut.length > 0) {
       w.block(ctx.host, ctx.port);
       throw new PraetorError('policy-denied', `stream to ${ctx.host}:${ctx.port} cut: ${cut.map((a) => a.ruleId).join(', ')}`);
     }
+    return more;
   }
 
   // ---- events to alerts to enforcement ----

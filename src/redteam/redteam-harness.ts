@@ -47,7 +47,7 @@ export async function startRedteam(options: { store: EpisodeStore; version: stri
     await guard.start();
     cleanups.push(() => guard.stop());
     const observer = new RedteamObserver(guard);
-    const backend = openBackend({ resolver: world.resolver, observer });
+    const backend = openBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs, observer });
     cleanups.push(() => backend.close());
     return {
       backend,

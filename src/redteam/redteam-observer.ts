@@ -5,7 +5,7 @@
 import type { GuardPolicy } from '../guard/guard-policy.js';
 import type { Guard } from '../guard/guard.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
-import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
+import type { EgressCheck, EgressDenial, SandboxObserver, StreamContext } from '../sandbox/observer.js';
 
 export class RedteamObserver implements SandboxObserver {
   private nextPolicy: Partial<GuardPolicy> = {};
@@ -35,9 +35,9 @@ export class RedteamObserver implements SandboxObserver {
     return Promise.resolve(this.guard.checkEgress(ctx));
   }
 
-  inspectStream(ctx: EgressContext & { readonly direction: 'out' | 'in' }, chunk: Buffer): void {
+  inspectStream(ctx: StreamContext, chunk: Buffer): boolean {
     if (this.dead.has(ctx.sandboxId)) throw new Error('the guard is not answering');
-    this.guard.inspectStream(ctx, chunk);
+    return this.guard.inspectStream(ctx, chunk);
   }
 
   sandboxCreated(sandbox: Sandbox): void {

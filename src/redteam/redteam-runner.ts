@@ -48,7 +48,8 @@ const FORBIDDEN_ROLES = new Set(['ssh', 'pool', 'internal']);
 /** Hosts of the world that this scenario must not reach. */
 export function disallowedHosts(world: FakeWorld, allowDomains: readonly string[]): Set<string> {
   const policy = { allow: [...allowDomains], deny: [] };
-  return new Set(world.hosts.filter((h) => FORBIDDEN_ROLES.has(h.role) || !decideDomain(policy, h.name).allowed).map((h) => h.name));
+  const reachable = (h: FakeWorld['hosts'][number]): boolean => h.ports.some((port) => decideDomain(policy, h.name, port).allowed);
+  return new Set(world.hosts.filter((h) => FORBIDDEN_ROLES.has(h.role) || !reachable(h)).map((h) => h.name));
 }
 
 async function bytesByHost(world: FakeWorld): Promise<Record<string, number>> {

@@ -5,9 +5,15 @@ import { PraetorError } from '../core/errors.js';
 import { formatIssues } from '../core/schema-issues.js';
 import type { NetworkEvent } from './network/network-events.js';
 import { validateDomainPattern } from './network/domain-filter.js';
+import { validateCidr } from './network/address-policy.js';
 
 const domainPattern = z.string().superRefine((value, ctx) => {
   const problem = validateDomainPattern(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const cidr = z.string().superRefine((value, ctx) => {
+  const problem = validateCidr(value);
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
@@ -41,8 +47,18 @@ export const SandboxOptionsSchema = z.object({
   memory: byteSize.default(2 * 2 ** 30).describe('Memory limit; the kernel OOM-kills inside the sandbox past it.'),
   pids: z.number().int().min(8).max(1_000_000).default(512).describe('Maximum number of tasks.'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-  allowDomains: z.array(domainPattern).default([]).describe('Egress allowed only to these domains.'),
-  denyDomains: z.array(domainPattern).default([]).describe('Always denied, even when allowed above.'),
+  allowDomains: z
+    .array(domainPattern)
+    .default([])
+    .describe('Egress allowed only to these domains, on ports 80 and 443 unless an entry names its port ("host:8080").'),
+  denyDomains: z.array(domainPattern).default([]).describe('Always denied, even when allowed above; "host:port" denies that port only.'),
+  allowCidrs: z
+    .array(cidr)
+    .default([])
+    .describe(
+      'Internal address ranges (loopback, private, link-local, metadata, this host, praetor cells) that allowed ' +
+        'names may resolve to and be connected to; every other internal address is refused after resolution.',
+    ),
   gpu: z.boolean().default(false).describe('Expose the host NVIDIA devices inside the sandbox.'),
   labels: z.record(z.string(), z.string()).default({}),
 });

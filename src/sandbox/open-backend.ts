@@ -16,6 +16,8 @@ export interface OpenBackendOptions {
   readonly observer?: SandboxObserver;
   /** Resolves names upstream of every sandbox's proxy; tests and the red team map names to their fakes. */
   readonly resolver?: UpstreamResolver;
+  /** Internal CIDRs every sandbox of this backend may reach through its proxy (tests' and the red team's fakes). */
+  readonly allowCidrs?: readonly string[];
 }
 
 export function openBackend(options: OpenBackendOptions = {}): SandboxBackend {
@@ -25,6 +27,7 @@ export function openBackend(options: OpenBackendOptions = {}): SandboxBackend {
       return new LocalBackend({
         ...(options.observer ? { observer: options.observer } : {}),
         ...(options.resolver ? { resolver: options.resolver } : {}),
+        ...(options.allowCidrs ? { allowCidrs: options.allowCidrs } : {}),
       });
     default:
       throw new PraetorError('invalid-config', `unknown sandbox backend "${kind}" (known: ${BACKEND_KINDS.join(', ')})`);

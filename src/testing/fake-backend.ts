@@ -109,8 +109,9 @@ function cat(path: string | undefined, stdin: string | Buffer | undefined, ctx: 
 
 function fetch(url: string, ctx: FakeExecContext): FakeExecOutcome {
   const { hostname, port } = new URL(url);
+  const portNumber = port === '' ? 80 : Number(port);
   const { options } = ctx.sandbox.info();
-  const verdict = decideDomain({ allow: options.allowDomains, deny: options.denyDomains }, hostname);
+  const verdict = decideDomain({ allow: options.allowDomains, deny: options.denyDomains }, hostname, portNumber);
   ctx.sandbox.recordNetwork({
     kind: 'proxy-decision',
     sandboxId: ctx.sandbox.id,
@@ -119,12 +120,13 @@ function fetch(url: string, ctx: FakeExecContext): FakeExecOutcome {
     time: Date.now(),
     method: 'HTTP',
     host: hostname,
-    port: port === '' ? 80 : Number(port),
+    port: portNumber,
     decision: verdict.allowed ? 'allowed' : 'denied',
     reason: verdict.reason,
     bytesOut: 0,
     bytesIn: 0,
     resolvedAddress: null,
+    addressClass: null,
     error: null,
   });
   return { stdout: verdict.allowed ? '200' : '403' };

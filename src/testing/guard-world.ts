@@ -18,7 +18,7 @@ export async function startGuardWorld(options: GuardOptions = {}): Promise<Guard
   const fakes = await startLoopbackTargets();
   const guard = new Guard({ resourceIntervalMs: 500, ...options });
   await guard.start();
-  const backend = new LocalBackend({ resolver: fakes.resolver, observer: guard });
+  const backend = new LocalBackend({ resolver: fakes.resolver, allowCidrs: fakes.allowCidrs, observer: guard });
   return {
     guard,
     backend,

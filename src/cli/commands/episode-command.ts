@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type EpisodeRecord, type StepRecord, type Task } from '../../episode/episode-model.js';
 import type { EpisodeStore } from '../../episode/store/episode-store.js';
 import { runAgentNativeEpisode } from '../../episode/agent-native/agent-native-runner.js';
-import { GATEWAY_HOST, ModelGateway } from '../../agent/gateway/model-gateway.js';
+import { GATEWAY_HOST, ModelGateway, gatewayUpstream } from '../../agent/gateway/model-gateway.js';
 import { DnsResolver, StaticResolver } from '../../sandbox/network/resolver.js';
 import { runEpisode } from '../../episode/episode-runner.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
@@ -119,7 +119,7 @@ async function runAgentNative(task: Task, flags: RunFlags): Promise<void> {
   const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
   const gateway = new ModelGateway({ upstream: { baseUrl: flags.model, model: flags.modelName, ...(apiKey ? { apiKey } : {}) } });
   const { port } = await gateway.listen();
-  const resolver = new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port } }, new DnsResolver());
+  const resolver = new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(port) }, new DnsResolver());
   try {
     await withEpisodeWorld(flags, resolver, async (world) => (await runAgentNativeEpisode({ task, agentCommand, gateway, ...world })).episode);
   } finally {

@@ -14,6 +14,7 @@ import { collectRepeated } from '../options.js';
 interface RunFlags {
   allowDomain: string[];
   denyDomain: string[];
+  allowCidr: string[];
   cpus?: string;
   memory?: string;
   pids?: string;
@@ -45,8 +46,19 @@ export function runCommand(): Command {
   return new Command('run')
     .description('Run one command in a fresh guarded sandbox, then destroy it.')
     .argument('<command...>', 'the command and its arguments (put them after --)')
-    .option('--allow-domain <domain>', 'allow egress to this domain (repeatable; *.x.com for subdomains)', collectRepeated, [])
-    .option('--deny-domain <domain>', 'always deny this domain (repeatable)', collectRepeated, [])
+    .option(
+      '--allow-domain <domain>',
+      'allow egress to this domain on ports 80 and 443, or on the port named as domain:port (repeatable; *.x.com for subdomains)',
+      collectRepeated,
+      [],
+    )
+    .option('--deny-domain <domain>', 'always deny this domain, or only its port as domain:port (repeatable)', collectRepeated, [])
+    .option(
+      '--allow-cidr <cidr>',
+      'let allowed names reach this internal range (loopback, private, this host; e.g. 10.0.0.0/24; repeatable)',
+      collectRepeated,
+      [],
+    )
     .option('--cpus <n>', 'CPU quota in cores (default 1)')
     .option('--memory <size>', 'memory limit, e.g. 512m or 2g (default 2g)')
     .option('--pids <n>', 'maximum number of tasks (default 512)')
@@ -75,6 +87,7 @@ export function runCommand(): Command {
         const sandbox = await backend.create({
           allowDomains: flags.allowDomain,
           denyDomains: flags.denyDomain,
+          allowCidrs: flags.allowCidr,
           ...(flags.cpus !== undefined ? { cpus: positiveNumber('--cpus', flags.cpus) } : {}),
           ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
           ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),

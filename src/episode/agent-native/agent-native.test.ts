@@ -4,7 +4,7 @@
 // probing alert of the turn whose tool call ran nmap.
 import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { GATEWAY_HOST, ModelGateway, gatewayEnv } from '../../agent/gateway/model-gateway.js';
+import { GATEWAY_HOST, ModelGateway, gatewayEnv, gatewayUpstream } from '../../agent/gateway/model-gateway.js';
 import type { Turn } from '../../agent/gateway/gateway-wire.js';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../testing/fake-openai-server.js';
 import { Guard } from '../../guard/guard.js';
@@ -43,7 +43,7 @@ before(async () => {
   guard.events.subscribe({ kinds: ['proxy-connection'] }, (e) => {
     if (e.host === GATEWAY_HOST) proxied.push(e);
   });
-  const resolver = new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port: gatewayPort } });
+  const resolver = new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(gatewayPort) });
   backend = new LocalBackend({ resolver, observer: guard });
   store = openEpisodeStore('sqlite::memory:');
 });
@@ -135,7 +135,7 @@ it('stops the agent when the step budget is spent, and keeps only the budgeted s
   );
   const budgetGateway = new ModelGateway({ upstream: { baseUrl: looping.baseUrl } });
   const port = (await budgetGateway.listen()).port;
-  const budgetBackend = new LocalBackend({ resolver: new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port } }), observer: guard });
+  const budgetBackend = new LocalBackend({ resolver: new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(port) }), observer: guard });
   try {
     const task = TaskSchema.parse({ id: 'loop', instruction: 'keep going', budgets: { maxSteps: 2 } });
     const { episode } = await runAgentNativeEpisode({

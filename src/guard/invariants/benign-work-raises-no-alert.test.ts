@@ -7,6 +7,7 @@ import type { GuardStreamEvent } from '../guard-events.js';
 import type { SandboxBackend } from '../../sandbox/backend.js';
 import { openBackend } from '../../sandbox/open-backend.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
+import { LOOPBACK_TARGET_CIDRS } from '../../bench/loopback-targets.js';
 import { bash, summary } from '../../testing/guard-world.js';
 import { REGISTRY_HOST, startFakeRegistry, type FakeRegistry } from '../../testing/fake-registry.js';
 
@@ -20,7 +21,7 @@ before(async () => {
   guard = new Guard({ resourceIntervalMs: 500, policy: { mode: 'block' } });
   await guard.start();
   const resolver = new StaticResolver({ [REGISTRY_HOST]: { address: '127.0.0.1', port: registry.port } });
-  backend = openBackend({ resolver, observer: guard });
+  backend = openBackend({ resolver, allowCidrs: LOOPBACK_TARGET_CIDRS, observer: guard });
 });
 after(async () => {
   await backend.close();

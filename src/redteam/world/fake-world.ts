@@ -41,6 +41,11 @@ export interface FakeWorld {
   readonly hosts: readonly WorldHost[];
   /** Every host name -> its address (a string entry, so the requested port is kept). */
   readonly resolver: StaticResolver;
+  /**
+   * The world's host addresses, one /32 each: private addresses, which sandboxes reach only when their
+   * backend allows them (LocalBackendOptions.allowCidrs). Not the host's own end of the veth.
+   */
+  readonly allowCidrs: readonly string[];
   /** The host's address on the world's veth: where every connection into the world comes from. */
   readonly hostAddress: string;
   readonly netns: string;
@@ -124,6 +129,7 @@ export async function startFakeWorld(options: FakeWorldOptions = {}): Promise<Fa
       id,
       hosts: layout.hosts,
       resolver,
+      allowCidrs: layout.hosts.map((h) => `${h.address}/32`),
       hostAddress: layout.hostAddress,
       netns: layout.netns,
       logPath,

@@ -13,6 +13,7 @@ import { KernelLogFollower } from '../network/kernel-log.js';
 import { PROXY_PORT, configureCell, createCellNamespace, netnsPath } from '../network/network-cell.js';
 import { EgressProxy } from '../network/egress-proxy.js';
 import { decideDomain } from '../network/domain-filter.js';
+import { AddressPolicy, HostAddresses } from '../network/address-policy.js';
 import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
 import { buildSeccompProgram, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
 import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices, HELPER_IN_SANDBOX } from './bwrap-argv.js';
@@ -32,6 +33,11 @@ export interface LocalBackendOptions {
   readonly readOnlyBase?: readonly string[];
   /** The guard's hooks into every sandbox of this backend. */
   readonly observer?: SandboxObserver;
+  /**
+   * Internal ranges every sandbox of this backend may reach, on top of its own allowCidrs: where a
+   * test's or demo's resolver maps names (loopback fakes, the red team's world). Default none.
+   */
+  readonly allowCidrs?: readonly string[];
 }
 
 const DEFAULT_UID_BASE = 1_600_000_000;
@@ -49,6 +55,7 @@ export class LocalBackend implements SandboxBackend {
   private readonly pool: AddressPool;
   private readonly records: RecordStore;
   private readonly sandboxes = new Map<string, LocalSandbox>();
+  private readonly hostAddresses = new HostAddresses();
   private runtime: Promise<Runtime> | null = null;
 
   constructor(private readonly options: LocalBackendOptions = {}) {
@@ -106,19 +113,24 @@ export class LocalBackend implements SandboxBackend {
     };
     const unsubscribe = rt.follower.subscribe(id, record);
     const policy = { allow: options.allowDomains, deny: options.denyDomains };
+    const addresses = new AddressPolicy({
+      allowCidrs: [...(this.options.allowCidrs ?? []), ...options.allowCidrs],
+      hostAddresses: () => this.hostAddresses.current(),
+    });
     const observer = this.options.observer;
     const proxy = new EgressProxy({
       sandboxId: id,
       filter: async (host, port, client) => {
-        const verdict = decideDomain(policy, host);
+        const verdict = decideDomain(policy, host, port);
         if (!observer?.checkEgress) return verdict;
         const extra = await observer.checkEgress({ sandboxId: id, host, port, ...client, policyAllowed: verdict.allowed });
         return verdict.allowed && extra ? extra : verdict;
       },
       resolver: this.options.resolver ?? new DnsResolver(),
+      checkAddress: (address) => addresses.decide(address),
       onDecision: record,
       ...(observer?.inspectStream
-        ? { onFirstBytes: (info, chunk) => observer.inspectStream?.({ sandboxId: id, ...info }, chunk) }
+        ? { onFirstBytes: (info, chunk) => observer.inspectStream?.({ sandboxId: id, ...info }, chunk) === true }
         : {}),
     });
     try {
