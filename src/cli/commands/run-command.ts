@@ -16,6 +16,7 @@ interface RunFlags {
   denyDomain: string[];
   cpus?: string;
   memory?: string;
+  disk?: string;
   pids?: string;
   timeout?: string;
   workspace?: string;
@@ -49,6 +50,7 @@ export function runCommand(): Command {
     .option('--deny-domain <domain>', 'always deny this domain (repeatable)', collectRepeated, [])
     .option('--cpus <n>', 'CPU quota in cores (default 1)')
     .option('--memory <size>', 'memory limit, e.g. 512m or 2g (default 2g)')
+    .option('--disk <size>', 'room for /workspace and /tmp together, e.g. 256m or 4g (default 1g); ENOSPC past it')
     .option('--pids <n>', 'maximum number of tasks (default 512)')
     .option('--timeout <seconds>', 'kill the command and everything it started after this long')
     .option('--workspace <dir>', 'copy this directory into /workspace')
@@ -77,6 +79,7 @@ export function runCommand(): Command {
           denyDomains: flags.denyDomain,
           ...(flags.cpus !== undefined ? { cpus: positiveNumber('--cpus', flags.cpus) } : {}),
           ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
+          ...(flags.disk !== undefined ? { disk: flags.disk } : {}),
           ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
           ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
           env: parseEnv(flags.env),

@@ -2,8 +2,9 @@
 // a network namespace per sandbox, nftables and an in-process egress proxy.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, rm } from 'node:fs/promises';
+import { openSync, closeSync, readdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
+import { chmod, cp as cpAsync, lchown, lstat, mkdir as mkdirAsync, readdir, rm } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
 import { SandboxOptionsSchema } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
@@ -14,12 +15,13 @@ import { PROXY_PORT, configureCell, createCellNamespace, netnsPath } from '../ne
 import { EgressProxy } from '../network/egress-proxy.js';
 import { decideDomain } from '../network/domain-filter.js';
 import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
-import { buildSeccompProgram, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
+import { buildSeccompProgram, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
 import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices, HELPER_IN_SANDBOX } from './bwrap-argv.js';
 import { defaultHostPaths, requireHelper, type HostPaths } from './host-paths.js';
 import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
 import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
+import { DiskTemplates, attachDisk } from './sandbox-disk.js';
 import type { SandboxObserver } from '../observer.js';
 
 
@@ -49,12 +51,14 @@ export class LocalBackend implements SandboxBackend {
   private readonly pool: AddressPool;
   private readonly records: RecordStore;
   private readonly sandboxes = new Map<string, LocalSandbox>();
+  private readonly templates: DiskTemplates;
   private runtime: Promise<Runtime> | null = null;
 
   constructor(private readonly options: LocalBackendOptions = {}) {
     this.paths = options.paths ?? defaultHostPaths();
     this.pool = new AddressPool(`${this.paths.stateDir}/slots`, MAX_SLOTS, hostInterfaceGone);
     this.records = new RecordStore(`${this.paths.stateDir}/sandboxes`);
+    this.templates = new DiskTemplates(`${this.paths.dataDir}/disk-templates`);
   }
 
   private start(): Promise<Runtime> {
@@ -62,9 +66,10 @@ export class LocalBackend implements SandboxBackend {
       if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'the local backend needs root');
       requireHelper(this.paths);
       const cgroups = new CgroupTree(await detectCgroupLayout());
-      await mkdirAsync(this.paths.stateDir, { recursive: true });
+      await preparePrivateDirs(this.paths);
       const seccompPath = `${this.paths.stateDir}/seccomp-${process.pid}.bpf`;
-      writeFileSync(seccompPath, buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS }));
+      const program = buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS, argumentRules: DEFAULT_ARGUMENT_RULES });
+      writeFileSync(seccompPath, program, { mode: 0o600 });
       const follower = new KernelLogFollower();
       await follower.start();
       return { cgroups, follower, seccompPath };
@@ -99,7 +104,8 @@ export class LocalBackend implements SandboxBackend {
       unsubscribe();
       await proxy.close().catch(() => undefined);
       await stopInit(init);
-      const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, { ...rt, pool: this.pool, records: this.records });
+      const deps = { ...rt, pool: this.pool, records: this.records, helperPath: this.paths.helperPath };
+      const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, deps);
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
     };
     let init: ChildProcess | null = null;
@@ -132,8 +138,16 @@ export class LocalBackend implements SandboxBackend {
       await rt.cgroups.createSandbox(id, { cpus: options.cpus, memoryBytes: options.memory, pids: options.pids });
       const initLeaf = await rt.cgroups.createLeaf(id, 'init');
       const steps = await stepMatches(rt.cgroups, id, 1, STEP_PREALLOCATION);
-      const [workspaceDir, tmpDir] = await this.prepareDirs(dataDir, hostUid, options.workspace);
-      await createCellNamespace(id, cell);
+      // The disk (a loop mount) and the network namespace do not depend on each other; both wait on
+      // the kernel more than on the CPU. Both are settled before anything can fail past here, so a
+      // teardown never runs beside one of them.
+      const [dirs, netns] = await Promise.allSettled([
+        this.prepareDirs(dataDir, hostUid, options.disk, options.workspace),
+        createCellNamespace(id, cell),
+      ]);
+      if (dirs.status === 'rejected') throw dirs.reason;
+      if (netns.status === 'rejected') throw netns.reason;
+      const [workspaceDir, tmpDir] = dirs.value;
       const [, , initPid] = await Promise.all([
         configureCell(id, cell, steps),
         proxy.listen(cell.hostAddress, PROXY_PORT),
@@ -175,19 +189,18 @@ export class LocalBackend implements SandboxBackend {
     }
   }
 
-  private async prepareDirs(dataDir: string, uid: number, source: string | undefined): Promise<[string, string]> {
+  /**
+   * The sandbox's data directory, with its disk mounted over it: the mount's root is 0700 and
+   * belongs to the sandbox's uid (bubblewrap, running as that uid, binds workspace and tmp from
+   * it), so no other host user can enter it; the directories above are root's, 0711.
+   */
+  private async prepareDirs(dataDir: string, uid: number, diskBytes: number, source: string | undefined): Promise<[string, string]> {
+    await mkdirAsync(dataDir, { mode: 0o700 });
+    const template = await this.templates.ensure(diskBytes);
+    await attachDisk({ helperPath: this.paths.helperPath, template, dataDir, uid });
     const workspace = `${dataDir}/workspace`;
-    const tmp = `${dataDir}/tmp`;
-    await mkdirAsync(`${tmp}/home`, { recursive: true });
-    await mkdirAsync(workspace, { recursive: true });
-    if (source !== undefined) {
-      await cpAsync(source, workspace, { recursive: true, verbatimSymlinks: true }).catch((err: unknown) => {
-        throw new PraetorError('invalid-config', `workspace ${source}: ${errorMessage(err)}`);
-      });
-      await chownTree(workspace, uid);
-    }
-    await Promise.all([dataDir, workspace, tmp, `${tmp}/home`].map((d) => chown(d, uid, uid)));
-    return [workspace, tmp];
+    if (source !== undefined) await copyWorkspace(source, workspace, uid, diskBytes);
+    return [workspace, `${dataDir}/tmp`];
   }
 
   private launchInit(args: {
@@ -271,6 +284,56 @@ export class LocalBackend implements SandboxBackend {
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw new PraetorError('sandbox-failure', failed.map((f) => errorMessage(f.reason)).join('; '));
   }
+}
+
+/**
+ * Where praetor keeps state and sandboxes, private to root: the state directory 0700; the data
+ * directory and its sandboxes folder 0711 (root lists them, others may only pass through, which
+ * the sandbox's own uid must do to reach its disk), the disk templates 0700.
+ */
+async function preparePrivateDirs(paths: HostPaths): Promise<void> {
+  const modes: [string, number][] = [
+    [paths.stateDir, 0o700],
+    [paths.dataDir, 0o711],
+    [`${paths.dataDir}/sandboxes`, 0o711],
+  ];
+  for (const [dir, mode] of modes) {
+    await mkdirAsync(dir, { recursive: true, mode });
+    // An older praetor made them 0755: tighten what is already there too.
+    await chmod(dir, mode);
+  }
+}
+
+/**
+ * Copies a host directory into the sandbox's workspace. Only directories, regular files and
+ * symlinks (copied as links, never followed) are taken: a device or fifo would be copied by
+ * reading it (a character device's content, or a read that never ends), so one is refused.
+ */
+async function copyWorkspace(source: string, workspace: string, uid: number, diskBytes: number): Promise<void> {
+  const refuseSpecial = async (src: string): Promise<boolean> => {
+    const kind = specialKind(await lstat(src));
+    if (kind !== null) {
+      const where = relative(source, src) || '.';
+      throw new PraetorError('invalid-config', `workspace ${source}: ${where} is a ${kind}; a workspace may hold only directories, files and symlinks`);
+    }
+    return true;
+  };
+  await cpAsync(source, workspace, { recursive: true, verbatimSymlinks: true, filter: refuseSpecial }).catch((err: unknown) => {
+    if (err instanceof PraetorError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new PraetorError('invalid-config', `workspace ${source} does not fit in the sandbox's disk of ${diskBytes} bytes (raise --disk)`);
+    }
+    throw new PraetorError('invalid-config', `workspace ${source}: ${errorMessage(err)}`);
+  });
+  await chownTree(workspace, uid);
+}
+
+function specialKind(stats: Stats): string | null {
+  if (stats.isCharacterDevice()) return 'character device';
+  if (stats.isBlockDevice()) return 'block device';
+  if (stats.isFIFO()) return 'fifo';
+  if (stats.isSocket()) return 'socket';
+  return null;
 }
 
 async function chownTree(dir: string, uid: number): Promise<void> {
