@@ -16,6 +16,7 @@
 #include <linux/fs.h>
 #include <linux/loop.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 
 #define DISK_LOOP_ATTEMPTS 32
 
@@ -62,6 +63,25 @@ static void clone_sparse(int src, int dst) {
   }
 }
 
+/*
+ * Where /dev is not devtmpfs (a container's), a loop device made after it started has no node:
+ * make one from the numbers sysfs gives (loop minors depend on max_part), then open it.
+ */
+static int open_without_devtmpfs(const char *dev, int n) {
+  char path[96], numbers[32];
+  snprintf(path, sizeof(path), "/sys/devices/virtual/block/loop%d/dev", n);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t len = read(fd, numbers, sizeof(numbers) - 1);
+  close(fd);
+  unsigned int major, minor;
+  if (len <= 0) return -1;
+  numbers[len] = '\0';
+  if (sscanf(numbers, "%u:%u", &major, &minor) != 2) return -1;
+  if (mknod(dev, S_IFBLK | 0600, makedev(major, minor)) != 0 && errno != EEXIST) return -1;
+  return open(dev, O_RDWR | O_CLOEXEC);
+}
+
 /* Binds image_fd to a free loop device that detaches itself once unmounted; returns its fd. */
 static int attach_loop(int image_fd, const char *image, char *dev, size_t cap) {
   int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
@@ -71,6 +91,7 @@ static int attach_loop(int image_fd, const char *image, char *dev, size_t cap) {
     if (n < 0) disk_die("LOOP_CTL_GET_FREE", NULL);
     snprintf(dev, cap, "/dev/loop%d", n);
     int fd = open(dev, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) fd = open_without_devtmpfs(dev, n);
     if (fd < 0) disk_die("open", dev);
     struct loop_config config;
     memset(&config, 0, sizeof(config));
