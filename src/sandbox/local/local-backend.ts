@@ -2,9 +2,8 @@
 // a network namespace per sandbox, nftables and an in-process egress proxy.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, closeSync, readdirSync, readFileSync, writeFileSync, type Stats } from 'node:fs';
-import { chmod, cp as cpAsync, lchown, lstat, mkdir as mkdirAsync, readdir, rm } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir as mkdirAsync, rm } from 'node:fs/promises';
 import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
 import { SandboxOptionsSchema } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
@@ -17,7 +16,8 @@ import { decideDomain } from '../network/domain-filter.js';
 import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
 import { buildSeccompProgram, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
 import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices, HELPER_IN_SANDBOX } from './bwrap-argv.js';
-import { defaultHostPaths, requireHelper, type HostPaths } from './host-paths.js';
+import { defaultHostPaths, preparePrivateDirs, requireHelper, type HostPaths } from './host-paths.js';
+import { copyWorkspace } from './workspace-copy.js';
 import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
 import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
@@ -283,65 +283,6 @@ export class LocalBackend implements SandboxBackend {
     }
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw new PraetorError('sandbox-failure', failed.map((f) => errorMessage(f.reason)).join('; '));
-  }
-}
-
-/**
- * Where praetor keeps state and sandboxes, private to root: the state directory 0700; the data
- * directory and its sandboxes folder 0711 (root lists them, others may only pass through, which
- * the sandbox's own uid must do to reach its disk), the disk templates 0700.
- */
-async function preparePrivateDirs(paths: HostPaths): Promise<void> {
-  const modes: [string, number][] = [
-    [paths.stateDir, 0o700],
-    [paths.dataDir, 0o711],
-    [`${paths.dataDir}/sandboxes`, 0o711],
-  ];
-  for (const [dir, mode] of modes) {
-    await mkdirAsync(dir, { recursive: true, mode });
-    // An older praetor made them 0755: tighten what is already there too.
-    await chmod(dir, mode);
-  }
-}
-
-/**
- * Copies a host directory into the sandbox's workspace. Only directories, regular files and
- * symlinks (copied as links, never followed) are taken: a device or fifo would be copied by
- * reading it (a character device's content, or a read that never ends), so one is refused.
- */
-async function copyWorkspace(source: string, workspace: string, uid: number, diskBytes: number): Promise<void> {
-  const refuseSpecial = async (src: string): Promise<boolean> => {
-    const kind = specialKind(await lstat(src));
-    if (kind !== null) {
-      const where = relative(source, src) || '.';
-      throw new PraetorError('invalid-config', `workspace ${source}: ${where} is a ${kind}; a workspace may hold only directories, files and symlinks`);
-    }
-    return true;
-  };
-  await cpAsync(source, workspace, { recursive: true, verbatimSymlinks: true, filter: refuseSpecial }).catch((err: unknown) => {
-    if (err instanceof PraetorError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-      throw new PraetorError('invalid-config', `workspace ${source} does not fit in the sandbox's disk of ${diskBytes} bytes (raise --disk)`);
-    }
-    throw new PraetorError('invalid-config', `workspace ${source}: ${errorMessage(err)}`);
-  });
-  await chownTree(workspace, uid);
-}
-
-function specialKind(stats: Stats): string | null {
-  if (stats.isCharacterDevice()) return 'character device';
-  if (stats.isBlockDevice()) return 'block device';
-  if (stats.isFIFO()) return 'fifo';
-  if (stats.isSocket()) return 'socket';
-  return null;
-}
-
-async function chownTree(dir: string, uid: number): Promise<void> {
-  await lchown(dir, uid, uid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) await chownTree(path, uid);
-    else await lchown(path, uid, uid);
   }
 }
 
