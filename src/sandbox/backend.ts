@@ -46,6 +46,10 @@ export const SandboxOptionsSchema = z.object({
   cpus: z.number().positive().max(1024).default(1).describe('CPU quota in cores.'),
   memory: byteSize.default(2 * 2 ** 30).describe('Memory limit; the kernel OOM-kills inside the sandbox past it.'),
   pids: z.number().int().min(8).max(1_000_000).default(512).describe('Maximum number of tasks.'),
+  disk: byteSize
+    .default(2 ** 30)
+    .refine((bytes) => bytes >= 16 * 2 ** 20 && bytes <= 2 ** 40, 'a disk is 16m to 1t')
+    .describe('Room for /workspace and /tmp together; writing past it fails with ENOSPC inside.'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   allowDomains: z
     .array(domainPattern)

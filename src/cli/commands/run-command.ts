@@ -17,6 +17,7 @@ interface RunFlags {
   allowCidr: string[];
   cpus?: string;
   memory?: string;
+  disk?: string;
   pids?: string;
   timeout?: string;
   workspace?: string;
@@ -61,6 +62,7 @@ export function runCommand(): Command {
     )
     .option('--cpus <n>', 'CPU quota in cores (default 1)')
     .option('--memory <size>', 'memory limit, e.g. 512m or 2g (default 2g)')
+    .option('--disk <size>', 'room for /workspace and /tmp together, e.g. 256m or 4g (default 1g); ENOSPC past it')
     .option('--pids <n>', 'maximum number of tasks (default 512)')
     .option('--timeout <seconds>', 'kill the command and everything it started after this long')
     .option('--workspace <dir>', 'copy this directory into /workspace')
@@ -90,6 +92,7 @@ export function runCommand(): Command {
           allowCidrs: flags.allowCidr,
           ...(flags.cpus !== undefined ? { cpus: positiveNumber('--cpus', flags.cpus) } : {}),
           ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
+          ...(flags.disk !== undefined ? { disk: flags.disk } : {}),
           ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
           ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
           env: parseEnv(flags.env),

@@ -1,9 +1,9 @@
 // The SQLite store: the conformance suite in memory and on a file (crash included), plus what only
 // SQLite has: pragmas, schema versions, and corrupt rows reported instead of breaking a listing.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { PraetorError } from '../../core/errors.js';
@@ -50,6 +50,18 @@ describe('sqlite store', () => {
     } finally {
       again.close();
     }
+  });
+
+  it('keeps the store private to its owner: 0600 files in a 0700 folder, an older readable one tightened', () => {
+    const path = join(dirname(freshPath()), 'private', 'episodes.db');
+    const store = openSqliteStore(path);
+    store.createEpisode(makeEpisode());
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(file).mode & 0o777, 0o600, file);
+    assert.equal(statSync(dirname(path)).mode & 0o777, 0o700);
+    store.close();
+    chmodSync(path, 0o644);
+    openSqliteStore(path).close();
+    assert.equal(statSync(path).mode & 0o777, 0o600);
   });
 
   it('refuses a store written by a newer schema, and a file that is not a database', () => {
