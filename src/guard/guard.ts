@@ -13,7 +13,9 @@ import { GpuSampler } from '../monitor/resource/gpu-sampler.js';
 import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
-import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
+import type { ActionRefusal, EgressCheck, EgressContext, EgressDenial, SandboxAction, SandboxObserver } from '../sandbox/observer.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import { PraetorError, errorMessage } from '../sandbox/errors.js';
 import { realpathSync } from 'node:fs';
@@ -34,7 +36,11 @@ export interface GuardOptions {
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
   readonly onError?: (message: string) => void;
+  /** The command policy every sandbox gets unless told otherwise (setCommandPolicy). */
+  readonly commandPolicy?: PolicyGate;
 }
+
+export type PolicyDecisionListener = (decision: PolicyDecisionRecord) => void;
 
 /** /proc/<pid>/exe names the file with every link resolved; a path that does not exist stays as given. */
 function realpathOr(path: string): string {
@@ -52,6 +58,7 @@ export class Guard implements SandboxObserver {
   private readonly engine: RuleEngine;
   private readonly watched = new Map<string, WatchedSandbox>();
   private readonly alertListeners = new Set<AlertListener>();
+  private readonly decisionListeners = new Set<PolicyDecisionListener>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly defaultPolicy: GuardPolicy;
   private processes: ProcessMonitor | null = null;
@@ -144,6 +151,38 @@ export class Guard implements SandboxObserver {
     return this.watched.get(sandboxId)?.actions ?? [];
   }
 
+  /** Sets (or, with null, lifts) the command policy of one sandbox. */
+  setCommandPolicy(sandboxId: string, gate: PolicyGate | null): void {
+    const w = this.watched.get(sandboxId);
+    if (!w) throw new PraetorError('sandbox-not-found', `guard does not watch sandbox ${sandboxId}`);
+    w.commandPolicy = gate;
+  }
+
+  hasCommandPolicy(sandboxId: string): boolean {
+    return (this.watched.get(sandboxId)?.commandPolicy ?? null) !== null;
+  }
+
+  /** Every command-policy decision about a sandbox so far. */
+  policyDecisions(sandboxId: string): readonly PolicyDecisionRecord[] {
+    return this.watched.get(sandboxId)?.decisions ?? [];
+  }
+
+  onPolicyDecision(listener: PolicyDecisionListener): () => void {
+    this.decisionListeners.add(listener);
+    return () => this.decisionListeners.delete(listener);
+  }
+
+  private recordDecision(w: WatchedSandbox, decision: PolicyDecisionRecord): void {
+    w.decisions.push(decision);
+    for (const l of this.decisionListeners) {
+      try {
+        l(decision);
+      } catch (err) {
+        this.onError(`policy decision listener failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+
   onAlert(listener: AlertListener): () => void {
     this.alertListeners.add(listener);
     return () => this.alertListeners.delete(listener);
@@ -153,7 +192,7 @@ export class Guard implements SandboxObserver {
 
   sandboxCreated(sandbox: Sandbox): void {
     if (!(sandbox instanceof LocalSandbox)) return;
-    const w = new WatchedSandbox(sandbox, this.defaultPolicy, (e) => this.publish(e));
+    const w = new WatchedSandbox(sandbox, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null);
     this.watched.set(sandbox.id, w);
     w.unsubscribers.push(
       this.resources?.watch(sandbox.id, { stepRunning: (s) => w.stepRunning(s), steps: () => w.liveSteps() }) ??
@@ -164,6 +203,16 @@ export class Guard implements SandboxObserver {
   sandboxDestroyed(sandboxId: string): void {
     this.watched.get(sandboxId)?.close();
     // alerts and actions stay readable; monitoring stops
+  }
+
+  /** The command policy, before anything runs: deny refuses, ask waits for an approval. */
+  async authorize(sandboxId: string, step: number, action: SandboxAction): Promise<ActionRefusal | null> {
+    const w = this.watched.get(sandboxId);
+    const gate = w?.commandPolicy;
+    if (!w || !gate) return null;
+    const decision = await gate.decide(sandboxId, step, action);
+    this.recordDecision(w, decision);
+    return decision.final === 'deny' ? { reason: decision.reason } : null;
   }
 
   stepStarted(sandboxId: string, step: number, argv: readonly string[]): void {
@@ -177,10 +226,14 @@ export class Guard implements SandboxObserver {
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
     const w = this.watched.get(ctx.sandboxId);
     if (!w) return null;
-    await w.attributeConnection(ctx);
-    return w.isBlocked(ctx.host, ctx.port)
-      ? { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` }
-      : null;
+    const step = await w.attributeConnection(ctx);
+    if (w.isBlocked(ctx.host, ctx.port)) return { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` };
+    const gate = w.commandPolicy;
+    if (gate === null || !ctx.policyAllowed) return null;
+    const decision = await gate.decideNetwork(ctx.sandboxId, step, ctx.host, ctx.port);
+    // every egress decision the policy had a rule for is recorded; plain allows are the proxy's record
+    if (decision.ruleId !== null || decision.final === 'deny') this.recordDecision(w, decision);
+    return decision.final === 'deny' ? { allowed: false, reason: decision.reason } : null;
   }
 
   inspectStream(ctx: EgressContext & { readonly direction: 'out' | 'in' }, chunk: Buffer): void {
@@ -199,7 +252,22 @@ export class Guard implements SandboxObserver {
   // ---- events to alerts to enforcement ----
 
   private fromMonitor(event: GuardEvent): void {
-    if (this.watched.has(event.sandboxId)) this.publish(event);
+    if (!this.watched.has(event.sandboxId)) return;
+    if (event.kind === 'process-start') this.checkProcess(event);
+    this.publish(event);
+  }
+
+  /** A program started inside a step that the command policy denies is killed as soon as it is seen. */
+  private checkProcess(event: Extract<GuardEvent, { kind: 'process-start' }>): void {
+    const w = this.watched.get(event.sandboxId);
+    const gate = w?.commandPolicy;
+    if (!w || !gate || event.argv === null || event.argv.length === 0 || event.step === null) return;
+    const decision = gate.checkProcess(event.sandboxId, event.step, event.argv, event.pid);
+    if (decision === null) return;
+    this.recordDecision(w, decision);
+    const job = w.sandbox.killProcessTree(event.pid).catch((err: unknown) => this.onError(`killing denied process ${event.pid}: ${errorMessage(err)}`));
+    this.pending.add(job);
+    void job.finally(() => this.pending.delete(job));
   }
 
   private publish(event: GuardEvent): Alert[] {

@@ -10,6 +10,7 @@ import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import { alertRows, describeAlert } from '../alert-format.js';
 import { collectRepeated } from '../options.js';
+import { loadPolicyGate, policyModeOption, policyOption, terminalApprover } from '../policy-flag.js';
 
 interface RunFlags {
   allowDomain: string[];
@@ -22,6 +23,8 @@ interface RunFlags {
   env: string[];
   json?: boolean;
   guard: GuardMode;
+  policy?: string;
+  policyMode?: string;
 }
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
@@ -59,10 +62,13 @@ export function runCommand(): Command {
         .default('block'),
     )
     .addOption(new Option('--json', 'print one JSON object with the result, the network record and the alerts'))
+    .addOption(policyOption())
+    .addOption(policyModeOption())
     .action(async (command: string[], flags: RunFlags) => {
       const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
       const pids = positiveNumber('--pids', flags.pids);
-      const guard = new Guard({ policy: { mode: flags.guard } });
+      const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, flags.json ? undefined : terminalApprover());
+      const guard = new Guard({ policy: { mode: flags.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
       await guard.start();
       const backend = new LocalBackend({ observer: guard });
       if (!flags.json) guard.onAlert((alert) => process.stderr.write(`praetor: ${describeAlert(alert)}\n`));
@@ -90,6 +96,7 @@ export function runCommand(): Command {
         const events = [...sandbox.networkEvents()];
         const alerts = [...guard.alerts(sandbox.id)];
         const actions = [...guard.actions(sandbox.id)];
+        const policy = [...guard.policyDecisions(sandbox.id)];
         await backend.close();
         if (flags.json) {
           process.stdout.write(
@@ -106,6 +113,7 @@ export function runCommand(): Command {
               network: networkRows(events),
               alerts: alertRows(alerts),
               actions,
+              policy,
             })}\n`,
           );
         } else {
