@@ -35,9 +35,11 @@ interface Flow {
   readonly piped: boolean;
   /** A here-document or here-string on stdin: its text when known, a computed word when not. */
   readonly stdinText: Word | null;
+  /** Words written after a redirection (`cmd > f arg`): arguments of the command. */
+  readonly extraArgs: readonly Word[];
 }
 
-const NO_FLOW: Flow = { redirects: [], stdinFrom: null, piped: false, stdinText: null };
+const NO_FLOW: Flow = { redirects: [], stdinFrom: null, piped: false, stdinText: null, extraArgs: [] };
 const STATEMENTS = new Set([
   'command', 'pipeline', 'list', 'subshell', 'compound_statement', 'redirected_statement', 'variable_assignment',
   'variable_assignments', 'declaration_command', 'unset_command', 'for_statement', 'c_style_for_statement',
@@ -65,8 +67,10 @@ class Walk {
     const tree = this.parser.parse(text);
     if (tree === null) return this.unknownPart('could not parse', text);
     try {
-      if (tree.rootNode.hasError) this.unknownPart('syntax error', text);
+      const before = this.unknown.length;
       this.statements(tree.rootNode, frame, flow);
+      // ERROR nodes report themselves; a missing token (an unclosed quote) shows only on the root
+      if (tree.rootNode.hasError && !this.unknown.slice(before).some((u) => u.reason === 'syntax error')) this.unknownPart('syntax error', text);
     } finally {
       tree.delete();
     }
@@ -182,9 +186,13 @@ class Walk {
     const redirects: Redirect[] = [];
     let stdinText = flow.stdinText;
     const ctx = this.expandContext(frame);
+    const extraArgs: Word[] = [];
     for (const r of node.namedChildren) {
       if (r === body) continue;
-      if (r.type === 'file_redirect') redirects.push(fileRedirect(r, ctx));
+      if (r.type === 'file_redirect') {
+        redirects.push(fileRedirect(r, ctx));
+        extraArgs.push(...redirectExtras(r, ctx));
+      }
       else if (r.type === 'herestring_redirect') {
         const word = r.namedChildren.find((c) => c.type !== 'file_descriptor');
         stdinText = word ? joinWords(expandWord(word, ctx), word.text) : computedWord(r.text);
@@ -199,7 +207,8 @@ class Walk {
         }
       } else this.scan(r, frame);
     }
-    if (body) this.walk(body, frame, { ...flow, redirects: [...flow.redirects, ...redirects], stdinText });
+    if (extraArgs.length > 0 && body?.type !== 'command') this.unknownPart('words after a redirection', node.text);
+    if (body) this.walk(body, frame, { ...flow, redirects: [...flow.redirects, ...redirects], stdinText, extraArgs: body.type === 'command' ? extraArgs : [] });
   }
 
   private command(node: Node, frame: Frame, flow: Flow): void {
@@ -211,8 +220,10 @@ class Walk {
     for (const c of node.namedChildren) {
       if (c.type === 'variable_assignment') assignments.push(c);
       else if (c.type === 'command_name') for (const w of c.namedChildren) argv.push(...expandWord(w, ctx));
-      else if (c.type === 'file_redirect') redirects.push(fileRedirect(c, ctx));
-      else if (c.type === 'herestring_redirect') {
+      else if (c.type === 'file_redirect') {
+        redirects.push(fileRedirect(c, ctx));
+        argv.push(...redirectExtras(c, ctx));
+      } else if (c.type === 'herestring_redirect') {
         const word = c.namedChildren.find((x) => x.type !== 'file_descriptor');
         stdinText = word ? joinWords(expandWord(word, ctx), word.text) : computedWord(c.text);
         redirects.push({ op: 'herestring', target: null });
@@ -223,8 +234,9 @@ class Walk {
       if (argv.length === 0) this.assign(a, frame);
       else assignedValue(a.childForFieldName('value'), ctx);
     }
+    argv.push(...flow.extraArgs);
     if (argv.length === 0) return;
-    this.emit(argv, frame, { ...flow, redirects, stdinText }, []);
+    this.emit(argv, frame, { ...flow, redirects, stdinText, extraArgs: [] }, []);
   }
 
   emit(argv: readonly Word[], frame: Frame, flow: Flow, wrappers: readonly (readonly Word[])[]): void {
@@ -280,6 +292,12 @@ function joinWords(words: readonly Word[], source: string): Word {
 
 function literalWithSource(value: string, source: string): Word {
   return { value, prefix: value, suffix: value, source };
+}
+
+/** tree-sitter-bash gives the words after a redirection's target as more targets; bash passes them as arguments. */
+function redirectExtras(node: Node, ctx: ExpandContext): Word[] {
+  const targets = node.childrenForFieldName('destination');
+  return targets.slice(1).flatMap((w) => expandWord(w, ctx));
 }
 
 function fileRedirect(node: Node, ctx: ExpandContext): Redirect {

@@ -26,7 +26,7 @@ interface OptionSpec {
 }
 
 const SPECS: Readonly<Record<string, OptionSpec>> = {
-  env: { valued: 'uCS', long: ['unset', 'chdir', 'split-string', 'default-signal', 'ignore-signal', 'block-signal'], assignments: true },
+  env: { valued: 'uCSa', long: ['unset', 'chdir', 'split-string', 'argv0', 'default-signal', 'ignore-signal', 'block-signal'], assignments: true },
   nohup: { valued: '' },
   timeout: { valued: 'sk', long: ['signal', 'kill-after'], positionals: 1 },
   nice: { valued: 'n', long: ['adjustment'] },
@@ -110,6 +110,8 @@ function shell(argv: readonly Word[]): Unwrapped {
   let i = 1;
   for (; i < argv.length; i++) {
     const v = argv[i]?.value;
+    // after -c, the first word that is not an option is the script, computed or not
+    if ((v === null || v === undefined) && commandMode) break;
     if (v === null || v === undefined) return { kind: 'unknown', reason: `computed option of ${argv[0]?.value ?? 'a shell'}` };
     if (v === '--' || v === '-') {
       i++;
@@ -268,6 +270,10 @@ export function unwrap(argv: readonly Word[]): Unwrapped {
       return watch(argv);
     case 'env':
       return envSplit(argv) ?? generic(argv, SPECS.env ?? { valued: '' });
+    case 'sudo':
+      // sudo -e (sudoedit) edits files, -l lists: neither starts a command
+      if (argv.some((w, i) => i > 0 && /^-[a-zA-Z]*[el][a-zA-Z]*$/.test(w.value ?? '') && !/^-[a-zA-Z]*[ugCDhprtUTR][a-zA-Z]*$/.test(w.value ?? ''))) return { kind: 'plain' };
+      return generic(argv, SPECS.sudo ?? { valued: '' });
     default: {
       const spec = SPECS[name];
       return spec === undefined ? { kind: 'plain' } : generic(argv, spec);
