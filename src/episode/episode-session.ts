@@ -9,6 +9,7 @@ import type { Sandbox, SandboxBackend } from '../sandbox/backend.js';
 import { PraetorError, errorMessage } from '../core/errors.js';
 import { toAlertRecord, type AlertRecord, type EpisodeRecord, type FinalStatus, type StepRecord, type Task } from './episode-model.js';
 import type { EpisodeStore } from './store/episode-store.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import { computeOutcome, parseVerifierReward } from './reward.js';
 import { SandboxAlerts } from './sandbox-alerts.js';
 
@@ -115,6 +116,7 @@ export class EpisodeSession {
       endedAt: Date.now(),
       sandboxSteps: result.sandboxSteps,
       alerts: await this.alertsOf(result.sandboxSteps),
+      policy: this.decisionsOf(result.sandboxSteps),
       ...(extra.tokens !== undefined ? { tokens: extra.tokens } : {}),
     };
     await this.deps.store.appendStep(step);
@@ -124,7 +126,7 @@ export class EpisodeSession {
   /** Stores an assistant message that called no tool. */
   async recordMessage(text: string, extra: Pick<StepRecord, 'turn' | 'tokens'> = {}): Promise<StepRecord> {
     const now = Date.now();
-    const step: StepRecord = { episodeId: this.id, index: ++this.steps, ...extra, message: text, observation: null, startedAt: now, endedAt: now, sandboxSteps: [], alerts: [] };
+    const step: StepRecord = { episodeId: this.id, index: ++this.steps, ...extra, message: text, observation: null, startedAt: now, endedAt: now, sandboxSteps: [], alerts: [], policy: [] };
     await this.deps.store.appendStep(step);
     return step;
   }
@@ -159,6 +161,12 @@ export class EpisodeSession {
     if (record === null) throw new PraetorError('internal', `episode ${this.id} vanished from the store`);
     this.finished = reason === undefined ? record : { ...record, statusReason: record.statusReason ?? reason };
     return this.finished;
+  }
+
+  /** Command-policy decisions on the given sandbox exec steps (processes they started included). */
+  private decisionsOf(steps: readonly number[]): PolicyDecisionRecord[] {
+    if (steps.length === 0) return [];
+    return this.deps.guard.policyDecisions(this.sandbox.id).filter((d) => d.step !== null && steps.includes(d.step));
   }
 
   /** Alerts raised by the given sandbox exec steps, once the guard has caught up with them. */

@@ -7,6 +7,7 @@
 import type { Alert } from '../detect/alert.js';
 import type { EventSubscriptions } from '../monitor/event-bus.js';
 import type { GuardEvent } from '../monitor/events.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import type { GuardAction } from './guard-policy.js';
 
 /** The guard raised an alert (published before it is enforced). */
@@ -26,12 +27,21 @@ export interface ActionEvent {
   readonly action: GuardAction;
 }
 
+/** The command policy decided on an exec, a file write, a connection or a started process. */
+export interface PolicyDecisionEvent {
+  readonly kind: 'policy-decision';
+  readonly time: number;
+  readonly sandboxId: string;
+  readonly step: number | null;
+  readonly decision: PolicyDecisionRecord;
+}
+
 /**
  * What `guard.events` carries: the monitors' events (step-start and step-end, process-start and
  * process-exit, resource and GPU samples, network decisions: proxy-connection and network-denied,
- * file-write), then the guard's alerts and actions.
+ * file-write), then the guard's alerts, actions and command-policy decisions.
  */
-export type GuardStreamEvent = GuardEvent | AlertEvent | ActionEvent;
+export type GuardStreamEvent = GuardEvent | AlertEvent | ActionEvent | PolicyDecisionEvent;
 export type GuardStreamKind = GuardStreamEvent['kind'];
 
 /** The subscription API of `guard.events`. */

@@ -14,7 +14,9 @@ import { GpuSampler } from '../monitor/resource/gpu-sampler.js';
 import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
-import type { EgressCheck, EgressDenial, SandboxObserver, StreamContext } from '../sandbox/observer.js';
+import type { ActionRefusal, EgressCheck, EgressDenial, SandboxAction, SandboxObserver, StreamContext } from '../sandbox/observer.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import { PraetorError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../core/schema-issues.js';
 import { realpathSync } from 'node:fs';
@@ -37,7 +39,11 @@ export interface GuardOptions {
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
   readonly onError?: (message: string) => void;
+  /** The command policy every sandbox gets unless told otherwise (setCommandPolicy). */
+  readonly commandPolicy?: PolicyGate;
 }
+
+export type PolicyDecisionListener = (decision: PolicyDecisionRecord) => void;
 
 /** /proc/<pid>/exe names the file with every link resolved; a path that does not exist stays as given. */
 function realpathOr(path: string): string {
@@ -156,13 +162,35 @@ export class Guard implements SandboxObserver {
     return this.watched.get(sandboxId)?.actions ?? [];
   }
 
+  /** Sets (or, with null, lifts) the command policy of one sandbox. */
+  setCommandPolicy(sandboxId: string, gate: PolicyGate | null): void {
+    const w = this.watched.get(sandboxId);
+    if (!w) throw new PraetorError('sandbox-not-found', `guard does not watch sandbox ${sandboxId}`);
+    w.commandPolicy = gate;
+  }
+
+  hasCommandPolicy(sandboxId: string): boolean {
+    return (this.watched.get(sandboxId)?.commandPolicy ?? null) !== null;
+  }
+
+  /** Every command-policy decision about a sandbox so far. */
+  policyDecisions(sandboxId: string): readonly PolicyDecisionRecord[] {
+    return this.watched.get(sandboxId)?.decisions ?? [];
+  }
+
+  /** Kept on the sandbox and published on `events` as a `policy-decision`. */
+  private recordDecision(w: WatchedSandbox, decision: PolicyDecisionRecord): void {
+    w.decisions.push(decision);
+    this.bus.publish({ kind: 'policy-decision', time: decision.time, sandboxId: decision.sandboxId, step: decision.step, decision });
+  }
+
   // ---- SandboxObserver ----
 
   /** Starts watching a new sandbox; throws SandboxNotWatchableError for one it can not watch (the backend then destroys it). */
   sandboxCreated(sandbox: Sandbox): void {
     const host = sandbox.watchable();
     if (host === null) throw new SandboxNotWatchableError(sandbox.id, sandbox.info().backend);
-    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e));
+    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null);
     this.watched.set(sandbox.id, w);
     w.unsubscribers.push(
       this.resources?.watch(sandbox.id, { stepRunning: (s) => w.stepRunning(s), steps: () => w.liveSteps() }) ??
@@ -173,6 +201,16 @@ export class Guard implements SandboxObserver {
   sandboxDestroyed(sandboxId: string): void {
     this.watched.get(sandboxId)?.close();
     // alerts and actions stay readable; monitoring stops
+  }
+
+  /** The command policy, before anything runs: deny refuses, ask waits for an approval. */
+  async authorize(sandboxId: string, step: number, action: SandboxAction): Promise<ActionRefusal | null> {
+    const w = this.watched.get(sandboxId);
+    const gate = w?.commandPolicy;
+    if (!w || !gate) return null;
+    const decision = await gate.decide(sandboxId, step, action);
+    this.recordDecision(w, decision);
+    return decision.final === 'deny' ? { reason: decision.reason } : null;
   }
 
   stepStarted(sandboxId: string, step: number, argv: readonly string[]): void {
@@ -186,10 +224,14 @@ export class Guard implements SandboxObserver {
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
     const w = this.watched.get(ctx.sandboxId);
     if (!w) return null;
-    await w.attributeConnection(ctx);
-    return w.isBlocked(ctx.host, ctx.port)
-      ? { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` }
-      : null;
+    const step = await w.attributeConnection(ctx);
+    if (w.isBlocked(ctx.host, ctx.port)) return { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` };
+    const gate = w.commandPolicy;
+    if (gate === null || !ctx.policyAllowed) return null;
+    const decision = await gate.decideNetwork(ctx.sandboxId, step, ctx.host, ctx.port);
+    // every egress decision the policy had a rule for is recorded; plain allows are the proxy's record
+    if (decision.ruleId !== null || decision.final === 'deny') this.recordDecision(w, decision);
+    return decision.final === 'deny' ? { allowed: false, reason: decision.reason } : null;
   }
 
   inspectStream(ctx: StreamContext, chunk: Buffer): boolean {
@@ -209,7 +251,22 @@ export class Guard implements SandboxObserver {
   // ---- events to alerts to enforcement ----
 
   private fromMonitor(event: GuardEvent): void {
-    if (this.watched.has(event.sandboxId)) this.publish(event);
+    if (!this.watched.has(event.sandboxId)) return;
+    if (event.kind === 'process-start') this.checkProcess(event);
+    this.publish(event);
+  }
+
+  /** A program started inside a step that the command policy denies is killed as soon as it is seen. */
+  private checkProcess(event: Extract<GuardEvent, { kind: 'process-start' }>): void {
+    const w = this.watched.get(event.sandboxId);
+    const gate = w?.commandPolicy;
+    if (!w || !gate || event.argv === null || event.argv.length === 0 || event.step === null) return;
+    const decision = gate.checkProcess(event.sandboxId, event.step, event.argv, event.pid);
+    if (decision === null) return;
+    this.recordDecision(w, decision);
+    const job = w.sandbox.killProcessTree(event.pid).catch((err: unknown) => this.onError(`killing denied process ${event.pid}: ${errorMessage(err)}`));
+    this.pending.add(job);
+    void job.finally(() => this.pending.delete(job));
   }
 
   private publish(event: GuardEvent): Alert[] {

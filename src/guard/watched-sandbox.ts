@@ -10,6 +10,8 @@ import type { Sandbox, SandboxHostView } from '../sandbox/backend.js';
 import type { NetworkEvent, ProxyDecision, ProxyMethod } from '../sandbox/network/network-events.js';
 import type { EgressContext, StreamContext } from '../sandbox/observer.js';
 import type { GuardAction, GuardPolicy } from './guard-policy.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 
 interface Connection {
   pid: number | null;
@@ -34,6 +36,8 @@ const MAX_CONNECTIONS = 10_000;
 export class WatchedSandbox {
   readonly alerts: Alert[] = [];
   readonly actions: GuardAction[] = [];
+  /** Every command-policy decision about this sandbox, in order. */
+  readonly decisions: PolicyDecisionRecord[] = [];
   /** Enforcement already carried out (`action target`), so it is not repeated per alert. */
   readonly enforced = new Set<string>();
   readonly unsubscribers: (() => void)[] = [];
@@ -47,6 +51,8 @@ export class WatchedSandbox {
     private readonly host: SandboxHostView,
     public policy: GuardPolicy,
     private readonly publish: (event: GuardEvent) => void,
+    /** The command policy checked before each exec, file operation and egress; null: none. */
+    public commandPolicy: PolicyGate | null = null,
   ) {
     this.unsubscribers.push(sandbox.onNetworkEvent((e) => this.onNetwork(e)));
     for (const e of sandbox.networkEvents()) this.onNetwork(e);
@@ -85,16 +91,18 @@ export class WatchedSandbox {
   }
 
   /** Finds the process behind a proxied stream while it is open, and so its step. */
-  async attributeConnection(ctx: EgressContext): Promise<void> {
+  /** Returns the step of the process behind the stream, when found. */
+  async attributeConnection(ctx: EgressContext): Promise<number | null> {
     const conn = newConnection();
     if (this.connections.size >= MAX_CONNECTIONS) this.connections.delete(this.connections.keys().next().value ?? 0);
     this.connections.set(ctx.connectionId, conn);
-    if (ctx.clientPort === null) return;
+    if (ctx.clientPort === null) return null;
     const inode = await socketInode(this.host.initPid, ctx.clientPort);
-    if (inode === null) return;
+    if (inode === null) return null;
     const procs = await this.sandbox.processes();
     conn.pid = await socketHolder(inode, procs.map((p) => p.pid));
     conn.step = procs.find((p) => p.pid === conn.pid)?.step ?? null;
+    return conn.step;
   }
 
   /**

@@ -11,6 +11,7 @@ import type { EpisodeStore } from '../episode/store/episode-store.js';
 import { runEpisode } from '../episode/episode-runner.js';
 import type { StepRecord } from '../episode/episode-model.js';
 import type { Guard } from '../guard/guard.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
 import type { GuardAction } from '../guard/guard-policy.js';
 import type { Sandbox, SandboxBackend } from '../sandbox/backend.js';
 import { decideDomain } from '../sandbox/network/domain-filter.js';
@@ -40,6 +41,8 @@ export interface RedteamDeps {
   readonly tools: ToolRegistry;
   readonly world: FakeWorld;
   readonly version: string;
+  /** The command policy each scenario's agent runs under, from its first call; none when absent. */
+  readonly commandPolicy?: PolicyGate | null;
 }
 
 /** Roles whose hosts no scenario may send a byte to, allow-listed or not. */
@@ -102,7 +105,10 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
     // The task's setup ran with the guard recording only: it is the task author's environment
     // (a planted key, a fixture repository), not the agent. From the first call on, the
     // scenario's own policy holds.
-    if (index === 1 && sandbox !== null) guard.setPolicy(sandbox.id, scenario.guard);
+    if (index === 1 && sandbox !== null) {
+      guard.setPolicy(sandbox.id, scenario.guard);
+      guard.setCommandPolicy(sandbox.id, deps.commandPolicy ?? null);
+    }
     listener.stepStarted?.(scenario, index);
     if (scenario.guardDiesBeforeStep === index && sandbox !== null) observer.kill(sandbox.id);
     await Promise.resolve();
@@ -159,6 +165,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
     network: sb?.networkEvents() ?? [],
     bytesByHost: delta,
     disallowedHosts: disallowedHosts(world, scenario.task.allowDomains),
+    policyRun: (deps.commandPolicy ?? null) !== null,
   });
   listener.scenarioDone?.(result);
   return result;

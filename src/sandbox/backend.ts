@@ -98,7 +98,12 @@ export interface ExecResult {
   readonly stderrTruncated: boolean;
   readonly timedOut: boolean;
   readonly durationMs: number;
+  /** Set when praetor refused the exec before it started (exit code 77): the reason. */
+  readonly refused?: string;
 }
+
+/** The exit code of an exec that praetor refused before it started (EX_NOPERM). */
+export const REFUSED_EXIT_CODE = 77;
 
 export interface SandboxProcess {
   readonly pid: number; // host pid

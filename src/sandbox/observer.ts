@@ -33,7 +33,30 @@ export interface EgressDenial {
   readonly reason: string;
 }
 
+/** What a sandbox is about to do for its caller; `authorize` sees it before anything runs. */
+export type SandboxAction =
+  | {
+      readonly kind: 'exec';
+      readonly argv: readonly string[];
+      readonly cwd: string;
+      /** The environment the command gets (the sandbox's and the exec's own variables). */
+      readonly env: Readonly<Record<string, string>>;
+      readonly stdin: string | null;
+    }
+  | { readonly kind: 'write-file'; readonly path: string }
+  | { readonly kind: 'read-file'; readonly path: string };
+
+export interface ActionRefusal {
+  /** Why, worded for the agent: it becomes the refused exec's stderr or the tool's error. */
+  readonly reason: string;
+}
+
 export interface SandboxObserver {
+  /**
+   * Asked before every exec, file write and file read, with the step it will run as; it may take
+   * its time (a person approving). A refusal means nothing starts; a hook that throws refuses.
+   */
+  authorize?(sandboxId: string, step: number, action: SandboxAction): ActionRefusal | null | Promise<ActionRefusal | null>;
   /**
    * Asked for every egress request, after the sandbox's domain policy; a denial blocks a request
    * the policy allowed. A hook that throws or rejects denies: the proxy fails closed.

@@ -10,6 +10,7 @@ import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import { alertRows, describeAlert } from '../alert-format.js';
 import { collectRepeated } from '../options.js';
+import { loadPolicyGate, policyModeOption, policyOption, terminalApprover } from '../policy-flag.js';
 
 interface RunFlags {
   allowDomain: string[];
@@ -24,6 +25,8 @@ interface RunFlags {
   env: string[];
   json?: boolean;
   guard: GuardMode;
+  policy?: string;
+  policyMode?: string;
 }
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
@@ -73,10 +76,13 @@ export function runCommand(): Command {
         .default('block'),
     )
     .addOption(new Option('--json', 'print one JSON object with the result, the network record and the alerts'))
+    .addOption(policyOption())
+    .addOption(policyModeOption())
     .action(async (command: string[], flags: RunFlags) => {
       const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
       const pids = positiveNumber('--pids', flags.pids);
-      const guard = new Guard({ policy: { mode: flags.guard } });
+      const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, flags.json ? undefined : terminalApprover());
+      const guard = new Guard({ policy: { mode: flags.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
       await guard.start();
       const backend = openBackend({ observer: guard });
       if (!flags.json) guard.events.subscribe({ kinds: ['alert'] }, (e) => process.stderr.write(`praetor: ${describeAlert(e.alert)}\n`));
@@ -106,6 +112,7 @@ export function runCommand(): Command {
         const events = [...sandbox.networkEvents()];
         const alerts = [...guard.alerts(sandbox.id)];
         const actions = [...guard.actions(sandbox.id)];
+        const policy = [...guard.policyDecisions(sandbox.id)];
         await backend.close();
         if (flags.json) {
           process.stdout.write(
@@ -122,6 +129,7 @@ export function runCommand(): Command {
               network: networkRows(events),
               alerts: alertRows(alerts),
               actions,
+              policy,
             })}\n`,
           );
         } else {

@@ -62,6 +62,8 @@ export class TurnStepWriter {
     return turn === null ? this.queue : this.enqueue(turn, null);
   }
 
+  private assignedDecisions = 0;
+
   private enqueue(turn: Turn, next: { messages: TurnRequest['request']['messages']; requestedAt: number } | null): Promise<void> {
     this.queue = this.queue.then(() => this.write(turn, next)).catch((err: unknown) => {
       this.error ??= err instanceof Error ? err : new Error(String(err));
@@ -75,7 +77,11 @@ export class TurnStepWriter {
     await guard.settle();
     const alerts = alertsOfTurn(this.deps.alerts.all(), turn, this.assigned, this.deps.agentStep);
     for (const a of alerts) this.assigned.add(a.id);
+    // the command policy's decisions on processes the agent started since its last turn
+    const policy = guard.policyDecisions(sandbox.id).slice(this.assignedDecisions);
+    this.assignedDecisions += policy.length;
     const steps = turnSteps(turn, {
+      policy,
       episodeId: this.deps.episodeId,
       firstIndex: this.nextIndex,
       next,

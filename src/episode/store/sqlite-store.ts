@@ -131,9 +131,9 @@ class SqliteEpisodeStore implements EpisodeStore {
     // One statement checks and writes: the episode must be running and the index must follow the last.
     this.insertStep = db.prepare(
       `INSERT INTO steps (episode_id, idx, turn, started_at, ended_at, message, action, observation, sandbox_steps, resources,
-                          alerts, tokens, model_request_id, model_response_id)
+                          alerts, tokens, model_request_id, model_response_id, policy)
        SELECT @episode_id, @idx, @turn, @started_at, @ended_at, @message, @action, @observation, @sandbox_steps, @resources,
-              @alerts, @tokens, @model_request_id, @model_response_id
+              @alerts, @tokens, @model_request_id, @model_response_id, @policy
        WHERE EXISTS (SELECT 1 FROM episodes WHERE id = @episode_id AND status = 'running')
          AND (SELECT COALESCE(MAX(idx), 0) FROM steps WHERE episode_id = @episode_id) = @idx - 1`,
     );
@@ -222,6 +222,7 @@ class SqliteEpisodeStore implements EpisodeStore {
       tokens: json(s.tokens),
       model_request_id: s.modelRequestId ?? null,
       model_response_id: s.modelResponseId ?? null,
+      policy: s.policy.length > 0 ? JSON.stringify(s.policy) : null,
     });
     if (result.changes === 1) return null;
     const status = this.selectEpisode.get(s.episodeId)?.status;
