@@ -59,22 +59,30 @@ export const ObservationSchema = z.strictObject({
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 
-/** An alert as an episode keeps it: enough to find the rule and the process, without the evidence. */
+/** An alert as an episode keeps it: enough to find the rule, the step and the process, without the evidence. */
 export const AlertRecordSchema = z.strictObject({
   id: nonEmpty,
   ruleId: nonEmpty,
   technique: nonEmpty,
   severity: SeveritySchema,
-  step: z.number().int().nullable().describe('Sandbox exec step the alert was raised in.'),
+  step: z.number().int().positive().nullable().describe('Episode step the alert is tied to; null when raised outside any step (during the verifier, say).'),
+  turn: z.string().nullable().describe('Model turn id of that step, when the step was a model turn.'),
+  sandboxStep: z.number().int().nullable().describe('Sandbox exec step (the cgroup) the alert was raised in.'),
   pid: z.number().int().nullable(),
   time: epochMs,
   description: z.string(),
 });
 export type AlertRecord = z.infer<typeof AlertRecordSchema>;
 
-export function toAlertRecord(alert: Alert): AlertRecord {
+/** Where in the episode an alert belongs: the episode step (and its turn) that caused it. */
+export interface AlertPlace {
+  readonly step: number | null;
+  readonly turn?: string | null;
+}
+
+export function toAlertRecord(alert: Alert, at: AlertPlace): AlertRecord {
   const { id, ruleId, technique, severity, step, pid, time, description } = alert;
-  return { id, ruleId, technique, severity, step, pid, time, description };
+  return { id, ruleId, technique, severity, step: at.step, turn: at.turn ?? null, sandboxStep: step, pid, time, description };
 }
 
 export const StepRecordSchema = z
@@ -133,6 +141,13 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 export const PromptMessageSchema = z.strictObject({ role: z.enum(['system', 'user']), content: z.string() });
 export type PromptMessage = z.infer<typeof PromptMessageSchema>;
 
+/** A tool as the model was offered it: an OpenAI function declaration. */
+export const ToolDeclarationSchema = z.strictObject({
+  type: z.literal('function'),
+  function: z.looseObject({ name: nonEmpty, description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }),
+});
+export type ToolDeclarationRecord = z.infer<typeof ToolDeclarationSchema>;
+
 export const EpisodeRecordSchema = z.strictObject({
   id: nonEmpty,
   taskId: nonEmpty,
@@ -145,6 +160,7 @@ export const EpisodeRecordSchema = z.strictObject({
   endedAt: epochMs.nullable(),
   outcome: OutcomeSchema.nullable(),
   messages: z.array(PromptMessageSchema).optional().describe('The system and user prompt the agent was given.'),
+  tools: z.array(ToolDeclarationSchema).optional().describe('The tools the agent was offered, when praetor gave them (agent-native agents offer their own: see the turns).'),
 });
 export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
 export type EpisodeRecordInput = z.input<typeof EpisodeRecordSchema>;
