@@ -47,12 +47,17 @@ export async function runEpisode(options: EpisodeRunOptions): Promise<EpisodeRec
         ...(decision.usage ? { tokens: { prompt: decision.usage.prompt, completion: decision.usage.completion } } : {}),
       };
       if (decision.kind === 'done') {
-        if (decision.answer !== undefined) options.onStep?.(await session.recordMessage(decision.answer, extra));
+        // Stored first, then reported: `onStep?.(await ...)` would skip the store when nobody listens.
+        if (decision.answer !== undefined) {
+          const step = await session.recordMessage(decision.answer, extra);
+          options.onStep?.(step);
+        }
         reason = decision.text;
         break;
       }
       if (decision.kind === 'message') {
-        options.onStep?.(await session.recordMessage(decision.text, extra));
+        const step = await session.recordMessage(decision.text, extra);
+        options.onStep?.(step);
         history.push({ call: null, text: decision.text, observation: null });
         continue;
       }
