@@ -38,7 +38,8 @@ export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps
     })(),
     (async () => {
       if (dir === null) return;
-      // Detached first, so the removal below takes the image and the directory, not the disk's files.
+      // Detached first, so the removal below takes the mount point, not the disk's files (the
+      // image has no name: the kernel frees it once the loop device lets go).
       await attempt('disk', () => detachDisk(deps.helperPath, dir));
       await attempt('directories', () => rm(dir, { recursive: true, force: true }));
     })(),
