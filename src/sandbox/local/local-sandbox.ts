@@ -10,6 +10,7 @@ import type {
 } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
+import { reapDirs } from '../cgroup/cgroup-layout.js';
 import type { NetworkEvent } from '../network/network-events.js';
 import type { CellAddresses } from '../network/address-pool.js';
 import { addCellStepRules } from '../network/network-cell.js';
@@ -91,6 +92,8 @@ export class LocalSandbox implements Sandbox {
     // output delays only its own sandbox.
     const uid = String(deps.hostUid);
     const target = ['--target', String(deps.initPid), '--start-time', deps.initStartTime, '--uid', uid, '--gid', uid, '--seccomp', deps.seccompPath];
+    // praetor's death is the spawner's cue to kill every process of these cgroups (frozen ones too).
+    for (const dir of reapDirs(deps.cgroups.layout, deps.id)) target.push('--reap', dir);
     this.spawner = new Spawner(spawnerPathFor(deps.helperPath), target);
     this.spawner.warm();
   }
