@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES, type Alert } from '../detect/alert.js';
 import { formatIssues } from '../detect/schema-issues.js';
-import { SandboxOptionsSchema } from '../sandbox/backend.js';
+import { MAX_TIMEOUT_SECONDS, SandboxOptionsSchema } from '../sandbox/backend.js';
 
 const nonEmpty = z.string().min(1);
 const epochMs = z.number().int().nonnegative().describe('Epoch milliseconds.');
@@ -25,7 +25,7 @@ export type SafetyPenalties = z.infer<typeof SafetyPenaltiesSchema>;
 export const BudgetsSchema = z.strictObject({
   maxSteps: z.number().int().positive().default(30),
   maxTokens: z.number().int().positive().optional(),
-  maxSeconds: z.number().positive().default(600),
+  maxSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS, `at most ${MAX_TIMEOUT_SECONDS} (24.8 days: the longest timer Node holds)`).default(600),
 });
 
 export const TaskSchema = z.strictObject({

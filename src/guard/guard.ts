@@ -16,12 +16,14 @@ import type { ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
 import { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { MonitorSupervisor, type MonitorFailure } from '../sandbox/monitor-source.js';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
 import { GuardPolicySchema, type GuardAction, type GuardPolicy } from './guard-policy.js';
 import { cutsStream, enforce } from './enforcer.js';
 import { WatchedSandbox } from './watched-sandbox.js';
+import { Blindness, DEFAULT_BLIND_HOLD_MS, refuseIfFrozen } from './blindness.js';
 
 export interface GuardOptions {
   /** Rules to run; the built-in set when absent. */
@@ -34,6 +36,8 @@ export interface GuardOptions {
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
   readonly onError?: (message: string) => void;
+  /** How long a step waits for a dead monitor to come back before it is refused (default 30 s). */
+  readonly blindHoldMs?: number;
 }
 
 /** /proc/<pid>/exe names the file with every link resolved; a path that does not exist stays as given. */
@@ -55,6 +59,8 @@ export class Guard implements SandboxObserver {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly defaultPolicy: GuardPolicy;
   private processes: ProcessMonitor | null = null;
+  private processSupervisor: MonitorSupervisor | null = null;
+  private readonly blindness: Blindness;
   private resources: ResourceSampler | null = null;
   private gpus: GpuSampler | null = null;
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
@@ -72,6 +78,14 @@ export class Guard implements SandboxObserver {
     }
     this.engine = new RuleEngine([...rules]);
     this.defaultPolicy = GuardPolicySchema.parse(options.policy ?? {});
+    this.blindness = new Blindness({
+      sandboxes: () => this.watched.values(),
+      publish: (e) => void this.publish(e),
+      notify: (a, w) => this.notify(a, w),
+      track: (job, w) => this.track(job, w),
+      onError: (m) => this.onError(m),
+      holdMs: options.blindHoldMs ?? DEFAULT_BLIND_HOLD_MS,
+    });
   }
 
   private get onError(): (message: string) => void {
@@ -87,7 +101,13 @@ export class Guard implements SandboxObserver {
         onOverrun: () => this.onError('process events were lost (kernel connector overrun)'),
         onError: (m) => this.onError(m),
       });
-      await this.processes.start();
+      // A dead helper blinds the guard: its sandboxes are held, and it is restarted.
+      this.processSupervisor = new MonitorSupervisor(this.processes, {
+        onDown: (f) => this.monitorDown(f),
+        onUp: (m) => this.monitorUp(m),
+        onRetryFailed: (m, err, n) => this.onError(`${m} restart ${n} failed: ${errorMessage(err)}`),
+      });
+      await this.processSupervisor.start();
     }
     if (this.resources === null) {
       this.resources = new ResourceSampler({
@@ -116,7 +136,8 @@ export class Guard implements SandboxObserver {
   }
 
   async stop(): Promise<void> {
-    this.processes?.stop();
+    this.processSupervisor?.stop();
+    this.processSupervisor = null;
     this.resources?.stop();
     this.gpus?.stop();
     this.processes = null;
@@ -166,6 +187,23 @@ export class Guard implements SandboxObserver {
     // alerts and actions stay readable; monitoring stops
   }
 
+  /** Holds a step while a monitor of its sandbox is down; refuses it in a sandbox the guard froze. */
+  admitStep(sandboxId: string): void | Promise<void> {
+    const w = this.watched.get(sandboxId);
+    if (!w) return;
+    refuseIfFrozen(w);
+    if (this.blindness.blindFor(w) !== null) return this.blindness.admit(w);
+  }
+
+  /** A monitor went blind (also the backend's hook for its own monitors): see blindness.ts. */
+  monitorDown(failure: MonitorFailure): void {
+    this.blindness.monitorDown(failure);
+  }
+
+  monitorUp(monitor: string): void {
+    this.blindness.monitorUp(monitor);
+  }
+
   stepStarted(sandboxId: string, step: number, argv: readonly string[]): void {
     this.publish({ kind: 'step-start', time: Date.now(), sandboxId, step, argv, exitCode: null });
   }
@@ -177,6 +215,8 @@ export class Guard implements SandboxObserver {
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
     const w = this.watched.get(ctx.sandboxId);
     if (!w) return null;
+    const blind = this.blindness.blindFor(w);
+    if (blind !== null) return { allowed: false, reason: `the guard is blind (${blind.monitor} down): no egress until it is back` };
     await w.attributeConnection(ctx);
     return w.isBlocked(ctx.host, ctx.port)
       ? { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` }
@@ -213,6 +253,20 @@ export class Guard implements SandboxObserver {
   }
 
   private raise(alert: Alert, w: WatchedSandbox, event: GuardEvent): void {
+    this.notify(alert, w);
+    const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
+    this.track(
+      enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
+        w.actions.push(...actions);
+        for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
+        // A frozen sandbox is kept for inspection: later steps would only hang in it.
+        if (actions.some((a) => a.action === 'freeze' && a.ok)) w.frozenBy ??= alert.id;
+      }),
+      w,
+    );
+  }
+
+  private notify(alert: Alert, w: WatchedSandbox): void {
     w.alerts.push(alert);
     for (const l of this.alertListeners) {
       try {
@@ -221,13 +275,17 @@ export class Guard implements SandboxObserver {
         this.onError(`alert listener failed: ${errorMessage(err)}`);
       }
     }
-    const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
-    const job = enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
-      w.actions.push(...actions);
-      for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
+  }
+
+  /** Keeps a job where settle() waits for it, and with `w` where that sandbox's recovery from blindness does. */
+  private track(job: Promise<unknown>, w?: WatchedSandbox): void {
+    const safe = job.catch((err: unknown) => this.onError(`guard action failed: ${errorMessage(err)}`));
+    this.pending.add(safe);
+    w?.jobs.add(safe);
+    void safe.finally(() => {
+      this.pending.delete(safe);
+      w?.jobs.delete(safe);
     });
-    this.pending.add(job);
-    void job.finally(() => this.pending.delete(job));
   }
 
   private async pidToSandbox(pid: number): Promise<{ sandboxId: string; step: number | null; granted: boolean } | null> {

@@ -9,6 +9,7 @@ import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import type { NetworkEvent, ProxyDecision } from '../sandbox/network/network-events.js';
 import type { EgressContext } from '../sandbox/observer.js';
 import type { GuardAction, GuardPolicy } from './guard-policy.js';
+import type { MonitorFailure } from '../sandbox/monitor-source.js';
 
 interface Connection {
   pid: number | null;
@@ -28,6 +29,13 @@ export class WatchedSandbox {
   /** Enforcement already carried out (`action target`), so it is not repeated per alert. */
   readonly enforced = new Set<string>();
   readonly unsubscribers: (() => void)[] = [];
+  /** Enforcement under way (recovery from blindness waits for it). */
+  readonly jobs = new Set<Promise<unknown>>();
+  /** Set while the guard holds the sandbox for a monitor outage (see blindness.ts). */
+  blindHold: { readonly failure: MonitorFailure; readonly alertId: string } | null = null;
+  /** The alert whose enforcement froze the sandbox for good; no new step runs then. */
+  frozenBy: string | null = null;
+  private closed = false;
   private readonly pids = new Map<number, number | null>();
   private readonly connections = new Map<number, Connection>();
   private readonly blocked = new Set<string>();
@@ -44,6 +52,7 @@ export class WatchedSandbox {
   }
 
   close(): void {
+    this.closed = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.watcher?.close();
     this.watcher = null;
@@ -53,6 +62,15 @@ export class WatchedSandbox {
   observe(event: GuardEvent): void {
     if (event.kind === 'process-start') this.pids.set(event.pid, event.step);
     else if (event.kind === 'process-exit') this.pids.delete(event.pid);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether the process monitor reported this process's exec (and not yet its exit). */
+  knows(pid: number): boolean {
+    return this.pids.has(pid);
   }
 
   stepRunning(step: number): boolean {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ScriptStepSchema, type ScriptStep } from '../agent/policies/scripted-policy.js';
 import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import { formatIssues } from '../detect/schema-issues.js';
+import { compileRuleRegex } from '../detect/rule-regex.js';
 import { BudgetsSchema, SafetyPenaltiesSchema, type Task } from '../episode/episode-model.js';
 import { GuardPolicySchema } from '../guard/guard-policy.js';
 import { SandboxOptionsSchema } from '../sandbox/backend.js';
@@ -32,13 +33,10 @@ export const ScenarioStepSchema = ScriptStepSchema.extend({
     .optional()
     .superRefine((v, ctx) => {
       if (v === undefined) return;
-      try {
-        new RegExp(v, 'm');
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `not a regular expression: ${errorMessage(err)}` });
-      }
+      const compiled = compileRuleRegex(v, 'm');
+      if ('error' in compiled) ctx.addIssue({ code: 'custom', message: `not a regular expression: ${compiled.error}` });
     })
-    .describe('A regular expression the observation must match: proof the step did (or failed to do) what it should.'),
+    .describe('An RE2 regular expression (multiline) the observation must match: proof the step did (or failed to do) what it should.'),
 });
 export type ScenarioStep = z.output<typeof ScenarioStepSchema>;
 

@@ -47,10 +47,18 @@ export const SandboxOptionsSchema = z.object({
 export type SandboxOptions = z.infer<typeof SandboxOptionsSchema>;
 export type SandboxOptionsInput = z.input<typeof SandboxOptionsSchema>;
 
+/**
+ * The longest timeout Node's timers hold: past 2^31-1 ms (24.8 days) setTimeout fires at once, so a
+ * larger --timeout would kill the command immediately. Larger values are refused, not clamped.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMEOUT_MS / 1000);
+
 export interface ExecOptions {
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly stdin?: string | Buffer;
+  /** Kill the step after this long: a positive number of ms up to MAX_TIMEOUT_MS. */
   readonly timeoutMs?: number;
   /** Bytes kept of each of stdout and stderr; the rest is counted, not kept. */
   readonly maxOutputBytes?: number;

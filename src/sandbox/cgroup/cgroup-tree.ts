@@ -124,16 +124,33 @@ export class CgroupTree {
         }
       }
     }
-    // v1 has no cgroup.kill: freeze so nothing forks while we signal, then kill until empty.
-    for (let round = 0; round < 200; round++) {
-      const pids = (await Promise.all(leaves.map((l) => this.pids(sandboxId, l)))).flat();
-      if (pids.length === 0) return;
-      if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, true);
-      signalAll(pids);
-      if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, false);
-      await sleep(round < 10 ? 2 : 10);
+    // v1 has no cgroup.kill: freeze so nothing forks while we signal, then kill until empty. A
+    // frozen v1 task takes its SIGKILL only once thawed; a sandbox that was frozen before (held by
+    // the guard) is frozen again once one of its leaves is empty.
+    const refreeze = this.layout.kind === 'v1' && leaf !== undefined && this.isFrozen(sandboxId);
+    try {
+      for (let round = 0; round < 200; round++) {
+        const pids = (await Promise.all(leaves.map((l) => this.pids(sandboxId, l)))).flat();
+        if (pids.length === 0) return;
+        if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, true);
+        signalAll(pids);
+        if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, false);
+        await sleep(round < 10 ? 2 : 10);
+      }
+      throw new Error(`processes of sandbox ${sandboxId} survived SIGKILL for 2 s`);
+    } finally {
+      if (refreeze) await this.setFrozen(sandboxId, true).catch(() => undefined);
     }
-    throw new Error(`processes of sandbox ${sandboxId} survived SIGKILL for 2 s`);
+  }
+
+  private isFrozen(sandboxId: string): boolean {
+    const dirs = sandboxDirs(this.layout, sandboxId);
+    try {
+      if (this.layout.kind === 'v2') return readFileSync(`${dirs.v2}/cgroup.freeze`, 'utf8').trim() === '1';
+      return readFileSync(`${dirs.freezer}/freezer.state`, 'utf8').trim() !== 'THAWED';
+    } catch {
+      return false;
+    }
   }
 
   setFrozen(sandboxId: string, frozen: boolean): Promise<void> {

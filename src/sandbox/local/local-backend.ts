@@ -21,6 +21,7 @@ import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.j
 import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
 import type { SandboxObserver } from '../observer.js';
+import { MonitorSupervisor } from '../monitor-source.js';
 
 
 export interface LocalBackendOptions {
@@ -40,6 +41,7 @@ const INIT_READY_TIMEOUT_MS = 10_000;
 interface Runtime {
   readonly cgroups: CgroupTree;
   readonly follower: KernelLogFollower;
+  readonly followerSupervisor: MonitorSupervisor;
   readonly seccompPath: string;
 }
 
@@ -66,8 +68,17 @@ export class LocalBackend implements SandboxBackend {
       const seccompPath = `${this.paths.stateDir}/seccomp-${process.pid}.bpf`;
       writeFileSync(seccompPath, buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS }));
       const follower = new KernelLogFollower();
-      await follower.start();
-      return { cgroups, follower, seccompPath };
+      // The denial reader is a monitor like the guard's own: its death holds the sandboxes (through
+      // the observer) until it is restarted.
+      const observer = this.options.observer;
+      const followerSupervisor = new MonitorSupervisor(follower, {
+        onDown: (f) => observer?.monitorDown?.(f),
+        onUp: (m) => observer?.monitorUp?.(m),
+        onRetryFailed: (m, err) =>
+          observer?.monitorDown?.({ monitor: m, reason: `restart failed: ${errorMessage(err)}`, time: Date.now(), sandboxIds: null }),
+      });
+      await followerSupervisor.start();
+      return { cgroups, follower, followerSupervisor, seccompPath };
     })();
     return this.runtime;
   }
@@ -98,6 +109,9 @@ export class LocalBackend implements SandboxBackend {
       this.options.observer?.sandboxDestroyed?.(id);
       unsubscribe();
       await proxy.close().catch(() => undefined);
+      // Processes first, the init among them: a frozen init (the guard held the sandbox) would
+      // take a plain SIGKILL only once thawed, and stopInit would wait for it forever.
+      await rt.cgroups.kill(id).catch(() => undefined);
       await stopInit(init);
       const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, { ...rt, pool: this.pool, records: this.records });
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
@@ -264,7 +278,7 @@ export class LocalBackend implements SandboxBackend {
     const results = await Promise.allSettled(all.map((s) => s.destroy()));
     if (this.runtime) {
       const rt = await this.runtime.catch(() => null);
-      rt?.follower.stop();
+      rt?.followerSupervisor.stop();
       if (rt) await rm(rt.seccompPath, { force: true });
       this.runtime = null;
     }
