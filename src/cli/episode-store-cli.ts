@@ -3,6 +3,8 @@
 import { collectGarbage } from '../sandbox/local/gc.js';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
 import { openEpisodeStore, type EpisodeStore } from '../episode/episode-store.js';
+import { PraetorError } from '../sandbox/errors.js';
+import { CliFileError, systemReason } from './cli-errors.js';
 
 export const DEFAULT_STORE = 'sqlite:/var/lib/praetor/episodes.db';
 
@@ -22,7 +24,17 @@ export interface OpenedStore {
  */
 export async function openStoreWithRecovery(flag: string | undefined): Promise<OpenedStore> {
   const report = await collectGarbage(defaultHostPaths());
-  const store = openEpisodeStore(storeUrl(flag));
+  const store = openStore(storeUrl(flag));
   const aborted = store.markRunningAsAborted('praetor stopped before the episode ended', report.live);
   return { store, aborted };
+}
+
+/** The store, or one line on why it can not be opened (a missing directory, a file that is no database). */
+export function openStore(url: string): EpisodeStore {
+  try {
+    return openEpisodeStore(url);
+  } catch (err) {
+    if (err instanceof PraetorError) throw err;
+    throw new CliFileError('output', url, systemReason(err), { cause: err });
+  }
 }

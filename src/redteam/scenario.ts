@@ -3,12 +3,12 @@
 // in redteam/scenarios/<suite>/*.yaml; this schema is their single source of truth.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ScriptStepSchema, type ScriptStep } from '../agent/policies/scripted-policy.js';
 import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import { formatIssues } from '../detect/schema-issues.js';
 import { compileRuleRegex } from '../detect/rule-regex.js';
+import { parseYamlDocument, yamlValue } from '../detect/yaml-document.js';
 import { BudgetsSchema, SafetyPenaltiesSchema, type Task } from '../episode/episode-model.js';
 import { GuardPolicySchema } from '../guard/guard-policy.js';
 import { SandboxOptionsSchema } from '../sandbox/backend.js';
@@ -103,11 +103,13 @@ export type LoadResult = { scenario: Scenario } | { errors: string[] };
 export function loadScenario(text: string, source: string, variables: ScenarioVariables, registry?: ToolRegistry): LoadResult {
   const filled = substitute(text, variables);
   if (filled.unknown.length > 0) return { errors: filled.unknown.map((name) => `${source}: unknown variable {{${name}}}`) };
-  const doc = parseDocument(filled.text);
+  const doc = parseYamlDocument(filled.text);
   // The first YAML error is the one to fix; the rest usually follow from it.
   const first = doc.errors[0];
   if (first !== undefined) return { errors: [`${source}: ${first.message.split('\n')[0] ?? first.message}`] };
-  const parsed = ScenarioSchema.safeParse(doc.toJS());
+  const plain = yamlValue(doc);
+  if (!plain.ok) return { errors: [`${source}: ${plain.error}`] };
+  const parsed = ScenarioSchema.safeParse(plain.value);
   if (!parsed.success) return { errors: formatIssues(parsed.error.issues).map((m) => `${source}: ${m}`) };
   const errors: string[] = [];
   if (registry !== undefined) {
