@@ -77,6 +77,9 @@ it('kill -9 of procmon mid-run: guard-blind, each sandbox held by its policy, mo
 
 it('while the monitor can not be restarted, a new step waits, then runs seen once it is back', async () => {
   const sandbox = await world.backend.create();
+  // monitor mode: the read is only recorded, so the step's own output proves it ran (block mode
+  // may kill its shell at exec, whose argv names /etc/shadow); an outage holds it all the same
+  world.guard.setPolicy(sandbox.id, { mode: 'monitor' });
   const saved = process.env.PRAETOR_PROCMON;
   process.env.PRAETOR_PROCMON = '/nonexistent/praetor-procmon';
   let step: Promise<unknown> | null = null;
