@@ -2,8 +2,9 @@
 // start does (sandboxes of dead praetors removed, their episodes marked aborted).
 import { collectGarbage } from '../sandbox/local/gc.js';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode/episode-store.js';
-import { PraetorError } from '../sandbox/errors.js';
+import { type EpisodeStore } from '../episode/store/episode-store.js';
+import { openEpisodeStore } from '../episode/store/open-store.js';
+import { PraetorError } from '../core/errors.js';
 import { CliFileError, systemReason } from './cli-errors.js';
 
 export const DEFAULT_STORE = 'sqlite:/var/lib/praetor/episodes.db';

@@ -2,7 +2,7 @@
 // run in a sandbox passes its own exit code through; praetor's own outcomes use codes a typical
 // command does not (sysexits.h and timeout(1)). Documented in the README; never change one.
 import { CommanderError } from 'commander';
-import { PraetorError, errorMessage, type PraetorErrorCode } from '../sandbox/errors.js';
+import { PraetorError, errorMessage, type PraetorErrorCode } from '../core/errors.js';
 import { CliFileError } from './cli-errors.js';
 
 export const EXIT = {

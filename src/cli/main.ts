@@ -14,6 +14,7 @@ import { benchGuardCommand } from './commands/bench-guard-command.js';
 import { benchEpisodesCommand } from './commands/bench-episodes-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { redteamCommand } from './commands/redteam-command.js';
+import { policyCommand } from './commands/policy-command.js';
 
 const VERSION = '0.1.0';
 
@@ -29,7 +30,7 @@ export function buildProgram(): Command {
     .description('Run autonomous AI agents in guarded sandboxes.')
     .version(VERSION)
     .option('--debug', 'print the stack trace of an error');
-  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command);
+  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), policyCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command);
   return quiet(program);
 }
 

@@ -12,7 +12,7 @@ import {
   type GroupKey,
   type Rule,
 } from './rule-schema.js';
-import { formatPath, type PathSegment } from './schema-issues.js';
+import { formatPath, type PathSegment } from '../core/schema-issues.js';
 import { compileRuleRegex } from './rule-regex.js';
 
 export type ListValue = string | number | boolean | null;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { compileRule, type ListValue } from './rule-compiler.js';
 import { RuleFileSchema, RuleSchema, type CompiledRule } from './rule-schema.js';
-import { formatIssues } from './schema-issues.js';
+import { formatIssues } from '../core/schema-issues.js';
 import { parseYamlDocument, yamlValue } from './yaml-document.js';
 
 export interface LoadResult {

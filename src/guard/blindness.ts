@@ -6,13 +6,13 @@
 import type { Alert } from '../detect/alert.js';
 import type { GuardEvent, MonitorDownEvent } from '../monitor/events.js';
 import { readProcessSnapshot } from '../monitor/process/process-snapshot.js';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
 import type { MonitorFailure } from '../sandbox/monitor-source.js';
 import type { GuardAction } from './guard-policy.js';
 import type { WatchedSandbox } from './watched-sandbox.js';
 
 export const GUARD_BLIND_RULE = 'guard-blind';
-/** The sandbox hold (LocalSandbox.hold) of an outage. */
+/** The sandbox hold (Sandbox.hold) of an outage. */
 const BLIND_HOLD = 'guard-blind';
 export const DEFAULT_BLIND_HOLD_MS = 30_000;
 
@@ -50,8 +50,10 @@ export function guardBlindAlert(id: string, event: MonitorDownEvent): Alert {
 export interface BlindnessDeps {
   sandboxes(): Iterable<WatchedSandbox>;
   publish(event: GuardEvent): void;
-  /** Records an alert and tells the alert listeners (no enforcement: this module does its own). */
+  /** Records an alert and publishes it on guard.events (no enforcement: this module does its own). */
   notify(alert: Alert, w: WatchedSandbox): void;
+  /** Records an action on the sandbox and publishes it on guard.events. */
+  recordAction(action: GuardAction, w: WatchedSandbox): void;
   /** Keeps an async job where settle() waits for it, and with `w` where the sandbox's recovery does. */
   track(job: Promise<unknown>, w?: WatchedSandbox): void;
   onError(message: string): void;
@@ -153,9 +155,9 @@ export class Blindness {
     const base = { time: Date.now(), sandboxId: w.sandbox.id, alertId, action, target: w.sandbox.id };
     try {
       await run();
-      w.actions.push({ ...base, ok: true, error: null });
+      this.deps.recordAction({ ...base, ok: true, error: null }, w);
     } catch (err) {
-      w.actions.push({ ...base, ok: false, error: errorMessage(err) });
+      this.deps.recordAction({ ...base, ok: false, error: errorMessage(err) }, w);
       this.deps.onError(`${action} of ${w.sandbox.id} for ${alertId} failed: ${errorMessage(err)}`);
     }
   }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { loadBuiltinRules, loadRules } from '../../detect/rule-loader.js';
 import { parseEventLines, replayEvents } from '../../detect/rule-test.js';
 import type { LoadResult } from '../../detect/rule-loader.js';
-import { PraetorError } from '../../sandbox/errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { alertRows, describeAlert } from '../alert-format.js';
 import { problemsMessage, readInputFile } from '../cli-errors.js';
 import { collectRepeated } from '../options.js';

@@ -82,7 +82,7 @@ it('a praetor killed while its sandbox is frozen leaves no process of it alive',
     const paths = defaultHostPaths();
     await teardownSandbox(
       { id: held.id, slot: held.slot, dataDir: held.dataDir },
-      { cgroups: new CgroupTree(layout), pool: new AddressPool(`${paths.stateDir}/slots`), records: new RecordStore(`${paths.stateDir}/sandboxes`) },
+      { cgroups: new CgroupTree(layout), pool: new AddressPool(`${paths.stateDir}/slots`), records: new RecordStore(`${paths.stateDir}/sandboxes`), helperPath: paths.helperPath },
     );
   }
 });

@@ -3,7 +3,7 @@
 // or a short grace passes); processes it left behind keep running, and any pipe they still hold
 // is drained by the spawner so they never die of SIGPIPE.
 import { MAX_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../backend.js';
-import { PraetorError } from '../errors.js';
+import { PraetorError } from '../../core/errors.js';
 import type { Spawner } from './spawner.js';
 import type { EnterSpec } from './spawner-protocol.js';
 
