@@ -51,6 +51,13 @@ it('kill -9 of procmon mid-run: guard-blind, each sandbox held by its policy, mo
   await bash(doomed, 'true');
   await new Promise((resolve) => setTimeout(resolve, 200));
 
+  // the outage leaves through the guard's one event route, as every other alert and action does
+  const routed: string[] = [];
+  const off = world.guard.events.subscribe({ sandboxId: blocked.id, kinds: ['monitor-down', 'alert', 'action'] }, (e) => {
+    if (e.kind === 'monitor-down') routed.push(`monitor-down ${e.monitor}`);
+    else if (e.kind === 'alert') routed.push(`alert ${e.alert.ruleId}`);
+    else routed.push(`action ${e.action.action}`);
+  });
   const before = procmonPid();
   process.kill(before, 'SIGKILL');
 
@@ -59,6 +66,9 @@ it('kill -9 of procmon mid-run: guard-blind, each sandbox held by its policy, mo
   await until('the monitor restarted', () => world.guard.helperPids()[0] !== undefined && world.guard.helperPids()[0] !== before);
   assert.ok(existsSync(`/proc/${procmonPid()}`), 'the new monitor lives');
   await until('the block sandbox thawed', () => actionsOf(blocked).join(',') === 'freeze,thaw');
+  off();
+  const expected = ['monitor-down process-monitor', 'alert guard-blind', 'action freeze', 'action thaw'];
+  assert.deepEqual(routed.filter((r) => expected.includes(r)), expected, routed.join(', '));
   assert.deepEqual(actionsOf(frozen), ['freeze']);
   assert.ok(frozen.frozen, 'the freeze sandbox stays frozen');
 
