@@ -110,8 +110,13 @@ export class CgroupTree {
     });
   }
 
-  /** Kills every process of a leaf (or of the whole sandbox), double-forked daemons included. */
-  async kill(sandboxId: string, leaf?: string): Promise<void> {
+  /**
+   * Kills every process of a leaf (or of the whole sandbox), double-forked daemons included.
+   * `keepFrozen` says, once the leaf is empty, whether the sandbox's owner holds it frozen (v1
+   * thaws the whole sandbox to deliver the kill); asked at the end, not read from the freezer at
+   * the start: another kill's own freeze or a hold released meanwhile would leave it frozen for good.
+   */
+  async kill(sandboxId: string, leaf?: string, keepFrozen?: () => boolean): Promise<void> {
     const leaves = leaf === undefined ? await this.leaves(sandboxId) : [leaf];
     if (this.layout.kind === 'v2') {
       const files = leaves.map((l) => this.leaf(sandboxId, l).procsFiles[0] ?? '');
@@ -125,9 +130,8 @@ export class CgroupTree {
       }
     }
     // v1 has no cgroup.kill: freeze so nothing forks while we signal, then kill until empty. A
-    // frozen v1 task takes its SIGKILL only once thawed; a sandbox that was frozen before (held by
-    // the guard) is frozen again once one of its leaves is empty.
-    const refreeze = this.layout.kind === 'v1' && leaf !== undefined && this.isFrozen(sandboxId);
+    // frozen v1 task takes its SIGKILL only once thawed; a sandbox its owner holds (the guard) is
+    // frozen again once the leaf is empty.
     try {
       for (let round = 0; round < 200; round++) {
         const pids = (await Promise.all(leaves.map((l) => this.pids(sandboxId, l)))).flat();
@@ -139,17 +143,7 @@ export class CgroupTree {
       }
       throw new Error(`processes of sandbox ${sandboxId} survived SIGKILL for 2 s`);
     } finally {
-      if (refreeze) await this.setFrozen(sandboxId, true).catch(() => undefined);
-    }
-  }
-
-  private isFrozen(sandboxId: string): boolean {
-    const dirs = sandboxDirs(this.layout, sandboxId);
-    try {
-      if (this.layout.kind === 'v2') return readFileSync(`${dirs.v2}/cgroup.freeze`, 'utf8').trim() === '1';
-      return readFileSync(`${dirs.freezer}/freezer.state`, 'utf8').trim() !== 'THAWED';
-    } catch {
-      return false;
+      if (this.layout.kind === 'v1' && leaf !== undefined && keepFrozen?.() === true) await this.setFrozen(sandboxId, true).catch(() => undefined);
     }
   }
 

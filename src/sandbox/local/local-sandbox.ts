@@ -217,7 +217,7 @@ export class LocalSandbox implements Sandbox {
         onFinished: (pid) => this.waiters.delete(pid),
         env: sandboxEnv(this.deps.proxyUrl, { ...this.deps.options.env, ...options.env }),
         step,
-        killStep: () => this.deps.cgroups.kill(this.id, stepLeaf(step)),
+        killStep: () => this.deps.cgroups.kill(this.id, stepLeaf(step), () => this.frozen),
       },
       options,
     );
@@ -315,7 +315,7 @@ export class LocalSandbox implements Sandbox {
 
   /** Kills every process of one step, daemons it left included. */
   async killStep(step: number): Promise<void> {
-    await this.deps.cgroups.kill(this.id, stepLeaf(step));
+    await this.deps.cgroups.kill(this.id, stepLeaf(step), () => this.frozen);
   }
 
   /**
