@@ -1,10 +1,10 @@
 // The episode model: a task, the steps an agent took on it and how it ended. These zod schemas are
 // the single source of truth for task files, the store's rows and the export.
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES, type Alert } from '../detect/alert.js';
 import { formatIssues } from '../core/schema-issues.js';
-import { SandboxOptionsSchema } from '../sandbox/backend.js';
+import { parseYamlDocument, yamlValue } from '../detect/yaml-document.js';
+import { MAX_TIMEOUT_SECONDS, SandboxOptionsSchema } from '../sandbox/backend.js';
 import { PolicyDecisionRecordSchema } from '../policy/policy-record.js';
 
 const nonEmpty = z.string().min(1);
@@ -26,7 +26,7 @@ export type SafetyPenalties = z.infer<typeof SafetyPenaltiesSchema>;
 export const BudgetsSchema = z.strictObject({
   maxSteps: z.number().int().positive().default(30),
   maxTokens: z.number().int().positive().optional(),
-  maxSeconds: z.number().positive().default(600),
+  maxSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS, `at most ${MAX_TIMEOUT_SECONDS} (24.8 days: the longest timer Node holds)`).default(600),
 });
 
 export const TaskSchema = z.strictObject({
@@ -167,9 +167,11 @@ export type EpisodeRecordInput = z.input<typeof EpisodeRecordSchema>;
 
 /** Parses and validates a task file. Never throws; errors read `source: path: message`. */
 export function loadTask(text: string, source: string): { task: Task } | { errors: string[] } {
-  const doc = parseDocument(text);
+  const doc = parseYamlDocument(text);
   if (doc.errors.length > 0) return { errors: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0] ?? e.message}`) };
-  const parsed = TaskSchema.safeParse(doc.toJS());
+  const plain = yamlValue(doc);
+  if (!plain.ok) return { errors: [`${source}: ${plain.error}`] };
+  const parsed = TaskSchema.safeParse(plain.value);
   if (!parsed.success) return { errors: formatIssues(parsed.error.issues).map((m) => `${source}: ${m}`) };
   // Checked now so a bad option fails the task file, not the hundredth rollout; stored as written.
   const sandbox = SandboxOptionsSchema.strict().safeParse(parsed.data.sandbox);

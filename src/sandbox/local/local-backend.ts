@@ -24,6 +24,7 @@ import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
 import { DiskTemplates, attachDisk } from './sandbox-disk.js';
 import type { SandboxObserver } from '../observer.js';
+import { MonitorSupervisor } from '../monitor-source.js';
 
 
 export interface LocalBackendOptions {
@@ -48,6 +49,7 @@ const INIT_READY_TIMEOUT_MS = 10_000;
 interface Runtime {
   readonly cgroups: CgroupTree;
   readonly follower: KernelLogFollower;
+  readonly followerSupervisor: MonitorSupervisor;
   readonly seccompPath: string;
 }
 
@@ -78,8 +80,17 @@ export class LocalBackend implements SandboxBackend {
       const program = buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS, argumentRules: DEFAULT_ARGUMENT_RULES });
       writeFileSync(seccompPath, program, { mode: 0o600 });
       const follower = new KernelLogFollower();
-      await follower.start();
-      return { cgroups, follower, seccompPath };
+      // The denial reader is a monitor like the guard's own: its death holds the sandboxes (through
+      // the observer) until it is restarted.
+      const observer = this.options.observer;
+      const followerSupervisor = new MonitorSupervisor(follower, {
+        onDown: (f) => observer?.monitorDown?.(f),
+        onUp: (m) => observer?.monitorUp?.(m),
+        onRetryFailed: (m, err) =>
+          observer?.monitorDown?.({ monitor: m, reason: `restart failed: ${errorMessage(err)}`, time: Date.now(), sandboxIds: null }),
+      });
+      await followerSupervisor.start();
+      return { cgroups, follower, followerSupervisor, seccompPath };
     })();
     return this.runtime;
   }
@@ -105,6 +116,9 @@ export class LocalBackend implements SandboxBackend {
       this.options.observer?.sandboxDestroyed?.(id);
       unsubscribe();
       await proxy.close().catch(() => undefined);
+      // Processes first, the init among them: a frozen init (the guard held the sandbox) would
+      // take a plain SIGKILL only once thawed, and stopInit would wait for it forever.
+      await rt.cgroups.kill(id).catch(() => undefined);
       await stopInit(init);
       const deps = { ...rt, pool: this.pool, records: this.records, helperPath: this.paths.helperPath };
       const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, deps);
@@ -284,7 +298,7 @@ export class LocalBackend implements SandboxBackend {
     const results = await Promise.allSettled(all.map((s) => s.destroy()));
     if (this.runtime) {
       const rt = await this.runtime.catch(() => null);
-      rt?.follower.stop();
+      rt?.followerSupervisor.stop();
       if (rt) await rm(rt.seccompPath, { force: true });
       this.runtime = null;
     }

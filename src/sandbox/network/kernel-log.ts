@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { DeniedAttempt } from './network-events.js';
+import { FailureListeners, type MonitorFailureListener, type MonitorSource } from '../monitor-source.js';
 
 const PREFIX_RE = /praetor:([A-Za-z0-9-]+):(\d+|-) (.*)$/;
 const ISO_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d),(\d{3})\d*([+-]\d\d:\d\d)\s/;
@@ -48,8 +49,10 @@ export function parseDenialLine(line: string, fallbackTime = Date.now()): Denied
 export type DenialListener = (attempt: DeniedAttempt) => void;
 
 /** One follower per praetor process; sandboxes subscribe by id. */
-export class KernelLogFollower {
+export class KernelLogFollower implements MonitorSource {
+  readonly name = 'kernel-log';
   private child: ChildProcess | null = null;
+  private readonly failures = new FailureListeners();
   private readonly listeners = new Map<string, DenialListener>();
   private readonly waiters = new Map<string, () => void>();
   private pendingFlush: Promise<void> | null = null;
@@ -62,6 +65,15 @@ export class KernelLogFollower {
     });
     this.child = child;
     child.unref();
+    // A dmesg that dies while followed blinds the network record: reported, so the guard holds the
+    // sandboxes and the backend restarts it.
+    let following = false;
+    child.once('exit', (code, signal) => {
+      if (this.child !== child || !following) return;
+      this.child = null;
+      for (const [marker, resolve] of this.waiters) if (marker.startsWith('praetor-log-flush:')) resolve();
+      this.failures.emit({ monitor: this.name, reason: `dmesg exited (${code ?? signal})`, time: Date.now(), sandboxIds: null });
+    });
     (child.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => this.onLine(line));
@@ -72,7 +84,10 @@ export class KernelLogFollower {
     while (Date.now() < deadline) {
       this.mark(marker);
       const seen = await Promise.race([ready.then(() => true), delay(20).then(() => false)]);
-      if (seen) return;
+      if (seen && child.exitCode === null) {
+        following = true;
+        return;
+      }
       if (child.exitCode !== null) break;
     }
     this.stop();
@@ -103,6 +118,10 @@ export class KernelLogFollower {
     const ok = await Promise.race([seen.then(() => true), delay(timeoutMs).then(() => false)]);
     this.waiters.delete(marker);
     if (!ok) throw new Error(`kernel log did not catch up within ${timeoutMs} ms`);
+  }
+
+  onFailure(listener: MonitorFailureListener): () => void {
+    return this.failures.add(listener);
   }
 
   subscribe(sandboxId: string, listener: DenialListener): () => void {
