@@ -11,6 +11,8 @@ have bwrap || need_apt+=(bubblewrap)
 have nft || need_apt+=(nftables)
 have ip || need_apt+=(iproute2)
 have nsenter || need_apt+=(util-linux)
+# Each sandbox's /workspace and /tmp live on a size-limited ext4 image (mkfs.ext4).
+[ -x /sbin/mkfs.ext4 ] || have mkfs.ext4 || need_apt+=(e2fsprogs)
 have dmesg || need_apt+=(util-linux)
 have cc || need_apt+=(gcc libc6-dev)
 have g++ || need_apt+=(g++)
