@@ -14,6 +14,7 @@ import { benchGuardCommand } from './commands/bench-guard-command.js';
 import { benchEpisodesCommand } from './commands/bench-episodes-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { redteamCommand } from './commands/redteam-command.js';
+import { keysCommand } from './commands/keys-command.js';
 
 const VERSION = '0.1.0';
 
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(VERSION), keysCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 
