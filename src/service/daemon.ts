@@ -52,6 +52,9 @@ export interface DaemonAddresses {
 
 type Fetch = (request: Request, env: { transport: Transport }) => Response | Promise<Response>;
 
+/** Bytes of an unread request body read and dropped after an early answer. */
+const DRAIN_LIMIT = 256 * 2 ** 20;
+
 const notReady: Fetch = () => Response.json(errorBody('not-ready', 'praetord is starting or stopping'), { status: 503 });
 
 export class Daemon {
@@ -80,9 +83,29 @@ export class Daemon {
   private server(transport: Transport): Server {
     const listener = getRequestListener((req, env: object) => this.handler(req, { ...env, transport }), {
       errorHandler: () => Response.json(errorBody('internal', 'internal error'), { status: 500 }),
+      autoCleanupIncoming: false,
     });
-    const server = createServer((req, res) => void listener(req, res));
-    server.on('clientError', (_err, socket) => socket.destroy());
+    const server = createServer((req, res) => {
+      // A request answered before its body was read (401, 413, 415...): the rest of the body is
+      // read and dropped, so the client gets its answer instead of a reset mid-upload. Bounded:
+      // past DRAIN_LIMIT the connection is closed after all.
+      res.once('finish', () => {
+        if (req.readableEnded || req.destroyed) return;
+        let drained = 0;
+        req.on('data', (chunk: Buffer) => {
+          drained += chunk.length;
+          if (drained > DRAIN_LIMIT) req.socket.destroy();
+        });
+        req.resume();
+      });
+      void listener(req, res);
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      this.options.log.debug({ err: err.code ?? err.message, transport }, 'client error');
+      // a request the HTTP parser refuses gets a plain 400 when the socket still takes one
+      if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
     this.servers.push(server);
     return server;
   }

@@ -46,9 +46,9 @@ export function registerEventRoutes(app: ServiceApp, deps: ServiceDeps): void {
   app.openapi(events, (c) => {
     const who = c.get('principal');
     const { sandbox, types } = c.req.valid('query');
-    if (sandbox !== undefined && who.scope !== 'admin') {
+    if (sandbox !== undefined) {
       const owner = sandboxes.ownerOf(sandbox) ?? envs.ownerOfSandbox(sandbox);
-      if (owner !== who.keyId) throw notFound(`sandbox ${sandbox}`);
+      if (owner === undefined || (who.scope !== 'admin' && owner !== who.keyId)) throw notFound(`sandbox ${sandbox}`);
     }
     const wanted = new Set(types);
     const sub = hub.subscribe((e) => wanted.has(e.type) && (sandbox === undefined || e.sandbox === sandbox) && visible(who, e));
