@@ -35,6 +35,8 @@ export interface SandboxServiceDeps {
 const POOL_TEMPLATE = SandboxOptionsSchema.parse({});
 const DEFAULT_OUTPUT_CAP = 2 ** 20;
 
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
 function poolable(o: SandboxOptions): boolean {
   const t = POOL_TEMPLATE;
   const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -146,11 +148,14 @@ export class SandboxService {
       if (err instanceof PraetorError && err.code === 'sandbox-not-found') throw new ApiError(409, 'sandbox-destroyed', `sandbox ${record.id} was destroyed`);
       throw err;
     });
+    const ran = performance.now();
     // Denials the kernel logged during the step reach the guard first; then its enforcement settles.
     await record.sandbox.flushNetworkEvents().catch(() => undefined);
     await this.deps.guard.settle();
     const { alerts, actions } = this.alertsOf(record.id, result.step);
-    this.deps.metrics.execSeconds.observe({ kind }, (performance.now() - started) / 1000);
+    const done = performance.now();
+    this.deps.metrics.execSeconds.observe({ kind }, (done - started) / 1000);
+    this.deps.log.debug({ sandbox: record.id, step: result.step, kind, runMs: round(ran - started), settleMs: round(done - ran), alerts: alerts.length }, 'step');
     return {
       step: result.step,
       exitCode: result.exitCode,
