@@ -71,8 +71,12 @@ export function startGuardFeed(deps: GuardFeedDeps): () => void {
     emit('alert', alert.sandboxId, alert.step, alert.time, alertView(alert));
     void guard.settle().then(() => flushActions(alert.sandboxId));
   });
+  const offHub = hub.listen((e) => {
+    if (e.type === 'sandbox' && e.data.phase === 'destroyed') actionsSeen.delete(e.sandbox);
+  });
   return () => {
     offBus();
     offAlert();
+    offHub();
   };
 }
