@@ -23,6 +23,8 @@ export type Transport = 'unix' | 'tcp';
 export interface ServiceVars {
   principal: Principal;
   requestId: string;
+  /** The sandbox step a request ran, for its log line. */
+  step: number;
 }
 
 export interface ServiceEnv {

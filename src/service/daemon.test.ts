@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { MINER, WALLET } from '../redteam/miner/miner-test-kit.js';
-import { DaemonProcess } from './testing/daemon-process.js';
+import { DaemonProcess, runCli } from './testing/daemon-process.js';
 
 async function tarOf(files: Record<string, Buffer | string>): Promise<Buffer> {
   const pack = tar.pack();
@@ -197,6 +197,30 @@ describe('praetord over a socket and TCP', () => {
       assert.match(text, new RegExp(`^${name}`, 'm'), name);
     }
     assert.match(text, /^praetor_alerts_total\{rule="miner-[a-z-]+",severity="[a-z]+"\} [1-9]/m);
+  });
+
+  it('serve on a busy port or with a bad --listen: one line on stderr and a documented exit code', async () => {
+    const busy = await runCli(['serve', '--socket', `${d.dir}/second.sock`, '--listen', `127.0.0.1:${d.port}`, '--keys', d.keysPath, '--store', 'memory:', '--pool', '0']);
+    assert.equal(busy.code, 69);
+    assert.equal(busy.stderr, `praetor: can not listen on 127.0.0.1:${d.port}: the address is in use\n`);
+    assert.equal(existsSync(`${d.dir}/second.sock`), false, 'the socket it had bound is removed again');
+    const live = await runCli(['serve', '--socket', d.socket, '--keys', d.keysPath, '--store', 'memory:', '--pool', '0']);
+    assert.equal(live.code, 69);
+    assert.match(live.stderr, /^praetor: can not listen on .*: another daemon answers there\n$/);
+    const bad = await runCli(['serve', '--listen', '127.0.0.1']);
+    assert.equal(bad.code, 64);
+    assert.equal(bad.stderr.split('\n').length, 2, bad.stderr);
+  });
+
+  it('logs a JSON line per request with its request id, key, sandbox and step', () => {
+    const lines = d.stdout.split('\n').filter((l) => l.includes('"msg":"request"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const exec = lines.find((l) => typeof l.path === 'string' && l.path.endsWith('/exec') && l.status === 200);
+    assert.ok(exec, 'an exec request was logged');
+    assert.equal(typeof exec.req, 'string');
+    assert.equal(typeof exec.key, 'string');
+    assert.match(String(exec.sandbox), /^sb-/);
+    assert.equal(typeof exec.step, 'number');
+    assert.equal(d.stdout.includes(sandboxesKey), false, 'no key is ever logged');
   });
 
   it('SIGTERM destroys every sandbox, removes the socket and exits 0', async () => {

@@ -16,6 +16,8 @@ import { registerEnvRoutes } from './routes/env-routes.js';
 import { registerKeyRoutes } from './routes/key-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 
+const SANDBOX_PATH = /^\/v1\/sandboxes\/([^/]+)/;
+
 /** Routes whose bodies may be uploads (files, archives, a create with its workspace archive). */
 function isUpload(method: string, path: string): boolean {
   return (method === 'PUT' && /^\/v1\/sandboxes\/[^/]+\/(files|archive)$/.test(path)) || (method === 'POST' && path === '/v1/sandboxes');
@@ -36,9 +38,20 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
     const started = performance.now();
     await next();
     const who = c.var.principal as ServiceEnv['Variables']['principal'] | undefined;
+    const step = c.var.step as number | undefined;
+    const sandbox = SANDBOX_PATH.exec(c.req.path)?.[1];
     deps.metrics.requests.inc({ method: c.req.method, status: String(c.res.status) });
     deps.log.info(
-      { req: c.var.requestId, key: who?.keyId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
+      {
+        req: c.var.requestId,
+        key: who?.keyId,
+        method: c.req.method,
+        path: c.req.path,
+        ...(sandbox !== undefined ? { sandbox } : {}),
+        ...(step !== undefined ? { step } : {}),
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
       'request',
     );
   });

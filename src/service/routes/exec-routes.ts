@@ -69,7 +69,11 @@ const closeSession = createRoute({
 
 export function registerExecRoutes(app: ServiceApp, deps: ServiceDeps): void {
   const { sandboxes, hub } = deps;
-  app.openapi(exec, async (c) => c.json(await sandboxes.exec(c.get('principal'), c.req.valid('param').id, c.req.valid('json')), 200));
+  app.openapi(exec, async (c) => {
+    const result = await sandboxes.exec(c.get('principal'), c.req.valid('param').id, c.req.valid('json'));
+    c.set('step', result.step);
+    return c.json(result, 200);
+  });
 
   app.openapi(execStream, (c) => {
     const who = c.get('principal');
@@ -117,6 +121,7 @@ export function registerExecRoutes(app: ServiceApp, deps: ServiceDeps): void {
     const result = await sandboxes.step(record, 'session', (sandbox) =>
       shell.run(sandbox, body.command, { timeoutMs: body.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, maxOutputBytes: body.maxOutputBytes ?? 2 ** 20, env: record.options.env }),
     );
+    c.set('step', result.step);
     return c.json(result, 200);
   });
 
