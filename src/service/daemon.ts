@@ -146,7 +146,8 @@ export class Daemon {
       poolSize: () => pool?.available ?? 0,
       guardHelperPids: () => guard.helperPids(),
     });
-    const sandboxes = new SandboxService({ backend, guard, pool, hub, metrics, quotas, defaultGuardMode: this.options.guardMode, log });
+    const uploadBytes = this.options.limits?.uploadBytes;
+    const sandboxes = new SandboxService({ backend, guard, pool, hub, metrics, quotas, defaultGuardMode: this.options.guardMode, log, ...(uploadBytes ? { uploadBytes } : {}) });
     this.sandboxes = sandboxes;
     this.stops.push(() => sandboxes.destroyAll());
     const envs = new EnvService({ backend, guard, store, tools: new ToolRegistry() }, quotas);

@@ -15,7 +15,7 @@ import type { ServiceMetrics } from './service-metrics.js';
 import { canFreeze, ServiceSandbox } from './service-sandbox.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, type ExecBody, type ExecResultView, type SandboxCreate } from './sandbox-schemas.js';
 import { alertView } from './guard-feed.js';
-import { checkArchive } from './tar-archive.js';
+import { archiveLimits, checkArchive } from './tar-archive.js';
 import { putSandboxArchive } from './sandbox-files.js';
 
 export interface SandboxServiceDeps {
@@ -27,6 +27,8 @@ export interface SandboxServiceDeps {
   readonly quotas: QuotaLedger;
   readonly defaultGuardMode: GuardMode;
   readonly log: Logger;
+  /** Largest upload in bytes; bounds workspace archives (default 64 MiB). */
+  readonly uploadBytes?: number;
   /** Creations run at once; more wait their turn (default 16). */
   readonly createConcurrency?: number;
 }
@@ -34,6 +36,7 @@ export interface SandboxServiceDeps {
 /** Options a warm sandbox was made with; env and labels are the service's, so they never disqualify one. */
 const POOL_TEMPLATE = SandboxOptionsSchema.parse({});
 const DEFAULT_OUTPUT_CAP = 2 ** 20;
+const DEFAULT_UPLOAD = 64 * 2 ** 20;
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
 
@@ -63,7 +66,7 @@ export class SandboxService {
     const started = performance.now();
     const { guardMode, guardMinSeverity, workspaceTar, ...input } = body;
     const options = SandboxOptionsSchema.parse(input);
-    const archive = workspaceTar === undefined ? null : await checkArchive(Buffer.from(workspaceTar, 'base64'));
+    const archive = workspaceTar === undefined ? null : await checkArchive(Buffer.from(workspaceTar, 'base64'), archiveLimits(this.deps.uploadBytes ?? DEFAULT_UPLOAD));
     const release = this.deps.quotas.take(who, { cpus: options.cpus, memoryBytes: options.memory });
     let sandbox: Sandbox;
     const fromPool = this.deps.pool !== null && poolable(options);

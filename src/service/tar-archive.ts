@@ -15,7 +15,15 @@ export interface ArchiveLimits {
   readonly maxEntries: number;
 }
 
-export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxBytes: 256 * 2 ** 20, maxEntries: 100_000 };
+/**
+ * An archive is held in memory while it is checked and packed again: its unpacked contents may
+ * be at most twice the upload limit (a gzip bomb stops there), in at most 100,000 entries.
+ */
+export function archiveLimits(uploadBytes: number): ArchiveLimits {
+  return { maxBytes: 2 * uploadBytes, maxEntries: 100_000 };
+}
+
+export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = archiveLimits(64 * 2 ** 20);
 
 export interface CheckedArchive {
   /** The archive packed again from the checked entries (plain tar). */

@@ -5,7 +5,7 @@ import { ApiError } from '../api-error.js';
 import { BINARY_CONTENT, DEFAULT_LIMITS, errors, json, SECURITY, TAR_CONTENT, type ServiceApp, type ServiceDeps } from '../route-kit.js';
 import { SandboxIdParams } from '../sandbox-schemas.js';
 import { getSandboxArchive, listSandboxDir, putSandboxArchive, readSandboxFile, sandboxPath, writeSandboxFile } from '../sandbox-files.js';
-import { checkArchive } from '../tar-archive.js';
+import { archiveLimits, checkArchive } from '../tar-archive.js';
 
 const tags = ['files'];
 const middleware = [requireScope('sandboxes')];
@@ -99,7 +99,7 @@ export function registerFileRoutes(app: ServiceApp, deps: ServiceDeps): void {
   app.openapi(putArchiveRoute, async (c) => {
     const record = sandboxes.usable(c.get('principal'), c.req.valid('param').id);
     const dir = sandboxPath(c.req.valid('query').path);
-    const archive = await checkArchive(await body(c.req.raw));
+    const archive = await checkArchive(await body(c.req.raw), archiveLimits(maxBytes));
     await putSandboxArchive(record.sandbox, dir, archive.tar);
     return c.body(null, 204);
   });
