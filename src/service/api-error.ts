@@ -5,8 +5,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import { PraetorError, errorMessage, type PraetorErrorCode } from '../sandbox/errors.js';
-import { formatIssues } from '../detect/schema-issues.js';
+import { PraetorError, errorMessage, type PraetorErrorCode } from '../core/errors.js';
+import { formatIssues } from '../core/schema-issues.js';
 
 /** A failure the API reports as is: thrown by handlers, answered by `errorResponse`. */
 export class ApiError extends Error {

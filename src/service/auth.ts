@@ -15,7 +15,7 @@ export interface Principal {
 export const LOCAL_PRINCIPAL: Principal = { keyId: 'local', name: 'local', scope: 'admin', quotas: {} };
 
 /** What a route belongs to, for scope checks. */
-export type RouteFamily = 'sandboxes' | 'envs' | 'events' | 'episodes' | 'keys';
+export type RouteFamily = 'sandboxes' | 'envs' | 'events' | 'episodes' | 'keys' | 'approvals';
 
 export type Transport = 'unix' | 'tcp';
 

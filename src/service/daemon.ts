@@ -9,12 +9,16 @@ import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Guard } from '../guard/guard.js';
 import type { GuardMode } from '../guard/guard-policy.js';
-import { LocalBackend } from '../sandbox/local/local-backend.js';
+import type { SandboxBackend } from '../sandbox/backend.js';
+import { openBackend } from '../sandbox/open-backend.js';
 import { SandboxPool } from '../sandbox/sandbox-pool.js';
 import { collectGarbage } from '../sandbox/local/gc.js';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
-import { errorMessage } from '../sandbox/errors.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode/episode-store.js';
+import { errorMessage } from '../core/errors.js';
+import type { EpisodeStore } from '../episode/store/episode-store.js';
+import { openEpisodeStore } from '../episode/store/open-store.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
+import type { ApprovalQueue } from '../policy/approval.js';
 import { ToolRegistry } from '../agent/tools/tool-registry.js';
 import { errorBody } from './api-error.js';
 import type { Transport } from './auth.js';
@@ -43,6 +47,10 @@ export interface DaemonOptions {
   readonly limits?: Partial<ServiceLimits>;
   readonly log: Logger;
   readonly version: string;
+  /** The command policy checked before every command of every sandbox (none when absent). */
+  readonly commandPolicy?: PolicyGate;
+  /** Where the policy's asks wait for an admin's answer (the approvals routes). */
+  readonly approvals?: ApprovalQueue;
 }
 
 export interface DaemonAddresses {
@@ -131,7 +139,8 @@ export class Daemon {
     const store: EpisodeStore = openEpisodeStore(this.options.storeUrl);
     this.stops.push(() => store.close());
     store.markRunningAsAborted('praetor stopped before the episode ended', gc.live);
-    const guard = new Guard({ policy: { mode: this.options.guardMode }, onError: (m) => log.warn({ component: 'guard' }, m) });
+    const { commandPolicy } = this.options;
+    const guard = new Guard({ policy: { mode: this.options.guardMode }, onError: (m) => log.warn({ component: 'guard' }, m), ...(commandPolicy ? { commandPolicy } : {}) });
     await guard.start();
     this.stops.push(() => guard.stop());
     const backend = openDaemonBackend(guard);
@@ -162,6 +171,7 @@ export class Daemon {
       metrics,
       log,
       version: this.options.version,
+      ...(this.options.approvals ? { approvals: this.options.approvals } : {}),
       ...(this.options.limits ? { limits: this.options.limits } : {}),
       readiness: () => {
         if (this.stopping) return ['shutting down'];
@@ -207,6 +217,6 @@ export class Daemon {
 }
 
 /** The daemon's one place that picks a backend (the local one today). */
-function openDaemonBackend(guard: Guard): LocalBackend {
-  return new LocalBackend({ observer: guard });
+function openDaemonBackend(guard: Guard): SandboxBackend {
+  return openBackend({ observer: guard });
 }

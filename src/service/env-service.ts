@@ -8,7 +8,7 @@ import { RolloutEnvironment, type EnvStep } from '../episode/environment.js';
 import type { SessionDeps } from '../episode/episode-session.js';
 import type { EpisodeRecord, StepRecord } from '../episode/episode-model.js';
 import { SandboxOptionsSchema } from '../sandbox/backend.js';
-import { formatIssues } from '../detect/schema-issues.js';
+import { formatIssues } from '../core/schema-issues.js';
 import { ApiError, notFound } from './api-error.js';
 import { canSee, type Principal } from './auth.js';
 import type { Cost, QuotaLedger } from './quota-ledger.js';

@@ -1,9 +1,9 @@
-// The service's live events (alerts, guard actions, network decisions, steps, sandbox lifecycle)
+// The service's live events (alerts, guard actions, network and command-policy decisions, steps, sandbox lifecycle)
 // fanned out to event-stream subscribers. Each subscriber has a bounded queue: a slow reader loses
 // its oldest events (and is told how many), never the daemon's memory or the guard's latency.
 import { z } from 'zod';
 
-export const EVENT_TYPES = ['alert', 'action', 'network', 'step', 'sandbox'] as const;
+export const EVENT_TYPES = ['alert', 'action', 'network', 'step', 'sandbox', 'policy'] as const;
 export type ServiceEventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = z.enum(EVENT_TYPES);
 

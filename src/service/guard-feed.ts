@@ -1,9 +1,9 @@
-// Where the service hooks the guard: its event bus (steps, network decisions), its alerts, and the
-// actions it took, turned into service events and metrics. The only module that knows how the
-// guard publishes, so moving to a single guard subscription API changes this file alone.
+// Where the service hooks the guard: one subscription to `guard.events` (steps, network decisions,
+// alerts, the actions taken and command-policy decisions), turned into service events and
+// metrics. The only module that knows how the guard publishes.
 import type { Alert } from '../detect/alert.js';
 import type { Guard } from '../guard/guard.js';
-import type { GuardEvent } from '../monitor/events.js';
+import type { GuardStreamEvent } from '../guard/guard-events.js';
 import type { EventHub, ServiceEvent } from './event-hub.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
@@ -20,7 +20,7 @@ export function alertView(alert: Alert): Record<string, unknown> {
   return { ...alert, evidence: alert.evidence.map((e) => ({ ...e })) };
 }
 
-function fromGuardEvent(e: GuardEvent): Pick<ServiceEvent, 'type' | 'data'> | null {
+function fromGuardEvent(e: GuardStreamEvent): Pick<ServiceEvent, 'type' | 'data'> | null {
   switch (e.kind) {
     case 'step-start':
       return { type: 'step', data: { phase: 'start', argv: e.argv } };
@@ -37,46 +37,40 @@ function fromGuardEvent(e: GuardEvent): Pick<ServiceEvent, 'type' | 'data'> | nu
     case 'resource-sample':
     case 'gpu-sample':
     case 'file-write':
+    case 'alert':
+    case 'action':
       return null;
+    case 'policy-decision': {
+      const { sandboxId: _sandbox, step: _step, time: _time, ...decision } = e.decision;
+      return { type: 'policy', data: { ...decision } };
+    }
   }
 }
 
 /** Starts feeding; returns the function that stops it. */
 export function startGuardFeed(deps: GuardFeedDeps): () => void {
   const { guard, hub, metrics, episodeOf } = deps;
-  const actionsSeen = new Map<string, number>();
   const emit = (type: ServiceEvent['type'], sandbox: string, step: number | null, time: number, data: Record<string, unknown>): void => {
     const episode = episodeOf(sandbox);
     hub.publish({ type, sandbox, step, time, data, ...(episode ? { episode } : {}) });
   };
-  const offBus = guard.bus.subscribe((e) => {
+  return guard.events.subscribe({}, (e) => {
+    if (e.kind === 'alert') {
+      metrics.alerts.inc({ rule: e.alert.ruleId, severity: e.alert.severity });
+      emit('alert', e.sandboxId, e.step, e.time, alertView(e.alert));
+      return;
+    }
+    if (e.kind === 'action') {
+      // published once the guard's enforcement of the alert settled; the step is its alert's
+      const a = e.action;
+      metrics.guardActions.inc({ action: a.action, ok: String(a.ok) });
+      const step = guard.alerts(a.sandboxId).find((al) => al.id === a.alertId)?.step ?? null;
+      emit('action', a.sandboxId, step, a.time, { ...a });
+      return;
+    }
     if (e.kind === 'network-denied') metrics.deniedConnections.inc({ kind: 'firewall' });
     if (e.kind === 'proxy-connection' && e.decision === 'denied') metrics.deniedConnections.inc({ kind: 'proxy' });
     const mapped = fromGuardEvent(e);
     if (mapped) emit(mapped.type, e.sandboxId, e.step, e.time, mapped.data);
   });
-  // The guard records actions when its enforcement settles; they are sent once it has.
-  const flushActions = (sandboxId: string): void => {
-    const actions = guard.actions(sandboxId);
-    const seen = actionsSeen.get(sandboxId) ?? 0;
-    actionsSeen.set(sandboxId, actions.length);
-    for (const a of actions.slice(seen)) {
-      metrics.guardActions.inc({ action: a.action, ok: String(a.ok) });
-      const step = guard.alerts(sandboxId).find((al) => al.id === a.alertId)?.step ?? null;
-      emit('action', sandboxId, step, a.time, { ...a });
-    }
-  };
-  const offAlert = guard.onAlert((alert) => {
-    metrics.alerts.inc({ rule: alert.ruleId, severity: alert.severity });
-    emit('alert', alert.sandboxId, alert.step, alert.time, alertView(alert));
-    void guard.settle().then(() => flushActions(alert.sandboxId));
-  });
-  const offHub = hub.listen((e) => {
-    if (e.type === 'sandbox' && e.data.phase === 'destroyed') actionsSeen.delete(e.sandbox);
-  });
-  return () => {
-    offBus();
-    offAlert();
-    offHub();
-  };
 }

@@ -4,7 +4,7 @@
 import { connect, isIP, type Server } from 'node:net';
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
 
 export const DEFAULT_SOCKET = '/run/praetor/praetord.sock';
 

@@ -1,5 +1,6 @@
 // What every route module shares: the app's type, its dependencies, and the OpenAPI pieces that
 // repeat (JSON content, the error responses each route can give, the bearer security scheme).
+import type { ApprovalQueue } from '../policy/approval.js';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { z } from '@hono/zod-openapi';
 import type { Logger } from 'pino';
@@ -33,6 +34,8 @@ export interface ServiceDeps {
   readonly readiness: () => string[];
   readonly limits?: Partial<ServiceLimits>;
   readonly version?: string;
+  /** Where the command policy's asks wait (serve --policy); the approvals routes answer 404 without it. */
+  readonly approvals?: ApprovalQueue;
 }
 
 export function json<T extends z.ZodType>(schema: T, description: string): { description: string; content: { 'application/json': { schema: T } } } {

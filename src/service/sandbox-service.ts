@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { SandboxOptionsSchema, type ExecOptions, type ExecResult, type Sandbox, type SandboxBackend, type SandboxOptions } from '../sandbox/backend.js';
 import type { SandboxPool } from '../sandbox/sandbox-pool.js';
-import { PraetorError } from '../sandbox/errors.js';
+import { PraetorError } from '../core/errors.js';
 import type { Guard } from '../guard/guard.js';
 import { GuardPolicySchema, type GuardMode } from '../guard/guard-policy.js';
 import { ApiError, notFound } from './api-error.js';

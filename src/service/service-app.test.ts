@@ -6,9 +6,8 @@ import * as assert from 'node:assert/strict';
 import { pino } from 'pino';
 import type { Sandbox, SandboxBackend, SandboxOptionsInput } from '../sandbox/backend.js';
 import type { Guard } from '../guard/guard.js';
-import type { SessionDeps } from '../episode/episode-session.js';
-import { FakeSandbox } from '../agent/tools/fake-sandbox.js';
-import { openEpisodeStore } from '../episode/episode-store.js';
+import { FakeSandbox } from '../testing/fake-sandbox.js';
+import { openEpisodeStore } from '../episode/store/open-store.js';
 import { createServiceApp } from './service-app.js';
 import { KeyStore, type Quotas, type Scope } from './key-store.js';
 import { EventHub } from './event-hub.js';
@@ -60,7 +59,7 @@ function world() {
   const metrics = new ServiceMetrics({ sandboxesAlive: () => backend.live.size, poolSize: () => 0, guardHelperPids: () => [] });
   const sandboxes = new SandboxService({ backend, guard: quietGuard, pool: null, hub, metrics, quotas, defaultGuardMode: 'block', log });
   const store = openEpisodeStore('memory:');
-  const envs = new EnvService({ backend, guard: quietGuard, store } as unknown as SessionDeps, quotas);
+  const envs = new EnvService({ backend, guard: quietGuard, store }, quotas);
   const app = createServiceApp({ sandboxes, envs, keys, hub, metrics, log, readiness: () => [], limits: { jsonBytes: 4096, uploadBytes: 8192 } });
   const key = (scope: Scope, quotas?: Quotas): string => keys.create({ name: scope, scope, ...(quotas ? { quotas } : {}) }).token;
   /** A request over TCP (a key is needed) or, with `unix`, over the socket. */

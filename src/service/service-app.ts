@@ -15,6 +15,7 @@ import { registerEventRoutes } from './routes/event-routes.js';
 import { registerEnvRoutes } from './routes/env-routes.js';
 import { registerKeyRoutes } from './routes/key-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerApprovalRoutes } from './routes/approval-routes.js';
 
 const SANDBOX_PATH = /^\/v1\/sandboxes\/([^/]+)/;
 
@@ -68,6 +69,7 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
   registerEventRoutes(app, deps);
   registerEnvRoutes(app, deps);
   registerKeyRoutes(app, deps);
+  registerApprovalRoutes(app, deps);
 
   app.notFound((c) => c.json(errorBody('not-found', `no route ${c.req.method} ${c.req.path.slice(0, 200)}`), 404));
   app.onError((err, c) => errorResponse(err, c, deps.log.child({ req: c.var.requestId })));

@@ -1,9 +1,9 @@
 // `praetor keys create|list|revoke`: the daemon's API keys, on its key database directly (root).
 // The daemon sees a change at its next request: keys are read from the database each time.
 import { Command, Option } from 'commander';
-import { PraetorError } from '../../sandbox/errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { KeyStore, QuotasSchema, SCOPES, type Scope } from '../../service/key-store.js';
-import { formatIssues } from '../../detect/schema-issues.js';
+import { formatIssues } from '../../core/schema-issues.js';
 
 export const DEFAULT_KEYS = '/var/lib/praetor/keys.db';
 

@@ -2,7 +2,7 @@
 // request needs an API key); the sandboxes API, events, the environment protocol, metrics.
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import { PraetorError } from '../../sandbox/errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { parseSize } from '../../sandbox/backend.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import { Daemon } from '../../service/daemon.js';
@@ -10,6 +10,8 @@ import { DEFAULT_SOCKET, parseListen, type TcpAddress } from '../../service/list
 import { storeUrl } from '../episode-store-cli.js';
 import { integerAtLeast } from '../options.js';
 import { keysPath } from './keys-command.js';
+import { loadPolicyGate, policyModeOption, policyOption } from '../policy-flag.js';
+import { ApprovalQueue } from '../../policy/approval.js';
 
 interface ServeFlags {
   socket: string | false;
@@ -23,6 +25,8 @@ interface ServeFlags {
   grace: string;
   maxUpload: string;
   logLevel: string;
+  policy?: string;
+  policyMode?: string;
 }
 
 function tcpAddress(flags: ServeFlags): TcpAddress | null {
@@ -47,6 +51,8 @@ export function serveCommand(version: string): Command {
     .option('--grace <seconds>', 'on SIGTERM, how long running steps may finish', '10')
     .option('--max-upload <size>', 'largest file, archive or create body', '64m')
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stdout)').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(policyOption())
+    .addOption(policyModeOption())
     .action(async (flags: ServeFlags) => {
       const listen = tcpAddress(flags);
       const socket = flags.socket === false ? null : flags.socket;
@@ -55,6 +61,9 @@ export function serveCommand(version: string): Command {
       if (!Number.isFinite(grace) || grace < 0) throw new PraetorError('usage', `--grace needs seconds >= 0, got "${flags.grace}"`);
       const maxUpload = parseSize(flags.maxUpload);
       if (maxUpload === null) throw new PraetorError('usage', `--max-upload needs a size such as 64m, got "${flags.maxUpload}"`);
+      // asks wait in this queue until an admin answers them (GET/POST /v1/approvals), or time out and are denied
+      const approvals = new ApprovalQueue();
+      const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, approvals);
       if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'praetor serve needs root (it creates sandboxes and owns a root-only socket)');
       const log = pino({ level: flags.logLevel, base: { service: 'praetord' } });
       const daemon = await Daemon.start({
@@ -68,10 +77,11 @@ export function serveCommand(version: string): Command {
         limits: { uploadBytes: maxUpload },
         log,
         version,
+        ...(commandPolicy ? { commandPolicy, approvals } : {}),
       });
       const { socket: path, tcp } = daemon.addresses;
       const where = [path ? `unix:${path}` : null, tcp ? `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}` : null].filter(Boolean);
-      process.stderr.write(`praetord: ready on ${where.join(' and ')} (guard ${flags.guard}, pool ${flags.pool})\n`);
+      process.stderr.write(`praetord: ready on ${where.join(' and ')} (guard ${flags.guard}, pool ${flags.pool}${flags.policy ? `, policy ${flags.policy}` : ''})\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
           process.stderr.write(`praetord: ${signal}: stopping\n`);
