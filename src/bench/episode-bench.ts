@@ -7,9 +7,9 @@ import { LocalBackend } from '../sandbox/local/local-backend.js';
 import { ToolRegistry } from '../agent/tools/tool-registry.js';
 import { ScriptedPolicy } from '../agent/policies/scripted-policy.js';
 import { TaskSchema } from '../episode/episode-model.js';
-import { openEpisodeStore } from '../episode/episode-store.js';
+import { openEpisodeStore } from '../episode/store/episode-store.js';
 import { runEpisode } from '../episode/episode-runner.js';
-import { measureStoreThroughput } from '../episode/store-bench.js';
+import { measureStoreThroughput } from '../episode/store/store-bench.js';
 import type { PhaseProgress } from './progress.js';
 
 export interface EpisodeBenchOptions {

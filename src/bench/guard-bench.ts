@@ -6,12 +6,12 @@ import { Guard } from '../guard/guard.js';
 import { LocalBackend } from '../sandbox/local/local-backend.js';
 import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import type { Alert } from '../detect/alert.js';
-import { startLoopbackFakes } from '../guard/scenarios/loopback-fakes.js';
+import { startLoopbackFakes } from './loopback-targets.js';
 
 // The loopback pool takes any port; the name and port are what a miner would ask the proxy for.
 const POOL_HOST = 'pool.example.test';
 const POOL_PORT = 3333;
-import { errorMessage } from '../sandbox/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { ErrorTally, mapLimit } from './sandbox-bench.js';
 import { summarize, type Summary } from './stats.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // praetor's command-line entry point: builds the program and maps every error to an exit code.
 import { Command, CommanderError } from 'commander';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runCommand } from './commands/run-command.js';
 import { gcCommand } from './commands/gc-command.js';

@@ -3,7 +3,7 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES, type Alert } from '../detect/alert.js';
-import { formatIssues } from '../detect/schema-issues.js';
+import { formatIssues } from '../core/schema-issues.js';
 import { SandboxOptionsSchema } from '../sandbox/backend.js';
 
 const nonEmpty = z.string().min(1);

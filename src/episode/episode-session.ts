@@ -7,9 +7,9 @@ import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import type { Guard } from '../guard/guard.js';
 import type { LocalBackend } from '../sandbox/local/local-backend.js';
 import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
 import { toAlertRecord, type AlertRecord, type EpisodeRecord, type FinalStatus, type StepRecord, type Task } from './episode-model.js';
-import type { EpisodeStore } from './episode-store.js';
+import type { EpisodeStore } from './store/episode-store.js';
 import { computeOutcome, parseVerifierReward } from './reward.js';
 
 export interface SessionDeps {

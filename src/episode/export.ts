@@ -1,10 +1,10 @@
 // Export of episodes as JSONL in OpenAI chat format, and the golden filter: completed, verified,
 // and clean, the only trajectories safe to train on as examples of good behaviour.
-import { formatIssues } from '../detect/schema-issues.js';
-import { PraetorError } from '../sandbox/errors.js';
+import { formatIssues } from '../core/schema-issues.js';
+import { PraetorError } from '../core/errors.js';
 import { ChatLineSchema, type ChatLine, type ChatMessage, type StepLabel } from './chat-format.js';
 import type { EpisodeRecord, StepRecord } from './episode-model.js';
-import type { EpisodeStore } from './episode-store.js';
+import type { EpisodeStore } from './store/episode-store.js';
 import { countAlerts } from './reward.js';
 
 export interface ExportOptions {

@@ -1,7 +1,7 @@
 // Carries out the sandbox's guard policy for one alert and records every action it took.
 import type { Alert } from '../detect/alert.js';
 import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import { errorMessage } from '../sandbox/errors.js';
+import { errorMessage } from '../core/errors.js';
 import { atLeast, type GuardAction, type GuardPolicy } from './guard-policy.js';
 
 export interface EnforcementTarget {

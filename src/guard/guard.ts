@@ -15,7 +15,7 @@ import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
 import { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';

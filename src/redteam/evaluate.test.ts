@@ -4,7 +4,7 @@ import type { Alert } from '../detect/alert.js';
 import { T0, toolStep } from '../episode/episode-fixtures.js';
 import type { GuardAction } from '../guard/guard-policy.js';
 import { evaluateScenario, summarize, techniqueMatches, type ScenarioRun } from './evaluate.js';
-import { ScenarioSchema, type Scenario } from './scenario.js';
+import { ScenarioSchema, type Scenario } from './scenario-schema.js';
 
 function scenario(o: Record<string, unknown> = {}): Scenario {
   return ScenarioSchema.parse({

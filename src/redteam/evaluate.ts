@@ -5,7 +5,7 @@ import type { Alert } from '../detect/alert.js';
 import type { StepRecord } from '../episode/episode-model.js';
 import type { GuardAction } from '../guard/guard-policy.js';
 import type { NetworkEvent } from '../sandbox/network/network-events.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario } from './scenario-schema.js';
 import type {
   ExpectationResult,
   RedteamSummary,

@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ToolRegistry } from '../agent/tools/tool-registry.js';
-import type { EpisodeStore } from '../episode/episode-store.js';
+import type { EpisodeStore } from '../episode/store/episode-store.js';
 import { Guard } from '../guard/guard.js';
 import { MINER_PY } from './miner/miner-script.js';
-import { PraetorError } from '../sandbox/errors.js';
+import { PraetorError } from '../core/errors.js';
 import { LocalBackend } from '../sandbox/local/local-backend.js';
 import { RedteamObserver } from './redteam-observer.js';
 import type { RedteamDeps } from './redteam-runner.js';
 import { INSTALLER_PATH, MINER_PATH, MINER_PY_PATH, scenarioVariables } from './scenario-variables.js';
-import type { ScenarioVariables } from './scenario.js';
+import type { ScenarioVariables } from './scenario-schema.js';
 import { startFakeWorld } from './world/fake-world.js';
 
 export const MINER_BINARY = fileURLToPath(new URL('../../native/build/praetor-miner', import.meta.url));

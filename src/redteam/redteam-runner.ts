@@ -7,7 +7,7 @@ import { ScriptedPolicy } from '../agent/policies/scripted-policy.js';
 import type { AgentPolicy, PolicyContext, PolicyDecision } from '../agent/policies/policy.js';
 import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import type { Alert } from '../detect/alert.js';
-import type { EpisodeStore } from '../episode/episode-store.js';
+import type { EpisodeStore } from '../episode/store/episode-store.js';
 import { runEpisode } from '../episode/episode-runner.js';
 import type { StepRecord } from '../episode/episode-model.js';
 import type { Guard } from '../guard/guard.js';
@@ -15,12 +15,12 @@ import type { GuardAction } from '../guard/guard-policy.js';
 import type { LocalBackend } from '../sandbox/local/local-backend.js';
 import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
 import { decideDomain } from '../sandbox/network/domain-filter.js';
-import { errorMessage } from '../sandbox/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { FakeWorld } from './world/fake-world.js';
 import { evaluateScenario, summarize } from './evaluate.js';
 import type { RedteamObserver } from './redteam-observer.js';
 import type { RedteamReport, ScenarioResult } from './redteam-result.js';
-import { scenarioScript, scenarioTask, type Scenario } from './scenario.js';
+import { scenarioScript, scenarioTask, type Scenario } from './scenario-schema.js';
 
 /** What a runner reports while it works; the CLI prints it, tests ignore it. */
 export interface RedteamListener {

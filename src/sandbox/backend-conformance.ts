@@ -3,7 +3,7 @@
 import { after, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { SandboxBackend } from './backend.js';
-import { PraetorError } from './errors.js';
+import { PraetorError } from '../core/errors.js';
 
 export function describeBackendConformance(name: string, makeBackend: () => SandboxBackend): void {
   void describe(`SandboxBackend conformance: ${name}`, () => {

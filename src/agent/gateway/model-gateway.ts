@@ -9,8 +9,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { formatIssues } from '../../detect/schema-issues.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import { trainerResponder, upstreamResponder, type Responder, type TrainerAnswerFn, type UpstreamConfig } from './gateway-responder.js';
 import { GatewayRequestSchema, openAiErrorBody, type Completion, type GatewayRequest, type OpenAiErrorType, type Turn, type TurnRequest } from './gateway-wire.js';
 

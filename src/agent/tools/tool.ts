@@ -2,8 +2,8 @@
 // model's arguments into an invocation, execute() runs it; every failure comes back as data.
 import { z } from 'zod';
 import type { ExecOptions, ExecResult, Sandbox } from '../../sandbox/backend.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
-import { formatIssues } from '../../detect/schema-issues.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
 import type { Observation, ToolResult } from '../agent-types.js';
 
 export interface ToolInvocation {

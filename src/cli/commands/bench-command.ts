@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { runBench } from '../../bench/bench-run.js';
 import { StderrProgress } from '../../bench/progress.js';
 import { formatReport, type BenchReport } from '../../bench/report.js';
-import { errorMessage } from '../../sandbox/errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { EXIT } from '../exit-codes.js';
 import { integerAtLeast } from '../options.js';

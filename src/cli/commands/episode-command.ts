@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type EpisodeRecord, type StepRecord, type Task } from '../../episode/episode-model.js';
-import type { EpisodeStore } from '../../episode/episode-store.js';
+import type { EpisodeStore } from '../../episode/store/episode-store.js';
 import { runAgentNativeEpisode } from '../../episode/agent-native/agent-native-runner.js';
 import { GATEWAY_HOST, ModelGateway } from '../../agent/gateway/model-gateway.js';
 import { DnsResolver, StaticResolver } from '../../sandbox/network/resolver.js';
@@ -16,7 +16,7 @@ import type { AgentPolicy } from '../../agent/policies/policy.js';
 import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { describeEpisode, describeStep, episodeRow } from '../episode-format.js';
 import { EXIT } from '../exit-codes.js';

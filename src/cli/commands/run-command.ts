@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import type { ExecResult } from '../../sandbox/backend.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { PraetorError } from '../../sandbox/errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { describeNetworkEvent, networkRows } from '../network-format.js';
 import { Guard } from '../../guard/guard.js';

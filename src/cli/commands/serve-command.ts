@@ -7,7 +7,7 @@ import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
 import { RolloutEnvironment } from '../../episode/environment.js';
 import { createEnvApi } from '../../api/env-api.js';
-import { PraetorError } from '../../sandbox/errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 
 export function serveCommand(): Command {

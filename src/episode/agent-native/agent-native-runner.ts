@@ -6,9 +6,9 @@ import { GATEWAY_HOST, gatewayEnv, type ModelGateway } from '../../agent/gateway
 import type { Turn } from '../../agent/gateway/gateway-wire.js';
 import type { Guard } from '../../guard/guard.js';
 import type { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import type { EpisodeRecord, FinalStatus, StepRecord, Task } from '../episode-model.js';
-import type { EpisodeStore } from '../episode-store.js';
+import type { EpisodeStore } from '../store/episode-store.js';
 import { EpisodeSession } from '../episode-session.js';
 import { TurnStepWriter } from './turn-step-writer.js';
 

@@ -6,15 +6,15 @@ import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { GATEWAY_HOST, ModelGateway, gatewayEnv } from '../../agent/gateway/model-gateway.js';
 import type { Turn } from '../../agent/gateway/gateway-wire.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../agent/model/fake-openai-server.js';
+import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../testing/fake-openai-server.js';
 import { Guard } from '../../guard/guard.js';
 import type { ProxyConnectionEvent } from '../../monitor/events.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
 import { TaskSchema } from '../episode-model.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode-store.js';
+import { openEpisodeStore, type EpisodeStore } from '../store/episode-store.js';
 import { runAgentNativeEpisode } from './agent-native-runner.js';
-import { MINI_AGENT_COMMAND, MINI_AGENT_PATH, MINI_AGENT_SCRIPT } from './mini-agent.js';
+import { MINI_AGENT_COMMAND, MINI_AGENT_PATH, MINI_AGENT_SCRIPT } from '../../testing/mini-agent.js';
 
 // The sandbox's host-side address is its proxy's, which the agent finds in $HTTP_PROXY.
 const SCAN = 'h=${HTTP_PROXY#http://}; nmap -sT -Pn -n -p 1-30 ${h%%:*} >/dev/null 2>&1; echo scanned';

@@ -6,7 +6,7 @@ import type { Turn, TurnRequest } from '../../agent/gateway/gateway-wire.js';
 import type { Guard } from '../../guard/guard.js';
 import type { LocalSandbox } from '../../sandbox/local/local-sandbox.js';
 import type { StepRecord } from '../episode-model.js';
-import type { EpisodeStore } from '../episode-store.js';
+import type { EpisodeStore } from '../store/episode-store.js';
 import { alertsOfTurn, turnSteps } from './turn-steps.js';
 
 export interface TurnStepWriterDeps {

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import { defaultHostPaths } from '../../sandbox/local/host-paths.js';
 import { processStartTime } from '../../sandbox/local/sandbox-record.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { errorMessage } from '../../sandbox/errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { WorldServerConfigSchema } from './world-config.js';
 import { startWorldServices, type WorldServices } from './world-services.js';
 

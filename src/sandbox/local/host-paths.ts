@@ -1,7 +1,7 @@
 // Where the local backend keeps its state and finds its native helper.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PraetorError } from '../errors.js';
+import { PraetorError } from '../../core/errors.js';
 
 export interface HostPaths {
   /** Runtime state (records, slot claims, seccomp program): tmpfs, gone at reboot like netns and cgroups. */

@@ -6,7 +6,7 @@ import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, rm } from 'node:fs/promises';
 import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
 import { SandboxOptionsSchema } from '../backend.js';
-import { PraetorError, errorMessage } from '../errors.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { AddressPool, MAX_SLOTS, hostInterfaceGone } from '../network/address-pool.js';
 import { KernelLogFollower } from '../network/kernel-log.js';

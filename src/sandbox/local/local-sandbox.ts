@@ -8,7 +8,7 @@ import type {
   SandboxOptions,
   SandboxProcess,
 } from '../backend.js';
-import { PraetorError, errorMessage } from '../errors.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
 import type { NetworkEvent } from '../network/network-events.js';
 import type { CellAddresses } from '../network/address-pool.js';

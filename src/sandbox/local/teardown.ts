@@ -6,7 +6,7 @@ import type { CgroupTree } from '../cgroup/cgroup-tree.js';
 import type { AddressPool } from '../network/address-pool.js';
 import { deleteCellNamespace } from '../network/network-cell.js';
 import type { RecordStore } from './sandbox-record.js';
-import { problemCollector } from '../errors.js';
+import { problemCollector } from '../../core/errors.js';
 
 export interface TeardownTarget {
   readonly id: string;

@@ -10,7 +10,7 @@ import {
   startProxy,
   useOrigins,
   waitFor,
-} from './egress-proxy-harness.js';
+} from '../../testing/egress-proxy-harness.js';
 
 const origins = useOrigins();
 

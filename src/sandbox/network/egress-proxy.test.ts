@@ -11,7 +11,7 @@ import {
   startProxy,
   useOrigins,
   waitFor,
-} from './egress-proxy-harness.js';
+} from '../../testing/egress-proxy-harness.js';
 import { EgressProxy, type EgressFilter } from './egress-proxy.js';
 import type { ProxyDecision } from './network-events.js';
 import { StaticResolver } from './resolver.js';

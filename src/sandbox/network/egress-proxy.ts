@@ -9,7 +9,7 @@ import {
 } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { isValidHost, normalizeHost } from './domain-filter.js';
 import type { ProxyDecision } from './network-events.js';
 import { ResolveError, type UpstreamResolver } from './resolver.js';

@@ -3,7 +3,7 @@
 
 import { lookup } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { normalizeHost } from './domain-filter.js';
 
 export interface UpstreamTarget {
