@@ -1,15 +1,12 @@
 // `praetor run`: a fresh guarded sandbox, one command, destroy; the network record, the guard's
-// alerts and its actions come back with it.
+// alerts and its actions come back with it. Through the daemon when one answers, in this process
+// otherwise; each path loads its modules only when it runs.
 import { Command, Option } from 'commander';
-import type { ExecResult } from '../../sandbox/backend.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { PraetorError } from '../../core/errors.js';
-import { EXIT } from '../exit-codes.js';
-import { describeNetworkEvent, networkRows } from '../network-format.js';
-import { Guard } from '../../guard/guard.js';
-import type { GuardMode } from '../../guard/guard-policy.js';
-import { alertRows, describeAlert } from '../alert-format.js';
 import { collectRepeated } from '../options.js';
+import { findDaemon } from '../daemon-target.js';
+
+export type GuardModeFlag = 'monitor' | 'block' | 'freeze' | 'terminate';
 
 interface RunFlags {
   allowDomain: string[];
@@ -21,7 +18,26 @@ interface RunFlags {
   workspace?: string;
   env: string[];
   json?: boolean;
-  guard: GuardMode;
+  guard: GuardModeFlag;
+  local?: boolean;
+}
+
+/** What `praetor run` asks for, checked, in the terms both paths share. */
+export interface RunRequest {
+  readonly command: readonly string[];
+  readonly sandbox: {
+    readonly allowDomains: string[];
+    readonly denyDomains: string[];
+    readonly cpus?: number;
+    readonly memory?: string;
+    readonly pids?: number;
+    readonly workspace?: string;
+    readonly env: Record<string, string>;
+  };
+  readonly timeoutSeconds?: number;
+  readonly timeoutText?: string;
+  readonly json: boolean;
+  readonly guard: GuardModeFlag;
 }
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
@@ -31,7 +47,7 @@ function positiveNumber(flag: string, value: string | undefined): number | undef
   return n;
 }
 
-function parseEnv(pairs: readonly string[]): Record<string, string> {
+export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -41,9 +57,30 @@ function parseEnv(pairs: readonly string[]): Record<string, string> {
   return env;
 }
 
+function runRequest(command: string[], flags: RunFlags): RunRequest {
+  const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
+  const pids = positiveNumber('--pids', flags.pids);
+  const cpus = positiveNumber('--cpus', flags.cpus);
+  return {
+    command,
+    sandbox: {
+      allowDomains: flags.allowDomain,
+      denyDomains: flags.denyDomain,
+      ...(cpus !== undefined ? { cpus } : {}),
+      ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
+      ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
+      ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
+      env: parseEnvPairs(flags.env),
+    },
+    ...(timeoutSeconds !== undefined ? { timeoutSeconds, timeoutText: flags.timeout } : {}),
+    json: flags.json === true,
+    guard: flags.guard,
+  };
+}
+
 export function runCommand(): Command {
   return new Command('run')
-    .description('Run one command in a fresh guarded sandbox, then destroy it.')
+    .description('Run one command in a fresh guarded sandbox, then destroy it (through praetord when it runs).')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .option('--allow-domain <domain>', 'allow egress to this domain (repeatable; *.x.com for subdomains)', collectRepeated, [])
     .option('--deny-domain <domain>', 'always deny this domain (repeatable)', collectRepeated, [])
@@ -59,65 +96,16 @@ export function runCommand(): Command {
         .default('block'),
     )
     .addOption(new Option('--json', 'print one JSON object with the result, the network record and the alerts'))
+    .addOption(new Option('--local', 'run in this process even when praetord answers'))
     .action(async (command: string[], flags: RunFlags) => {
-      const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
-      const pids = positiveNumber('--pids', flags.pids);
-      const guard = new Guard({ policy: { mode: flags.guard } });
-      await guard.start();
-      const backend = new LocalBackend({ observer: guard });
-      if (!flags.json) guard.onAlert((alert) => process.stderr.write(`praetor: ${describeAlert(alert)}\n`));
-      const onSignal = (): void => {
-        void backend.close().finally(() => process.exit(130));
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const sandbox = await backend.create({
-          allowDomains: flags.allowDomain,
-          denyDomains: flags.denyDomain,
-          ...(flags.cpus !== undefined ? { cpus: positiveNumber('--cpus', flags.cpus) } : {}),
-          ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
-          ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
-          ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
-          env: parseEnv(flags.env),
-        });
-        const result: ExecResult = await sandbox.exec(command, {
-          ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
-          ...(flags.json ? {} : { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c) }),
-        });
-        await sandbox.flushNetworkEvents();
-        await guard.settle();
-        const events = [...sandbox.networkEvents()];
-        const alerts = [...guard.alerts(sandbox.id)];
-        const actions = [...guard.actions(sandbox.id)];
-        await backend.close();
-        if (flags.json) {
-          process.stdout.write(
-            `${JSON.stringify({
-              sandboxId: sandbox.id,
-              exitCode: result.exitCode,
-              signal: result.signal,
-              timedOut: result.timedOut,
-              durationMs: Math.round(result.durationMs * 10) / 10,
-              stdout: result.stdout.toString(),
-              stderr: result.stderr.toString(),
-              stdoutTruncated: result.stdoutTruncated,
-              stderrTruncated: result.stderrTruncated,
-              network: networkRows(events),
-              alerts: alertRows(alerts),
-              actions,
-            })}\n`,
-          );
-        } else {
-          for (const e of events) process.stderr.write(`praetor: ${describeNetworkEvent(e)}\n`);
-          if (result.timedOut) process.stderr.write(`praetor: killed after --timeout ${flags.timeout}s\n`);
-        }
-        process.exitCode = result.timedOut ? EXIT.timeout : (result.exitCode ?? 128 + 9);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await backend.close().catch(() => undefined);
-        await guard.stop();
+      const request = runRequest(command, flags);
+      const daemon = flags.local === true ? null : await findDaemon();
+      if (daemon !== null) {
+        const { runRemote } = await import('../run-remote.js');
+        process.exitCode = await runRemote(daemon, request);
+      } else {
+        const { runLocal } = await import('../run-local.js');
+        process.exitCode = await runLocal(request);
       }
     });
 }
