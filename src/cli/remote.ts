@@ -37,11 +37,9 @@ export async function viaDaemon<T>(target: DaemonTarget, fn: () => Promise<T>): 
 
 /** One line per alert, as the in-process path prints them. */
 export function describeApiAlert(a: Alert): string {
-  const rule = a.ruleId ?? a.rule ?? 'rule';
-  const where = [a.step === null || a.step === undefined ? null : `step ${a.step}`, a.pid === null || a.pid === undefined ? null : `pid ${a.pid}`]
-    .filter(Boolean)
-    .join(', ');
-  return `ALERT [${a.severity}] ${a.technique} ${rule}${where ? ` (${where})` : ''}`;
+  const where = [a.step === null ? null : `step ${a.step}`, a.pid === null ? null : `pid ${a.pid}`].filter(Boolean).join(', ');
+  const argv = a.argv ? `: ${a.argv.join(' ').replace(/\s+/g, ' ').slice(0, 100)}` : '';
+  return `ALERT [${a.severity}] ${a.technique} ${a.ruleId}${where ? ` (${where})` : ''}${argv}`;
 }
 
 /** The directory as a tar (GNU tar from the host), for `workspaceTar`. */

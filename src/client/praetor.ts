@@ -13,6 +13,7 @@ import type {
   ExecEvent,
   ExecRequest,
   ExecResult,
+  KeyScope,
   PraetorEvent,
   SandboxCreateOptions,
   SandboxRecord,
@@ -86,13 +87,18 @@ export class Praetor {
     handle: (id: string): EnvHandle => new EnvHandle(this.transport, id),
   };
 
+  readonly episodes = {
+    list: async (limit?: number): Promise<Record<string, unknown>[]> =>
+      (await this.transport.json<{ episodes: Record<string, unknown>[] }>('GET', '/v1/episodes', { query: { limit: limit?.toString() } })).episodes,
+    get: (id: string): Promise<{ episode: Record<string, unknown>; steps: Record<string, unknown>[] }> =>
+      this.transport.json('GET', `/v1/episodes/${encodeURIComponent(id)}`),
+  };
+
+  /** Admin scope. */
   readonly keys = {
-    create: (input: { name: string; scope: string; quotas?: Record<string, number> }): Promise<ApiKeyCreated> =>
+    create: (input: { name: string; scope: KeyScope; quotas?: Record<string, number> }): Promise<ApiKeyCreated> =>
       this.transport.json('POST', '/v1/keys', { body: input }),
-    list: async (): Promise<ApiKeyInfo[]> => {
-      const body = await this.transport.json<{ keys: ApiKeyInfo[] } | ApiKeyInfo[]>('GET', '/v1/keys');
-      return Array.isArray(body) ? body : body.keys;
-    },
+    list: async (): Promise<ApiKeyInfo[]> => (await this.transport.json<{ keys: ApiKeyInfo[] }>('GET', '/v1/keys')).keys,
     revoke: async (id: string): Promise<void> => {
       await this.transport.json('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
     },
@@ -102,13 +108,13 @@ export class Praetor {
   async *events(options: EventsOptions = {}): AsyncGenerator<PraetorEvent> {
     const query = { sandbox: options.sandbox, types: options.types?.join(',') };
     for await (const e of this.transport.events('GET', '/v1/events', { query, ...(options.signal ? { signal: options.signal } : {}) })) {
-      let data: Record<string, unknown>;
+      let parsed: Record<string, unknown>;
       try {
-        data = JSON.parse(e.data) as Record<string, unknown>;
+        parsed = JSON.parse(e.data) as Record<string, unknown>;
       } catch {
-        continue; // a comment or keep-alive that is not an event
+        continue; // not an event of ours
       }
-      yield { ...data, type: typeof data.type === 'string' ? data.type : e.event } as PraetorEvent;
+      yield { ...parsed, type: typeof parsed.type === 'string' ? parsed.type : e.event } as PraetorEvent;
     }
   }
 

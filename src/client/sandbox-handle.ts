@@ -2,7 +2,7 @@
 // freeze/thaw, destroy. Holds the id and the transport, nothing else.
 import { PraetorApiError } from './errors.js';
 import type { CallOptions, Transport } from './transport.js';
-import type { ExecEvent, ExecRequest, ExecResult, FileEntry, SandboxRecord } from './types.js';
+import type { ExecEvent, ExecRequest, ExecResult, FileEntry, SandboxRecord, SessionOptions } from './types.js';
 
 export type ExecInput = string | readonly string[] | ExecRequest;
 
@@ -24,11 +24,13 @@ export async function* execEvents(stream: AsyncIterable<{ event: string; data: s
         yield { type: 'alert', alert: data as never };
         break;
       case 'action':
-        yield { type: 'action', action: data };
+        yield { type: 'action', action: data as never };
         break;
       case 'exit':
         yield { type: 'exit', result: data as never };
         return;
+      case 'error':
+        throw new PraetorApiError(0, typeof data.code === 'string' ? data.code : 'exec-failed', typeof data.message === 'string' ? data.message : 'the step failed');
       default:
         break;
     }
@@ -44,7 +46,7 @@ export class SessionHandle {
     readonly id: string,
   ) {}
 
-  exec(command: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  exec(command: string, options: { timeoutMs?: number; maxOutputBytes?: number } = {}): Promise<ExecResult> {
     return this.transport.json('POST', `${this.base()}/exec`, { body: { command, ...options } });
   }
 
@@ -80,8 +82,9 @@ export class SandboxHandle {
     return execEvents(this.transport.events('POST', `${this.base()}/exec/stream`, call));
   }
 
-  async createSession(): Promise<SessionHandle> {
-    const { session } = await this.transport.json<{ session: string }>('POST', `${this.base()}/sessions`);
+  /** Opens a persistent bash: cd and export carry from one command to the next. */
+  async createSession(options: SessionOptions = {}): Promise<SessionHandle> {
+    const { session } = await this.transport.json<{ session: string }>('POST', `${this.base()}/sessions`, { body: options });
     return new SessionHandle(this.transport, this.id, session);
   }
 

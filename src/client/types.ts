@@ -25,52 +25,73 @@ export interface SandboxCreateOptions {
 
 export interface SandboxRecord {
   readonly id: string;
-  /** Id of the key that created it. */
+  /** Id of the key that created it (`local` on the unix socket without a key). */
   readonly owner: string;
-  readonly createdAt: string | number;
+  /** Epoch ms. */
+  readonly createdAt: number;
   readonly state: SandboxState;
+  /** Steps (execs) begun so far. */
+  readonly steps?: number;
   readonly options: Readonly<Record<string, unknown>>;
   readonly node?: string;
 }
 
 export interface ExecRequest {
-  /** A string runs with `bash -lc`; an array is an argv. */
+  /** A string runs with bash; an array is the argv itself. */
   readonly command: string | readonly string[];
+  /** Inside the sandbox; default /workspace. */
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** UTF-8 text written to the command's stdin. */
   readonly stdin?: string;
+  /** Bytes kept of each of stdout and stderr. */
+  readonly maxOutputBytes?: number;
 }
 
 export interface Alert {
-  readonly rule?: string;
-  readonly ruleId?: string;
-  readonly severity: string;
+  readonly id: string;
+  readonly ruleId: string;
+  readonly title?: string;
+  /** MITRE ATT&CK technique. */
   readonly technique: string;
-  readonly sandbox?: string;
-  readonly sandboxId?: string;
+  readonly tactic?: string;
+  readonly severity: 'low' | 'medium' | 'high' | 'critical' | (string & {});
+  readonly time: number;
+  readonly sandboxId: string;
   /** The sandbox step (exec) that caused it. */
   readonly step: number | null;
-  readonly pid?: number | null;
-  readonly evidence?: unknown;
-  readonly time: string | number;
-  readonly [field: string]: unknown;
+  readonly pid: number | null;
+  readonly argv?: readonly string[] | null;
+  readonly evidence?: readonly Readonly<Record<string, unknown>>[];
+  readonly latencyMs?: number;
+  readonly description?: string;
 }
 
 export interface GuardAction {
-  readonly [field: string]: unknown;
+  readonly time: number;
+  readonly sandboxId: string;
+  readonly alertId: string;
+  readonly action: 'record' | 'deny-stream' | 'kill-tree' | 'kill-step' | 'freeze' | 'terminate' | (string & {});
+  readonly target: string | null;
+  readonly ok: boolean;
+  readonly error: string | null;
 }
 
 export interface ExecResult {
   readonly step: number;
   readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** UTF-8 (invalid bytes replaced). */
   readonly stdout: string;
   readonly stderr: string;
-  readonly durationMs: number;
+  readonly stdoutTruncated: boolean;
+  readonly stderrTruncated: boolean;
   readonly timedOut: boolean;
+  readonly durationMs: number;
+  /** Alerts this step raised by the time it ended. */
   readonly alerts: readonly Alert[];
   readonly actions: readonly GuardAction[];
-  readonly [field: string]: unknown;
 }
 
 /** What `execStream` yields while the command runs; `exit` comes last. */
@@ -81,16 +102,27 @@ export type ExecEvent =
   | { readonly type: 'action'; readonly action: GuardAction }
   | { readonly type: 'exit'; readonly result: ExecResult };
 
-export type EventType = 'alert' | 'action' | 'network' | 'step';
+export interface SessionOptions {
+  /** Starting directory (default /workspace). */
+  readonly cwd?: string;
+  /** Variables exported at the start. */
+  readonly env?: Readonly<Record<string, string>>;
+}
 
-/** One event of `GET /v1/events`. */
+export type EventType = 'alert' | 'action' | 'network' | 'step' | 'sandbox';
+
+/**
+ * One event of `GET /v1/events`: `data` is the alert, the action, the network record, the step's
+ * start or end, or the sandbox's lifecycle. A reader that lagged gets `{type: 'dropped', count}`.
+ */
 export interface PraetorEvent {
-  readonly type: string;
+  readonly type: EventType | 'dropped' | (string & {});
   readonly sandbox: string;
-  readonly step?: number | null;
-  readonly episode?: string | null;
-  readonly time: string | number;
-  readonly [field: string]: unknown;
+  readonly step: number | null;
+  readonly episode?: string;
+  readonly time: number;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly count?: number;
 }
 
 export interface FileEntry {
@@ -142,15 +174,19 @@ export interface EnvTask {
   readonly [field: string]: unknown;
 }
 
-export interface ApiKeyCreated {
-  readonly id: string;
-  /** Shown once. */
-  readonly key: string;
-}
+export type KeyScope = 'admin' | 'sandboxes' | 'envs' | 'events' | 'episodes' | 'read' | (string & {});
 
 export interface ApiKeyInfo {
   readonly id: string;
   readonly name: string;
-  readonly scope: string;
+  readonly scope: KeyScope;
+  readonly quotas?: Readonly<Record<string, number>>;
   readonly [field: string]: unknown;
+}
+
+export interface ApiKeyCreated {
+  readonly id: string;
+  /** The bearer token: shown this once, never stored by the daemon. */
+  readonly key: string;
+  readonly apiKey?: ApiKeyInfo;
 }
