@@ -15,6 +15,7 @@ const COMMANDS: ReadonlyMap<string, CommandLoader> = new Map<string, CommandLoad
   ['demo', async () => [(await import('./commands/demo-command.js')).demoCommand(VERSION)]],
   ['redteam', async () => [(await import('./commands/redteam-command.js')).redteamCommand(VERSION)]],
   ['run', async () => [(await import('./commands/run-command.js')).runCommand()]],
+  ['sandbox', async () => [(await import('./commands/sandbox-command.js')).sandboxCommand()]],
   ['episode', async () => [(await import('./commands/episode-command.js')).episodeCommand()]],
   ['export', async () => [(await import('./commands/export-command.js')).exportCommand()]],
   ['filter', async () => [(await import('./commands/export-command.js')).filterCommand()]],
@@ -48,8 +49,15 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const name = commandName(argv);
   const one = name === undefined ? undefined : COMMANDS.get(name);
   const loaders = one !== undefined ? [one] : [...new Set(COMMANDS.values())];
-  for (const load of loaders) for (const command of await load()) program.addCommand(command.exitOverride());
+  for (const load of loaders) for (const command of await load()) program.addCommand(withExitOverride(command));
   return program;
+}
+
+/** Usage errors of every subcommand, however deep, reach main's handler (exit 64), not process.exit. */
+function withExitOverride(command: Command): Command {
+  command.exitOverride();
+  for (const sub of command.commands) withExitOverride(sub);
+  return command;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
