@@ -1,70 +1,30 @@
 #!/usr/bin/env node
-// praetor's command-line entry point: builds the program and maps every error to an exit code.
-// It loads only the command being run: every command's modules together cost about 0.3 s of
-// start-up, and a one-shot `praetor run` through the daemon must start like `node -e 0`.
-import { Command, CommanderError } from 'commander';
+// praetor's command-line entry point: runs the command and maps every error to an exit code.
+// `praetor run ...` takes a fast path that loads neither commander nor any other command: through
+// praetord a one-shot run must start about as fast as `node -e 0`.
 import { PraetorError, errorMessage } from '../core/errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
-const VERSION = '0.1.0';
-
-type CommandLoader = () => Promise<Command[]>;
-
-/** Each top-level command name and how to load its definition (the module that builds it). */
-const COMMANDS: ReadonlyMap<string, CommandLoader> = new Map<string, CommandLoader>([
-  ['demo', async () => [(await import('./commands/demo-command.js')).demoCommand(VERSION)]],
-  ['redteam', async () => [(await import('./commands/redteam-command.js')).redteamCommand(VERSION)]],
-  ['run', async () => [(await import('./commands/run-command.js')).runCommand()]],
-  ['sandbox', async () => [(await import('./commands/sandbox-command.js')).sandboxCommand()]],
-  ['episode', async () => [(await import('./commands/episode-command.js')).episodeCommand()]],
-  ['export', async () => [(await import('./commands/export-command.js')).exportCommand()]],
-  ['filter', async () => [(await import('./commands/export-command.js')).filterCommand()]],
-  ['serve', async () => [(await import('./commands/serve-command.js')).serveCommand()]],
-  ['rules', async () => [(await import('./commands/rules-command.js')).rulesCommand()]],
-  ['gc', async () => [(await import('./commands/gc-command.js')).gcCommand()]],
-  ['bench', async () => [(await import('./commands/bench-command.js')).benchCommand()]],
-  ['bench-guard', async () => [(await import('./commands/bench-guard-command.js')).benchGuardCommand()]],
-  ['bench-episodes', async () => [(await import('./commands/bench-episodes-command.js')).benchEpisodesCommand()]],
-]);
-
-/** The command `argv` names: its first word that is not an option (praetor has no global option taking a value). */
-export function commandName(argv: readonly string[]): string | undefined {
-  for (const arg of argv) {
-    if (arg === '--') return undefined;
-    if (!arg.startsWith('-')) return arg;
-  }
-  return undefined;
-}
-
-/**
- * The program with the command `argv` names, or with every command when it names none that
- * exists (help, a typo: commander then lists them all).
- */
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
-  const program = new Command('praetor')
-    .description('Run autonomous AI agents in guarded sandboxes.')
-    .version(VERSION)
-    .showHelpAfterError()
-    .exitOverride();
-  const name = commandName(argv);
-  const one = name === undefined ? undefined : COMMANDS.get(name);
-  const loaders = one !== undefined ? [one] : [...new Set(COMMANDS.values())];
-  for (const load of loaders) for (const command of await load()) program.addCommand(withExitOverride(command));
-  return program;
-}
-
-/** Usage errors of every subcommand, however deep, reach main's handler (exit 64), not process.exit. */
-function withExitOverride(command: Command): Command {
-  command.exitOverride();
-  for (const sub of command.commands) withExitOverride(sub);
-  return command;
+/** commander's own errors (usage, --help, --version) carry codes `commander.*` and an exit code. */
+function isCommanderError(err: unknown): err is Error & { exitCode: number } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && code.startsWith('commander.');
 }
 
 async function main(argv: readonly string[]): Promise<void> {
   try {
+    if (argv[0] === 'run') {
+      const { parseRunArgv, dispatchRun } = await import('./run-request.js');
+      const request = parseRunArgv(argv.slice(1));
+      if (request !== null) {
+        process.exitCode = await dispatchRun(request);
+        return;
+      }
+    }
+    const { buildProgram } = await import('./program.js');
     await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (isCommanderError(err)) {
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }

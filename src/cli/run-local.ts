@@ -6,7 +6,7 @@ import { Guard } from '../guard/guard.js';
 import { EXIT } from './exit-codes.js';
 import { describeNetworkEvent, networkRows } from './network-format.js';
 import { alertRows, describeAlert } from './alert-format.js';
-import type { RunRequest } from './commands/run-command.js';
+import type { RunRequest } from './run-request.js';
 
 /** Runs the request; resolves to the exit code. */
 export async function runLocal(request: RunRequest): Promise<number> {

@@ -1,7 +1,7 @@
 // `praetor run` through praetord: create, one exec (streamed unless --json), destroy. Loads the
 // client only (node:http over the socket): no guard, no backend, no zod.
 import { EXIT } from './exit-codes.js';
-import type { RunRequest } from './commands/run-command.js';
+import type { RunRequest } from './run-request.js';
 import type { DaemonTarget } from '../client/target.js';
 import type { ExecResult } from '../client/types.js';
 import { clientFor, describeApiAlert, tarDirectory, viaDaemon } from './remote.js';

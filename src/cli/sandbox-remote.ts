@@ -3,7 +3,7 @@ import { PraetorError } from '../core/errors.js';
 import type { DaemonTarget } from '../client/target.js';
 import type { ExecResult } from '../client/types.js';
 import { EXIT } from './exit-codes.js';
-import { parseEnvPairs } from './commands/run-command.js';
+import { parseEnvPairs } from './run-request.js';
 import type { SandboxCreateFlags, SandboxExecFlags } from './commands/sandbox-command.js';
 import { clientFor, describeApiAlert, tarDirectory, viaDaemon } from './remote.js';
 
@@ -18,7 +18,7 @@ export async function createSandbox(target: DaemonTarget, flags: SandboxCreateFl
   const cpus = positive('--cpus', flags.cpus);
   const pids = positive('--pids', flags.pids);
   const env = parseEnvPairs(flags.env);
-  const labels = parseEnvPairs(flags.label);
+  const labels = parseEnvPairs(flags.label, '--label');
   const workspace = flags.workspace !== undefined ? await tarDirectory(flags.workspace) : undefined;
   const praetor = clientFor(target);
   try {

@@ -66,13 +66,11 @@ describe('light paths', () => {
     for (const f of files) assert.ok(f.startsWith(`${dist}client/`), `client imports ${f}`);
   });
 
-  it('praetor run loads neither the guard nor zod before it knows where it runs', () => {
-    const { packages, files } = staticClosure(`${dist}cli/main.js`);
-    const run = staticClosure(`${dist}cli/commands/run-command.js`);
-    const remote = staticClosure(`${dist}cli/run-remote.js`);
-    for (const closure of [packages, run.packages, remote.packages]) {
-      for (const heavy of ['zod', 'yaml', 'hono', '@hono', 'better-sqlite3']) assert.ok(!closure.has(heavy), `loads ${heavy}`);
+  it('praetor run through praetord loads neither commander nor the guard nor zod', () => {
+    const closures = ['cli/main.js', 'cli/run-request.js', 'cli/run-remote.js'].map((f) => staticClosure(`${dist}${f}`));
+    for (const { packages, files } of closures) {
+      for (const heavy of ['commander', 'zod', 'yaml', 'hono', '@hono', 'better-sqlite3']) assert.ok(!packages.has(heavy), `loads ${heavy}`);
+      for (const f of files) assert.ok(!/\/(guard|sandbox|detect|episode|service)\//.test(f), `loads ${f}`);
     }
-    for (const f of [...files, ...run.files, ...remote.files]) assert.ok(!/\/(guard|sandbox|detect|episode|service)\//.test(f), `loads ${f}`);
   });
 });
