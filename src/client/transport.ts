@@ -58,9 +58,15 @@ export class Transport {
     return body;
   }
 
-  /** A call answered with `text/event-stream`; ends when the server ends it or the loop breaks. */
+  /** A call answered with `text/event-stream`; ends when the server ends it, the loop breaks or `signal` aborts. */
   async *events(method: string, path: string, options: CallOptions = {}): AsyncGenerator<ServerSentEvent> {
-    const res = await this.send(method, path, options, 'text/event-stream');
+    let res: IncomingMessage;
+    try {
+      res = await this.send(method, path, options, 'text/event-stream');
+    } catch (err) {
+      if (options.signal?.aborted) return; // stopped by its caller: the stream just ends
+      throw err;
+    }
     if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) throw apiError(res.statusCode ?? 0, await readAll(res));
     const queue: ServerSentEvent[] = [];
     const parser = createParser({
@@ -72,6 +78,8 @@ export class Transport {
         parser.feed(chunk);
         while (queue.length > 0) yield queue.shift() as ServerSentEvent;
       }
+    } catch (err) {
+      if (!options.signal?.aborted) throw err;
     } finally {
       res.destroy();
     }
