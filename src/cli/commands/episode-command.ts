@@ -20,6 +20,7 @@ import { PraetorError, errorMessage } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { describeEpisode, describeStep, episodeRow } from '../episode-format.js';
 import { EXIT } from '../exit-codes.js';
+import { findDaemon } from '../daemon-target.js';
 
 interface RunFlags {
   agent?: string;
@@ -31,6 +32,7 @@ interface RunFlags {
   guard: GuardMode;
   store?: string;
   json?: boolean;
+  local?: boolean;
 }
 
 async function choosePolicy(flags: RunFlags, tools: ToolRegistry, budgets: { maxSteps: number; maxTokens?: number | undefined; maxSeconds: number }): Promise<AgentPolicy> {
@@ -64,6 +66,7 @@ function runSubcommand(): Command {
     .addOption(new Option('--guard <mode>', 'what the guard does on an alert').choices(['monitor', 'block', 'freeze', 'terminate']).default('block'))
     .option('--store <url>', 'episode store (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
     .option('--json', 'print the episode and its steps as JSON')
+    .option('--local', 'run in this process even when praetord answers (always so with --agent, --store or a task with a host workspace)')
     .action(async (taskPath: string, flags: RunFlags) => {
       const text = await readFile(taskPath, 'utf8').catch((err: unknown) => {
         throw new PraetorError('usage', `cannot read ${taskPath}: ${errorMessage(err)}`);
@@ -74,6 +77,13 @@ function runSubcommand(): Command {
       const tools = new ToolRegistry();
       if (flags.agent !== undefined) return runAgentNative(task, flags);
       const policy = await choosePolicy(flags, tools, task.budgets);
+      // Through praetord when one answers, unless this run needs this host: a store of its own,
+      // or a workspace folder here (a request never names a host path).
+      const daemon = flags.local || flags.store !== undefined || task.workspace !== undefined ? null : await findDaemon();
+      if (daemon !== null) {
+        process.exitCode = await (await import('../episode-remote.js')).runEpisodeRemote(daemon, task, policy, flags.json === true);
+        return;
+      }
       await withEpisodeWorld(flags, null, (world) => runEpisode({ task, policy, tools, ...world }));
     });
 }

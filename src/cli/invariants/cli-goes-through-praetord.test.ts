@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +123,29 @@ describe('praetor run', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     const bad = await praetor(['run', '--', 'true'], { PRAETOR_HOST: 'ftp://x' });
     assert.equal(bad.code, 64);
+  });
+});
+
+describe('praetor episode run', () => {
+  it('runs a scripted policy through the daemon: its environment protocol steps, its store keeps the episode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'praetor-episode-'));
+    try {
+      writeFileSync(join(dir, 'task.yaml'), 'id: make-done\ninstruction: create /workspace/done\nverifier: test -f /workspace/done\n');
+      writeFileSync(join(dir, 'script.yaml'), '- tool: bash\n  args: { command: "touch /workspace/done && echo made" }\n');
+      const r = await praetor(['episode', 'run', join(dir, 'task.yaml'), '--policy', `scripted:${join(dir, 'script.yaml')}`, '--json'], { PRAETOR_HOST: `unix:${daemon.socketPath}` });
+      assert.equal(r.code, 0, r.stderr);
+      const { episode, steps } = JSON.parse(r.stdout) as { episode: { id: string; status: string; outcome: { reward: number } }; steps: { observation: { content: string } }[] };
+      assert.deepEqual([episode.status, episode.outcome.reward, steps.length], ['completed', 1, 1]);
+      assert.match(steps[0]?.observation.content ?? '', /made/);
+      const admin = new Praetor({ host: `unix:${daemon.socketPath}`, apiKey: '' });
+      try {
+        assert.equal(((await admin.episodes.get(episode.id)).episode as { status: string }).status, 'completed', 'the daemon stored it');
+      } finally {
+        admin.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
