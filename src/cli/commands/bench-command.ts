@@ -8,6 +8,7 @@ import { errorMessage } from '../../core/errors.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { EXIT } from '../exit-codes.js';
 import { integerAtLeast } from '../options.js';
+import { serviceApiOverSocket } from '../bench-service-api.js';
 
 interface BenchFlags {
   iterations: number;
@@ -15,6 +16,8 @@ interface BenchFlags {
   parallel: number;
   json?: boolean;
   skipSrt?: boolean;
+  skipService?: boolean;
+  serviceLive: number;
 }
 
 export function benchCommand(): Command {
@@ -37,14 +40,28 @@ export function benchCommand(): Command {
     )
     .option('--json', 'print one JSON object with every figure instead of the tables')
     .option('--skip-srt', 'do not measure the sandbox-runtime (srt) anchor')
+    .option('--skip-service', 'do not measure the service section (praetord, its API, one-shot praetor run)')
+    .addOption(
+      new Option('--service-live <n>', 'sandboxes kept alive at once through the API, with the memory each costs (0 skips it; the target is 1000)')
+        .argParser(integerAtLeast(0))
+        .default(0),
+    )
     .action(async (flags: BenchFlags) => {
       const backend = new LocalBackend();
       let report: BenchReport;
       try {
         report = await runBench(
           backend,
-          { iterations: flags.iterations, concurrent: flags.concurrent, parallelism: flags.parallel, skipSrt: flags.skipSrt ?? false },
+          {
+            iterations: flags.iterations,
+            concurrent: flags.concurrent,
+            parallelism: flags.parallel,
+            skipSrt: flags.skipSrt ?? false,
+            service: flags.skipService !== true,
+            serviceLive: flags.serviceLive,
+          },
           new StderrProgress(),
+          serviceApiOverSocket,
         );
       } finally {
         // Sandboxes a failed phase left alive; a failure here is printed, the figures still are.
