@@ -1,5 +1,6 @@
 // The API calls of `praetor bench`'s service section, made with the TypeScript client on the
 // daemon's socket (the bench itself sits below the client and passes these in).
+import type { EnvApi } from '../bench/episode-service-bench.js';
 import type { ServiceApi } from '../bench/service-bench.js';
 import { Praetor } from '../client/praetor.js';
 
@@ -13,5 +14,21 @@ export function serviceApiOverSocket(socketPath: string): ServiceApi {
     },
     destroy: (id) => praetor.sandboxes.destroy(id),
     close: () => praetor.close(),
+  };
+}
+
+export function envApiOverSocket(socketPath: string): EnvApi {
+  const praetor = new Praetor({ host: `unix:${socketPath}`, apiKey: '' });
+  return {
+    make: async (task) => (await praetor.envs.create(task as { id: string; instruction: string })).id,
+    reset: async (env) => {
+      await praetor.envs.handle(env).reset();
+    },
+    step: async (env, action) => {
+      const r = await praetor.envs.handle(env).step(action as { name: string });
+      return { ended: r.terminated || r.truncated, observation: r.observation };
+    },
+    close: (env) => praetor.envs.handle(env).close(),
+    shutdown: () => praetor.close(),
   };
 }
