@@ -2,7 +2,7 @@
 // freeze/thaw, destroy. Holds the id and the transport, nothing else.
 import { PraetorApiError } from './errors.js';
 import type { CallOptions, Transport } from './transport.js';
-import type { ExecEvent, ExecRequest, ExecResult, FileEntry, SandboxRecord, SessionOptions } from './types.js';
+import type { Alert, ExecEvent, ExecRequest, ExecResult, FileEntry, GuardAction, SandboxRecord, SessionOptions } from './types.js';
 
 export type ExecInput = string | readonly string[] | ExecRequest;
 
@@ -109,6 +109,11 @@ export class SandboxHandle {
     /** `dir` as a tar. */
     download: (dir: string): Promise<Buffer> => this.transport.bytes('GET', `${this.base()}/archive`, { query: { path: dir } }),
   };
+
+  /** The alerts the guard tied to this sandbox (to one step when given) and what it did about them. */
+  alerts(step?: number): Promise<{ alerts: Alert[]; actions: GuardAction[] }> {
+    return this.transport.json('GET', `${this.base()}/alerts`, { query: { step: step?.toString() } });
+  }
 
   async freeze(): Promise<SandboxRecord> {
     this.record = await this.transport.json<SandboxRecord>('POST', `${this.base()}/freeze`);

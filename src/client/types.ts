@@ -174,7 +174,7 @@ export interface EnvTask {
   readonly [field: string]: unknown;
 }
 
-export type KeyScope = 'admin' | 'sandboxes' | 'envs' | 'events' | 'episodes' | 'read' | (string & {});
+export type KeyScope = 'admin' | 'sandboxes' | 'envs' | 'read' | (string & {});
 
 export interface ApiKeyInfo {
   readonly id: string;

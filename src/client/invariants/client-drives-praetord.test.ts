@@ -145,6 +145,9 @@ describe('events', () => {
       assert.equal(alert.event.data.ruleId, 'ssh-private-key-read');
       assert.ok(finishedAt - alertAt > 1000, `the alert came while the step ran (${finishedAt - alertAt} ms before it ended)`);
       assert.ok(result.alerts.some((a) => a.ruleId === 'ssh-private-key-read' && a.step === result.step));
+      const later = await sandbox.alerts(result.step);
+      assert.ok(later.alerts.some((a) => a.ruleId === 'ssh-private-key-read'), 'the alert is kept with its step');
+      assert.deepEqual((await sandbox.alerts(result.step + 1)).alerts, []);
     } finally {
       abort.abort();
       await sandbox.destroy();
