@@ -32,11 +32,17 @@ export interface SessionStart {
 
 export class ShellSession {
   readonly id = `ss-${randomBytes(6).toString('hex')}`;
-  private readonly stateDir = `/tmp/.praetor-sessions/${this.id}`;
+  private readonly stateDir: string;
   private started = false;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly start: SessionStart) {}
+  /** `stateRoot`: where, inside the sandbox, sessions keep their state. */
+  constructor(
+    private readonly start: SessionStart,
+    stateRoot = '/tmp/.praetor-sessions',
+  ) {
+    this.stateDir = `${stateRoot}/${this.id}`;
+  }
 
   /** Runs one command after the previous one of this session has finished. */
   run(sandbox: Sandbox, command: string, options: Omit<ExecOptions, 'cwd'>): Promise<ExecResult> {
