@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
-import { MINER, WALLET } from '../redteam/miner/miner-test-kit.js';
+import { MINER, WALLET } from '../testing/miner-test-kit.js';
 import { DaemonProcess } from './testing/daemon-process.js';
 
 async function tarOf(files: Record<string, Buffer | string>): Promise<Buffer> {

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PraetorError } from '../sandbox/errors.js';
+import { PraetorError } from '../core/errors.js';
 import { listenTcp, listenUnix, parseListen } from './listen.js';
 
 const code = (c: string) => (err: unknown) => err instanceof PraetorError && err.code === c && !err.message.includes('\n');

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeSandbox } from '../agent/tools/fake-sandbox.js';
+import { FakeSandbox } from '../testing/fake-sandbox.js';
 import { sessionArgv, ShellSession } from './shell-session.js';
 
 /** Runs the session's fixed script with the host's bash; only this test's own commands run. */
