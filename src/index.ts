@@ -61,12 +61,13 @@ export {
   type SandboxProcess,
 } from './sandbox/backend.js';
 export { LocalBackend, type LocalBackendOptions } from './sandbox/local/local-backend.js';
+export { openBackend, BACKEND_KINDS, type BackendKind, type OpenBackendOptions } from './sandbox/open-backend.js';
 export type { SandboxObserver } from './sandbox/observer.js';
 
 // Detection and the guard.
 export { SEVERITIES, type Alert, type Severity } from './detect/alert.js';
 export { loadBuiltinRules, loadRuleFiles, loadRules, type LoadResult } from './detect/rule-loader.js';
-export { Guard, type GuardOptions, type AlertListener } from './guard/guard.js';
+export { Guard, type GuardOptions } from './guard/guard.js';
 export { GuardPolicySchema, type GuardPolicy, type GuardMode, type GuardAction } from './guard/guard-policy.js';
 
 // Agents' tools, episodes, their store and the environment protocol.
@@ -83,5 +84,6 @@ export {
 } from './episode/episode-model.js';
 export { runEpisode, type EpisodeRunOptions } from './episode/episode-runner.js';
 export { RolloutEnvironment, SUBMIT, type EnvInfo as EpisodeEnvInfo, type EnvStep as EpisodeEnvStep } from './episode/environment.js';
-export { openEpisodeStore, type EpisodeStore, type EpisodeStoreOptions } from './episode/store/episode-store.js';
+export type { EpisodeStore, EpisodeStoreOptions } from './episode/store/episode-store.js';
+export { openEpisodeStore } from './episode/store/open-store.js';
 export { exportEpisodeLines, exportEpisodesJsonl, isGolden } from './episode/export.js';

@@ -18,6 +18,7 @@ const COMMANDS: ReadonlyMap<string, CommandLoader> = new Map<string, CommandLoad
   ['serve', async () => [(await import('./commands/serve-command.js')).serveCommand(VERSION)]],
   ['keys', async () => [(await import('./commands/keys-command.js')).keysCommand()]],
   ['rules', async () => [(await import('./commands/rules-command.js')).rulesCommand()]],
+  ['policy', async () => [(await import('./commands/policy-command.js')).policyCommand()]],
   ['gc', async () => [(await import('./commands/gc-command.js')).gcCommand()]],
   ['bench', async () => [(await import('./commands/bench-command.js')).benchCommand()]],
   ['bench-guard', async () => [(await import('./commands/bench-guard-command.js')).benchGuardCommand()]],

@@ -1,8 +1,9 @@
 // `praetor run` in this process: a guard, a backend, one sandbox, one command, then everything
 // torn down. Nothing it starts may outlive the work: the process exits as soon as it returns.
 import type { ExecResult } from '../sandbox/backend.js';
-import { LocalBackend } from '../sandbox/local/local-backend.js';
+import { openBackend } from '../sandbox/open-backend.js';
 import { Guard } from '../guard/guard.js';
+import { loadPolicyGate, terminalApprover } from './policy-flag.js';
 import { EXIT } from './exit-codes.js';
 import { describeNetworkEvent, networkRows } from './network-format.js';
 import { alertRows, describeAlert } from './alert-format.js';
@@ -10,9 +11,10 @@ import type { RunRequest } from './run-request.js';
 
 /** Runs the request; resolves to the exit code. */
 export async function runLocal(request: RunRequest): Promise<number> {
-  const guard = new Guard({ policy: { mode: request.guard } });
-  const backend = new LocalBackend({ observer: guard });
-  if (!request.json) guard.onAlert((alert) => process.stderr.write(`praetor: ${describeAlert(alert)}\n`));
+  const commandPolicy = await loadPolicyGate(request.policy, request.policyMode, request.json ? undefined : terminalApprover());
+  const guard = new Guard({ policy: { mode: request.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
+  const backend = openBackend({ observer: guard });
+  if (!request.json) guard.events.subscribe({ kinds: ['alert'] }, (e) => process.stderr.write(`praetor: ${describeAlert(e.alert)}\n`));
   const onSignal = (): void => {
     void backend.close().finally(() => process.exit(130));
   };
@@ -22,7 +24,7 @@ export async function runLocal(request: RunRequest): Promise<number> {
     // The backend's shared start-up (kernel-log follower, seccomp program) beside the guard's
     // monitors; no sandbox exists before both are up.
     // Both settle before anything is torn down.
-    const started = await Promise.allSettled([guard.start(), backend.prepare()]);
+    const started = await Promise.allSettled([guard.start(), backend.prepare?.()]);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     const sandbox = await backend.create(request.sandbox);
     const result: ExecResult = await sandbox.exec([...request.command], {
@@ -34,6 +36,7 @@ export async function runLocal(request: RunRequest): Promise<number> {
     const events = [...sandbox.networkEvents()];
     const alerts = [...guard.alerts(sandbox.id)];
     const actions = [...guard.actions(sandbox.id)];
+    const policy = [...guard.policyDecisions(sandbox.id)];
     await backend.close();
     if (request.json) {
       process.stdout.write(
@@ -50,6 +53,7 @@ export async function runLocal(request: RunRequest): Promise<number> {
           network: networkRows(events),
           alerts: alertRows(alerts),
           actions,
+          policy,
         })}\n`,
       );
     } else {

@@ -20,16 +20,34 @@ export interface RunFlag {
 }
 
 export const RUN_FLAGS: readonly RunFlag[] = [
-  { name: 'allow-domain', value: 'domain', description: 'allow egress to this domain (repeatable; *.x.com for subdomains)', repeatable: true },
-  { name: 'deny-domain', value: 'domain', description: 'always deny this domain (repeatable)', repeatable: true },
+  {
+    name: 'allow-domain',
+    value: 'domain',
+    description: 'allow egress to this domain on ports 80 and 443, or on the port named as domain:port (repeatable; *.x.com for subdomains)',
+    repeatable: true,
+  },
+  { name: 'deny-domain', value: 'domain', description: 'always deny this domain, or only its port as domain:port (repeatable)', repeatable: true },
+  {
+    name: 'allow-cidr',
+    value: 'cidr',
+    description: 'let allowed names reach this internal range (loopback, private, this host; e.g. 10.0.0.0/24; repeatable)',
+    repeatable: true,
+  },
   { name: 'cpus', value: 'n', description: 'CPU quota in cores (default 1)' },
   { name: 'memory', value: 'size', description: 'memory limit, e.g. 512m or 2g (default 2g)' },
+  { name: 'disk', value: 'size', description: 'room for /workspace and /tmp together, e.g. 256m or 4g (default 1g); ENOSPC past it' },
   { name: 'pids', value: 'n', description: 'maximum number of tasks (default 512)' },
   { name: 'timeout', value: 'seconds', description: 'kill the command and everything it started after this long' },
   { name: 'workspace', value: 'dir', description: 'copy this directory into /workspace' },
   { name: 'env', value: 'KEY=VALUE', description: 'set an environment variable inside (repeatable)', repeatable: true },
   { name: 'guard', value: 'mode', description: 'what the guard does on an alert', choices: GUARD_MODES, defaultValue: 'block' },
   { name: 'json', description: 'print one JSON object with the result, the network record and the alerts' },
+  {
+    name: 'policy',
+    value: 'FILE|preset',
+    description: 'command policy checked before every command runs: a YAML file or a preset (default, strict, permissive); runs in this process',
+  },
+  { name: 'policy-mode', value: 'mode', description: 'strict: what praetor can not resolve is denied; ask: it is asked about', choices: ['ask', 'strict'] },
   { name: 'local', description: 'run in this process even when praetord answers' },
 ];
 
@@ -42,8 +60,10 @@ export interface RunRequest {
   readonly sandbox: {
     readonly allowDomains: string[];
     readonly denyDomains: string[];
+    readonly allowCidrs: string[];
     readonly cpus?: number;
     readonly memory?: string;
+    readonly disk?: string;
     readonly pids?: number;
     readonly workspace?: string;
     readonly env: Record<string, string>;
@@ -52,6 +72,9 @@ export interface RunRequest {
   readonly timeoutText?: string;
   readonly json: boolean;
   readonly guard: GuardModeFlag;
+  /** A command policy (file or preset) and its mode: this process enforces them, so the run stays here. */
+  readonly policy?: string;
+  readonly policyMode?: string;
   readonly local: boolean;
 }
 
@@ -90,14 +113,20 @@ export function runRequest(command: readonly string[], values: RunFlagValues): R
   const guard = text(values, 'guard') ?? 'block';
   if (!(GUARD_MODES as readonly string[]).includes(guard)) throw new PraetorError('usage', `--guard must be ${GUARD_MODES.join(', ')}, got "${guard}"`);
   const memory = text(values, 'memory');
+  const disk = text(values, 'disk');
   const workspace = text(values, 'workspace');
+  const policy = text(values, 'policy');
+  const policyMode = text(values, 'policy-mode');
+  if (policyMode !== undefined && policyMode !== 'ask' && policyMode !== 'strict') throw new PraetorError('usage', `--policy-mode must be ask or strict, got "${policyMode}"`);
   return {
     command,
     sandbox: {
       allowDomains: list(values, 'allow-domain'),
       denyDomains: list(values, 'deny-domain'),
+      allowCidrs: list(values, 'allow-cidr'),
       ...(cpus !== undefined ? { cpus } : {}),
       ...(memory !== undefined ? { memory } : {}),
+      ...(disk !== undefined ? { disk } : {}),
       ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
       ...(workspace !== undefined ? { workspace } : {}),
       env: parseEnvPairs(list(values, 'env')),
@@ -105,6 +134,8 @@ export function runRequest(command: readonly string[], values: RunFlagValues): R
     ...(timeoutSeconds !== undefined ? { timeoutSeconds, timeoutText: text(values, 'timeout') } : {}),
     json: values.json === true,
     guard: guard as GuardModeFlag,
+    ...(policy !== undefined ? { policy } : {}),
+    ...(policyMode !== undefined ? { policyMode } : {}),
     local: values.local === true,
   };
 }
@@ -130,7 +161,9 @@ export function parseRunArgv(args: readonly string[]): RunRequest | null {
 
 /** Runs the request where it belongs; resolves to the exit code. */
 export async function dispatchRun(request: RunRequest): Promise<number> {
-  const daemon = request.local ? null : await findDaemon();
+  // A command policy is enforced by the guard of the process that holds it: this one.
+  const here = request.local || request.policy !== undefined || request.policyMode !== undefined;
+  const daemon = here ? null : await findDaemon();
   if (daemon !== null) return (await import('./run-remote.js')).runRemote(daemon, request);
   return (await import('./run-local.js')).runLocal(request);
 }

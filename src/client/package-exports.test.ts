@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 describe('package exports', () => {
   it('import("praetor") gives the client and the library', async () => {
     const praetor = (await import('praetor')) as Record<string, unknown>;
-    for (const name of ['Praetor', 'PraetorApiError', 'SandboxHandle', 'Guard', 'LocalBackend', 'SandboxOptionsSchema', 'RolloutEnvironment', 'runEpisode', 'openEpisodeStore', 'PraetorError', 'loadBuiltinRules']) {
+    for (const name of ['Praetor', 'PraetorApiError', 'SandboxHandle', 'Guard', 'LocalBackend', 'openBackend', 'SandboxOptionsSchema', 'RolloutEnvironment', 'runEpisode', 'openEpisodeStore', 'PraetorError', 'loadBuiltinRules']) {
       assert.ok(praetor[name] !== undefined, `praetor exports ${name}`);
     }
     assert.equal(typeof praetor.Praetor, 'function');

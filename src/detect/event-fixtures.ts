@@ -39,7 +39,13 @@ export function networkDenied(dstAddress: string, dstPort: number | null, o: Bas
 export function proxyConnection(
   host: string,
   port: number,
-  o: Base & Partial<Pick<ProxyConnectionEvent, 'pid' | 'method' | 'decision' | 'reason' | 'protocol' | 'protocolDetail' | 'bytesOut' | 'bytesIn'>> = {},
+  o: Base &
+    Partial<
+      Pick<
+        ProxyConnectionEvent,
+        'pid' | 'method' | 'decision' | 'reason' | 'resolvedAddress' | 'addressClass' | 'frontedHost' | 'protocol' | 'protocolDetail' | 'bytesOut' | 'bytesIn'
+      >
+    > = {},
 ): ProxyConnectionEvent {
   const decision = o.decision ?? 'allowed';
   return {
@@ -51,6 +57,9 @@ export function proxyConnection(
     port,
     decision,
     reason: o.reason ?? (decision === 'allowed' ? 'allowed by rule' : 'not in allow list'),
+    resolvedAddress: o.resolvedAddress ?? null,
+    addressClass: o.addressClass ?? null,
+    frontedHost: o.frontedHost ?? null,
     protocol: o.protocol ?? 'tls',
     protocolDetail: o.protocolDetail ?? null,
     bytesOut: o.bytesOut ?? 0,

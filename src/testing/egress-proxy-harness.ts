@@ -7,14 +7,20 @@ import { createServer as createHttpServer, request as httpRequest, type Incoming
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { after, before } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { AddressPolicy } from '../sandbox/network/address-policy.js';
 import { decideDomain } from '../sandbox/network/domain-filter.js';
-import { EgressProxy, type EgressFilter, type FirstBytesInfo } from '../sandbox/network/egress-proxy.js';
+import { EgressProxy, type EgressFilter, type EgressProxyOptions, type FirstBytesInfo } from '../sandbox/network/egress-proxy.js';
 import type { ProxyDecision } from '../sandbox/network/network-events.js';
-import { StaticResolver } from '../sandbox/network/resolver.js';
+import { StaticResolver, type StaticEntry } from '../sandbox/network/resolver.js';
 
 export const GREETING = 'HELLO\n';
-export const policy = { allow: ['allowed.example', '.fake.example'], deny: ['blocked.fake.example'] };
-export const policyFilter: EgressFilter = (host) => decideDomain(policy, host);
+export const policy = {
+  allow: ['allowed.example', 'allowed.example:7000', '.fake.example', '.fake.example:22', '.fake.example:4242'],
+  deny: ['blocked.fake.example'],
+};
+/** The local origins live on loopback: these tests allow it, as a sandbox would with allowCidrs. */
+export const loopbackAllowed = new AddressPolicy({ allowCidrs: ['127.0.0.1/32'], hostAddresses: () => [] });
+export const policyFilter: EgressFilter = (host, port) => decideDomain(policy, host, port);
 
 export interface Origins {
   originPort: number;
@@ -70,7 +76,16 @@ export interface Harness {
   firstBytes: { info: FirstBytesInfo; text: string }[];
 }
 
-export async function startProxy(ports: Origins, filter: EgressFilter = policyFilter): Promise<Harness> {
+export interface ProxyExtras {
+  /** Default: loopback allowed (the origins live there). */
+  checkAddress?: EgressProxyOptions['checkAddress'];
+  /** More resolver entries; they win over the standard ones. */
+  entries?: Record<string, StaticEntry>;
+  /** Whether the first-bytes hook asks for the next chunk too. Default: no. */
+  inspectMore?: (info: FirstBytesInfo, chunk: Buffer) => boolean;
+}
+
+export async function startProxy(ports: Origins, filter: EgressFilter = policyFilter, extras: ProxyExtras = {}): Promise<Harness> {
   const { originPort, echoPort, closedPort } = ports;
   const decisions: ProxyDecision[] = [];
   const firstBytes: Harness['firstBytes'] = [];
@@ -82,9 +97,14 @@ export async function startProxy(ports: Origins, filter: EgressFilter = policyFi
       'allowed.example:7000': { address: '127.0.0.1', port: echoPort },
       'echo.fake.example': { address: '127.0.0.1', port: echoPort },
       'down.fake.example': { address: '127.0.0.1', port: closedPort },
+      ...extras.entries,
     }),
     onDecision: (d) => decisions.push(d),
-    onFirstBytes: (info, chunk) => firstBytes.push({ info, text: chunk.toString('latin1') }),
+    checkAddress: extras.checkAddress ?? ((address) => loopbackAllowed.decide(address)),
+    onFirstBytes: (info, chunk) => {
+      firstBytes.push({ info, text: chunk.toString('latin1') });
+      return extras.inspectMore?.(info, chunk) ?? false;
+    },
     connectTimeoutMs: 2000,
   });
   const { port } = await proxy.listen('127.0.0.1');

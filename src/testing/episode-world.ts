@@ -5,7 +5,8 @@ import { Guard } from '../guard/guard.js';
 import type { GuardMode } from '../guard/guard-policy.js';
 import { LocalBackend } from '../sandbox/local/local-backend.js';
 import { ToolRegistry } from '../agent/tools/tool-registry.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode/store/episode-store.js';
+import { type EpisodeStore } from '../episode/store/episode-store.js';
+import { openEpisodeStore } from '../episode/store/open-store.js';
 import { RolloutEnvironment } from '../episode/environment.js';
 
 export interface EpisodeWorld {

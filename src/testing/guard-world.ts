@@ -1,25 +1,24 @@
-// Shared set-up of the guard's scenario tests: loopback fakes, a started guard, a local backend
+// Shared set-up of the guard's invariant tests: loopback targets, a started guard, a local backend
 // wired to it. Root is required (CI is root); these tests never skip.
 import { Guard, type GuardOptions } from '../guard/guard.js';
 import { LocalBackend } from '../sandbox/local/local-backend.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import type { ExecOptions, ExecResult } from '../sandbox/backend.js';
+import type { ExecOptions, ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { Alert } from '../detect/alert.js';
-import { startLoopbackFakes, type LoopbackFakes } from '../bench/loopback-targets.js';
+import { startLoopbackTargets, type LoopbackTargets } from '../bench/loopback-targets.js';
 
 export interface GuardWorld {
   readonly guard: Guard;
   readonly backend: LocalBackend;
-  readonly fakes: LoopbackFakes;
+  readonly fakes: LoopbackTargets;
   close(): Promise<void>;
 }
 
 export async function startGuardWorld(options: GuardOptions = {}): Promise<GuardWorld> {
   if (process.getuid?.() !== 0) throw new Error('guard scenario tests need root (CI runs as root)');
-  const fakes = await startLoopbackFakes();
+  const fakes = await startLoopbackTargets();
   const guard = new Guard({ resourceIntervalMs: 500, ...options });
   await guard.start();
-  const backend = new LocalBackend({ resolver: fakes.resolver, observer: guard });
+  const backend = new LocalBackend({ resolver: fakes.resolver, allowCidrs: fakes.allowCidrs, observer: guard });
   return {
     guard,
     backend,
@@ -32,7 +31,7 @@ export async function startGuardWorld(options: GuardOptions = {}): Promise<Guard
   };
 }
 
-export async function bash(sandbox: LocalSandbox, script: string, options: ExecOptions = {}): Promise<ExecResult & { out: string }> {
+export async function bash(sandbox: Sandbox, script: string, options: ExecOptions = {}): Promise<ExecResult & { out: string }> {
   const r = await sandbox.exec(['bash', '-c', script], { timeoutMs: 60_000, ...options });
   return { ...r, out: r.stdout.toString() + r.stderr.toString() };
 }
@@ -40,7 +39,7 @@ export async function bash(sandbox: LocalSandbox, script: string, options: ExecO
 /** Waits until `predicate` holds over the sandbox's alerts (the guard works asynchronously). */
 export async function waitForAlerts(
   world: GuardWorld,
-  sandbox: LocalSandbox,
+  sandbox: Sandbox,
   predicate: (alerts: readonly Alert[]) => boolean,
   timeoutMs = 15_000,
 ): Promise<readonly Alert[]> {

@@ -5,10 +5,11 @@ import { runBench } from '../../bench/bench-run.js';
 import { StderrProgress } from '../../bench/progress.js';
 import { formatReport, type BenchReport } from '../../bench/report.js';
 import { errorMessage } from '../../core/errors.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import { openBackend } from '../../sandbox/open-backend.js';
 import { EXIT } from '../exit-codes.js';
 import { integerAtLeast } from '../options.js';
 import { serviceApiOverSocket } from '../bench-service-api.js';
+import { formatPolicyBench, measurePolicyCheck } from '../../bench/policy-bench.js';
 
 interface BenchFlags {
   iterations: number;
@@ -18,6 +19,7 @@ interface BenchFlags {
   skipSrt?: boolean;
   skipService?: boolean;
   serviceLive: number;
+  policyOnly?: boolean;
 }
 
 export function benchCommand(): Command {
@@ -46,8 +48,15 @@ export function benchCommand(): Command {
         .argParser(integerAtLeast(0))
         .default(0),
     )
+    .option('--policy-only', 'measure only the command policy check (no root needed)')
     .action(async (flags: BenchFlags) => {
-      const backend = new LocalBackend();
+      // first, on a quiet host: the policy check is a few microseconds per command
+      const policy = await measurePolicyCheck();
+      if (flags.policyOnly) {
+        process.stdout.write(flags.json ? `${JSON.stringify({ policyCheck: policy })}\n` : formatPolicyBench(policy));
+        return;
+      }
+      const backend = openBackend();
       let report: BenchReport;
       try {
         report = await runBench(
@@ -70,6 +79,6 @@ export function benchCommand(): Command {
           process.exitCode = EXIT.sandboxFailure;
         });
       }
-      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+      process.stdout.write(flags.json ? `${JSON.stringify({ ...report, policyCheck: policy })}\n` : `${formatReport(report)}\n${formatPolicyBench(policy)}`);
     });
 }

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { openEpisodeStore } from '../store/episode-store.js';
+import { openEpisodeStore } from '../store/open-store.js';
 import { defaultHostPaths } from '../../sandbox/local/host-paths.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PraetorError } from '../../core/errors.js';
 import { makeEpisode } from '../episode-fixtures.js';
-import { openEpisodeStore } from './episode-store.js';
+import { openEpisodeStore } from './open-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'praetor-store-url-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

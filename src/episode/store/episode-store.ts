@@ -1,9 +1,9 @@
-// Where episodes and their steps are kept, and a factory that picks the implementation from a URL.
+// Where episodes and their steps are kept: the interface every store implements (open-store.ts
+// picks one from a URL; store-conformance.ts is the suite each passes).
 // Appending a step is the one asynchronous call: it resolves once the step is durable, so a runner
 // that awaits it has the step on disk before the next one starts, and steps of many episodes that
 // arrive together share one sync of the log. Everything else is synchronous and sees every step
 // appended before it.
-import { PraetorError } from '../../core/errors.js';
 import type {
   EpisodeRecord,
   EpisodeRecordInput,
@@ -13,8 +13,6 @@ import type {
   StepRecord,
   StepRecordInput,
 } from '../episode-model.js';
-import { openMemoryStore } from './memory-store.js';
-import { openSqliteStore } from './sqlite-store.js';
 
 export interface EpisodeFilter {
   readonly status?: EpisodeStatus;
@@ -56,27 +54,4 @@ export interface EpisodeStoreOptions {
   readonly onCorruptRow?: (message: string) => void;
   /** Clock for endedAt; tests pin it. */
   readonly now?: () => number;
-}
-
-const ACCEPTED_URLS = 'sqlite:/path/to.db, sqlite::memory: or memory:';
-
-/**
- * `sqlite:/path/to.db`, `sqlite:///path/to.db`, `sqlite::memory:`, and `memory:` (no native module
- * needed, keeps nothing past the process); postgres is planned.
- */
-export function openEpisodeStore(url: string, options: EpisodeStoreOptions = {}): EpisodeStore {
-  if (url === 'memory:') return openMemoryStore(options);
-  if (url.startsWith('sqlite:')) {
-    const rest = url.slice('sqlite:'.length);
-    const path = rest.startsWith('//') ? rest.slice(2) : rest;
-    if (path === '') throw new PraetorError('invalid-config', `episode store URL "${url}" names no file (expected ${ACCEPTED_URLS})`);
-    return openSqliteStore(path, options);
-  }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    throw new PraetorError(
-      'invalid-config',
-      `the PostgreSQL episode store is not implemented yet (see the open issue "episode store: PostgreSQL backend"); use ${ACCEPTED_URLS}`,
-    );
-  }
-  throw new PraetorError('invalid-config', `unknown episode store URL "${url}": expected ${ACCEPTED_URLS}`);
 }

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PraetorError } from '../../core/errors.js';
 import { T0, makeAlert, makeEpisode, toolStep } from '../episode-fixtures.js';
-import { openEpisodeStore } from './episode-store.js';
+import { openEpisodeStore } from './open-store.js';
 import { openMemoryStore } from './memory-store.js';
 import { describeStoreConformance } from './store-conformance.js';
 

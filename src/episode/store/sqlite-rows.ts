@@ -33,6 +33,7 @@ export interface StepRow {
   tokens: string | null;
   model_request_id: string | null;
   model_response_id: string | null;
+  policy: string | null;
 }
 
 /** Parses a JSON column; a column that is not JSON is reported by name. */
@@ -98,6 +99,7 @@ export function stepFromRow(row: StepRow): { step: StepRecord } | { error: strin
       ...optional('tokens', column('tokens', row.tokens)),
       ...optional('modelRequestId', row.model_request_id),
       ...optional('modelResponseId', row.model_response_id),
+      ...optional('policy', column('policy', row.policy)),
     }),
     StepRecordSchema,
   );

@@ -35,4 +35,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      model_response_id TEXT,
      PRIMARY KEY (episode_id, idx)
    ) STRICT, WITHOUT ROWID;`,
+  // 2: the command-policy decisions of each step (allow, ask, deny; the rule), as JSON.
+  `ALTER TABLE steps ADD COLUMN policy TEXT;`,
 ];

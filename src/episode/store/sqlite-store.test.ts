@@ -1,9 +1,9 @@
 // The SQLite store: the conformance suite in memory and on a file (crash included), plus what only
 // SQLite has: pragmas, schema versions, and corrupt rows reported instead of breaking a listing.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { PraetorError } from '../../core/errors.js';
@@ -37,9 +37,31 @@ describe('sqlite store', () => {
   });
 
   it('creates the folder of a new store file', () => {
-    const path = join(dir, 'nested', 'deeper', 'episodes.db');
+    const folder = join(dir, 'nested', 'deeper');
+    const path = join(folder, 'episodes.db');
+    assert.equal(existsSync(folder), false);
+    const store = openSqliteStore(path);
+    store.createEpisode(makeEpisode({ id: 'ep-nested' }));
+    store.close();
+    assert.ok(statSync(folder).isDirectory());
+    const again = openSqliteStore(path);
+    try {
+      assert.equal(again.getEpisode('ep-nested')?.id, 'ep-nested', 'the reopened file keeps the episode');
+    } finally {
+      again.close();
+    }
+  });
+
+  it('keeps the store private to its owner: 0600 files in a 0700 folder, an older readable one tightened', () => {
+    const path = join(dirname(freshPath()), 'private', 'episodes.db');
+    const store = openSqliteStore(path);
+    store.createEpisode(makeEpisode());
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) assert.equal(statSync(file).mode & 0o777, 0o600, file);
+    assert.equal(statSync(dirname(path)).mode & 0o777, 0o700);
+    store.close();
+    chmodSync(path, 0o644);
     openSqliteStore(path).close();
-    openSqliteStore(path).close();
+    assert.equal(statSync(path).mode & 0o777, 0o600);
   });
 
   it('refuses a store written by a newer schema, and a file that is not a database', () => {
@@ -48,7 +70,7 @@ describe('sqlite store', () => {
     const db = new Database(path);
     db.pragma(`user_version = ${SQLITE_MIGRATIONS.length + 1}`);
     db.close();
-    assert.throws(() => openSqliteStore(path), (err: unknown) => err instanceof PraetorError && /schema version 2; this praetor knows up to 1/.test(err.message));
+    assert.throws(() => openSqliteStore(path), (err: unknown) => err instanceof PraetorError && err.message.includes(`schema version ${SQLITE_MIGRATIONS.length + 1}; this praetor knows up to ${SQLITE_MIGRATIONS.length}`));
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'these are not the pages of a database, '.repeat(200));
     assert.throws(() => openSqliteStore(text), (err: unknown) => err instanceof PraetorError && /is not a database/.test(err.message));

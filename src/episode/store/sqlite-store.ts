@@ -1,7 +1,7 @@
 // The embedded episode store: SQLite through better-sqlite3, WAL with synchronous=FULL so each
 // step is on disk when appendStep's promise resolves. Nested data is JSON, validated with zod on the
 // way in and out.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 // Static on purpose: better-sqlite3 loads its native addon in the Database constructor, not on
 // import, so a checkout installed with --ignore-scripts can still use the memory store.
@@ -31,7 +31,7 @@ import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, valid
 export function openSqliteStore(path: string, options: EpisodeStoreOptions = {}, nativeBinding?: string): EpisodeStore {
   let db: Database.Database | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makePrivate(path);
     db = new Database(path, nativeBinding === undefined ? {} : { nativeBinding });
     db.pragma('journal_mode = WAL');
     // FULL fsyncs the log on every commit: about 0.2 ms a step more than NORMAL on an ext4 disk
@@ -53,6 +53,26 @@ export function openSqliteStore(path: string, options: EpisodeStoreOptions = {},
       );
     }
     throw new PraetorError('invalid-config', `cannot open episode store ${path}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * A store holds every step and output of every agent: it is private to its owner. A new file is
+ * created 0600 (in a folder created 0700) before SQLite opens it, and SQLite gives its -wal and -shm
+ * files the database's mode; a store an older praetor left readable to others is tightened.
+ */
+function makePrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    let stats;
+    try {
+      stats = statSync(file);
+    } catch {
+      continue; // no -wal or -shm yet
+    }
+    // Only our own files: a store someone else shared with us keeps the mode its owner chose.
+    if ((stats.mode & 0o077) !== 0 && stats.uid === process.getuid?.()) chmodSync(file, stats.mode & 0o700);
   }
 }
 
@@ -111,9 +131,9 @@ class SqliteEpisodeStore implements EpisodeStore {
     // One statement checks and writes: the episode must be running and the index must follow the last.
     this.insertStep = db.prepare(
       `INSERT INTO steps (episode_id, idx, turn, started_at, ended_at, message, action, observation, sandbox_steps, resources,
-                          alerts, tokens, model_request_id, model_response_id)
+                          alerts, tokens, model_request_id, model_response_id, policy)
        SELECT @episode_id, @idx, @turn, @started_at, @ended_at, @message, @action, @observation, @sandbox_steps, @resources,
-              @alerts, @tokens, @model_request_id, @model_response_id
+              @alerts, @tokens, @model_request_id, @model_response_id, @policy
        WHERE EXISTS (SELECT 1 FROM episodes WHERE id = @episode_id AND status = 'running')
          AND (SELECT COALESCE(MAX(idx), 0) FROM steps WHERE episode_id = @episode_id) = @idx - 1`,
     );
@@ -202,6 +222,7 @@ class SqliteEpisodeStore implements EpisodeStore {
       tokens: json(s.tokens),
       model_request_id: s.modelRequestId ?? null,
       model_response_id: s.modelResponseId ?? null,
+      policy: s.policy.length > 0 ? JSON.stringify(s.policy) : null,
     });
     if (result.changes === 1) return null;
     const status = this.selectEpisode.get(s.episodeId)?.status;

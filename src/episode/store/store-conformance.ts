@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { PraetorError } from '../../core/errors.js';
 import { T0, makeAlert, makeEpisode, messageStep, toolStep } from '../episode-fixtures.js';
 import type { EpisodeStore } from './episode-store.js';
-import { openEpisodeStore } from './episode-store.js';
+import { openEpisodeStore } from './open-store.js';
 import { computeOutcome } from '../reward.js';
 
 /** For stores that outlive a process: a URL naming a new, empty store on each call. */

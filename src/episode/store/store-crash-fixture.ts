@@ -1,7 +1,7 @@
 // Child process of the store conformance suite's crash test: records an episode with five steps in
 // the store at argv[2], says "ready", then waits to be killed with SIGKILL, never closing the store.
 import { makeEpisode, toolStep } from '../episode-fixtures.js';
-import { openEpisodeStore } from './episode-store.js';
+import { openEpisodeStore } from './open-store.js';
 
 const [url, episodeId] = process.argv.slice(2);
 if (url === undefined || episodeId === undefined) {

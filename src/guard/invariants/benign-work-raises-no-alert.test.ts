@@ -3,13 +3,16 @@
 import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Guard } from '../guard.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
+import type { GuardStreamEvent } from '../guard-events.js';
+import type { SandboxBackend } from '../../sandbox/backend.js';
+import { openBackend } from '../../sandbox/open-backend.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
+import { LOOPBACK_TARGET_CIDRS } from '../../bench/loopback-targets.js';
 import { bash, summary } from '../../testing/guard-world.js';
 import { REGISTRY_HOST, startFakeRegistry, type FakeRegistry } from '../../testing/fake-registry.js';
 
 let guard: Guard;
-let backend: LocalBackend;
+let backend: SandboxBackend;
 let registry: FakeRegistry;
 
 before(async () => {
@@ -18,7 +21,7 @@ before(async () => {
   guard = new Guard({ resourceIntervalMs: 500, policy: { mode: 'block' } });
   await guard.start();
   const resolver = new StaticResolver({ [REGISTRY_HOST]: { address: '127.0.0.1', port: registry.port } });
-  backend = new LocalBackend({ resolver, observer: guard });
+  backend = openBackend({ resolver, allowCidrs: LOOPBACK_TARGET_CIDRS, observer: guard });
 });
 after(async () => {
   await backend.close();
@@ -41,6 +44,10 @@ const MAKEFILE = ['all: a.out.log b.out.log', '%.out.log: %', '\t./$< > $@', 'a 
 
 it('a day of ordinary coding work raises no alert', { timeout: 180_000 }, async () => {
   const sandbox = await backend.create({ cpus: 2, allowDomains: [REGISTRY_HOST] });
+  // No alert is worth something only if the guard saw the work: every step, and its processes.
+  const seen: GuardStreamEvent[] = [];
+  const unsubscribe = guard.events.subscribe({ sandboxId: sandbox.id, kinds: ['step-start', 'step-end', 'process-start', 'resource-sample'] }, (e) => seen.push(e));
+  const stepOf = new Map<string, number>();
   const steps: [string, string][] = [
     ['git', 'git init -q repo && cd repo && echo "# demo" > README.md && git add . && git -c user.email=dev@example.test -c user.name=dev commit -qm init && git log --oneline | wc -l'],
     ['npm install', `mkdir -p app && cd app && npm init -y >/dev/null && npm install --registry http://${REGISTRY_HOST}/ --no-audit --no-fund --no-update-notifier tiny-pad >/dev/null && node -e "console.log(require('tiny-pad').leftPad(1, 3))"`],
@@ -53,10 +60,24 @@ it('a day of ordinary coding work raises no alert', { timeout: 180_000 }, async 
   for (const [name, script] of steps) {
     const r = await bash(sandbox, script, name === 'make -j2' ? { stdin: BURN_C, env: { MAKEFILE } } : {});
     assert.equal(r.exitCode, 0, `${name}: ${r.out}`);
+    stepOf.set(name, r.step);
   }
   assert.ok(registry.requests.some((u) => u.endsWith('.tgz')), 'npm fetched the tarball through the proxy');
   await sandbox.flushNetworkEvents();
   await new Promise((resolve) => setTimeout(resolve, 1500)); // let the resource sampler see the end
+  unsubscribe();
   const alerts = guard.alerts(sandbox.id);
   assert.deepEqual(alerts.map((a) => a.ruleId), [], summary(alerts));
+  for (const [name, step] of stepOf) {
+    assert.ok(seen.some((e) => e.kind === 'step-start' && e.step === step), `the guard saw ${name} (step ${step}) start`);
+    assert.ok(seen.some((e) => e.kind === 'step-end' && e.step === step), `the guard saw ${name} (step ${step}) end`);
+  }
+  // the process monitor tied the work's own processes to the step that ran them
+  const ranIn = (exe: string): (number | null)[] =>
+    seen.flatMap((e) => (e.kind === 'process-start' && e.exe !== null && e.exe.endsWith(`/${exe}`) ? [e.step] : []));
+  assert.ok(ranIn('git').includes(stepOf.get('git') ?? -1), 'git was seen in its step');
+  assert.ok(ranIn('make').includes(stepOf.get('make -j2') ?? -1), 'make was seen in its step');
+  assert.ok(ranIn('curl').includes(stepOf.get('use server') ?? -1), 'curl was seen in its step');
+  // and the resource sampler measured the 20 s build
+  assert.ok(seen.some((e) => e.kind === 'resource-sample' && e.scope === 'step' && e.step === stepOf.get('make -j2') && e.cpuCores > 0.5), 'the build was sampled busy');
 });

@@ -25,8 +25,8 @@ describe('monitor mode: every signal is seen', () => {
   after(() => world.close());
 
   it('argv and Stratum on the wire are independent signals, both on the launching step', async () => {
-    // The pool's domain is allowed: only the guard stands between the miner and the pool.
-    const sandbox = await world.backend.create({ allowDomains: ['pool.example.test'], cpus: 0.5 });
+    // The pool's domain and port are allowed: only the guard stands between the miner and the pool.
+    const sandbox = await world.backend.create({ allowDomains: ['pool.example.test:3333'], cpus: 0.5 });
     const { step, exitCode } = await launchMiner(sandbox, 5);
     assert.equal(exitCode, 0, 'monitor mode lets the launch run');
     const sources = (all: readonly { technique: string; evidence: readonly { kind: string }[] }[]): Set<string> =>
@@ -59,7 +59,7 @@ describe('block mode: the miner is stopped', () => {
   after(() => world.close());
 
   it('stops the launch or the miner, and the pool receives nothing', async () => {
-    const sandbox = await world.backend.create({ allowDomains: ['pool.example.test'], cpus: 0.5 });
+    const sandbox = await world.backend.create({ allowDomains: ['pool.example.test:3333'], cpus: 0.5 });
     // Whichever signal comes first wins: the base64-into-shell launch may be killed before the
     // miner even starts, or the miner at its exec. Either way the launching step is named.
     const { step } = await launchMiner(sandbox, 20);

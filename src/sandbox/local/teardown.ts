@@ -1,5 +1,5 @@
 // Removes every trace of one sandbox: processes, network namespace (and its veth), cgroups,
-// directories, network slot and record. Used by destroy() and by `praetor gc` alike, and safe
+// disk, directories, network slot and record. Used by destroy() and by `praetor gc` alike, and safe
 // to run on a half-created or already half-removed sandbox.
 import { rm } from 'node:fs/promises';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
@@ -7,6 +7,7 @@ import type { AddressPool } from '../network/address-pool.js';
 import { deleteCellNamespace } from '../network/network-cell.js';
 import type { RecordStore } from './sandbox-record.js';
 import { problemCollector } from '../../core/errors.js';
+import { detachDisk } from './sandbox-disk.js';
 
 export interface TeardownTarget {
   readonly id: string;
@@ -18,6 +19,8 @@ export interface TeardownDeps {
   readonly cgroups: CgroupTree;
   readonly pool: AddressPool;
   readonly records: RecordStore;
+  /** praetor-spawn, which detaches the sandbox's disk. */
+  readonly helperPath: string;
 }
 
 /** Returns the problems met; every step is tried even when an earlier one failed. */
@@ -29,6 +32,8 @@ export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps
   await attempt('cgroups', () => deps.cgroups.removeSandbox(target.id));
   if (target.dataDir !== null) {
     const dir = target.dataDir;
+    // Detached first, so the removal below takes the image and the directory, not the disk's files.
+    await attempt('disk', () => detachDisk(deps.helperPath, dir));
     await attempt('directories', () => rm(dir, { recursive: true, force: true }));
   }
   if (target.slot !== null) {
