@@ -1,39 +1,30 @@
 #!/usr/bin/env node
-// praetor's command-line entry point: builds the program and maps every error to an exit code.
-import { Command, CommanderError } from 'commander';
+// praetor's command-line entry point: runs the command and maps every error to an exit code.
+// `praetor run ...` takes a fast path that loads neither commander nor any other command: through
+// praetord a one-shot run must start about as fast as `node -e 0`.
 import { PraetorError, errorMessage } from '../core/errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { runCommand } from './commands/run-command.js';
-import { gcCommand } from './commands/gc-command.js';
-import { benchCommand } from './commands/bench-command.js';
-import { demoCommand } from './commands/demo-command.js';
-import { rulesCommand } from './commands/rules-command.js';
-import { episodeCommand } from './commands/episode-command.js';
-import { exportCommand, filterCommand } from './commands/export-command.js';
-import { benchGuardCommand } from './commands/bench-guard-command.js';
-import { benchEpisodesCommand } from './commands/bench-episodes-command.js';
-import { serveCommand } from './commands/serve-command.js';
-import { redteamCommand } from './commands/redteam-command.js';
-import { keysCommand } from './commands/keys-command.js';
-import { policyCommand } from './commands/policy-command.js';
 
-const VERSION = '0.1.0';
-
-export function buildProgram(): Command {
-  const program = new Command('praetor')
-    .description('Run autonomous AI agents in guarded sandboxes.')
-    .version(VERSION)
-    .showHelpAfterError()
-    .exitOverride();
-  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(VERSION), keysCommand(), rulesCommand(), policyCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
-  return program;
+/** commander's own errors (usage, --help, --version) carry codes `commander.*` and an exit code. */
+function isCommanderError(err: unknown): err is Error & { exitCode: number } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && code.startsWith('commander.');
 }
 
 async function main(argv: readonly string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    if (argv[0] === 'run') {
+      const { parseRunArgv, dispatchRun } = await import('./run-request.js');
+      const request = parseRunArgv(argv.slice(1));
+      if (request !== null) {
+        process.exitCode = await dispatchRun(request);
+        return;
+      }
+    }
+    const { buildProgram } = await import('./program.js');
+    await (await buildProgram(argv)).parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (isCommanderError(err)) {
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }

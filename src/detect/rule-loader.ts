@@ -1,9 +1,11 @@
 // Loads rule files: YAML, validated rule by rule with zod, compiled. Never throws: a broken rule is
 // reported as `source: path: message` and left out, and the others still load.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
+import type * as Yaml from 'yaml';
 import { z } from 'zod';
 import { compileRule, type ListValue } from './rule-compiler.js';
 import { RuleFileSchema, RuleSchema, type CompiledRule } from './rule-schema.js';
@@ -17,14 +19,26 @@ export interface LoadResult {
 /** The file's frame (lists, a rules array) is checked first; then each rule on its own. */
 const FrameSchema = RuleFileSchema.extend({ rules: z.array(z.unknown()) });
 
+/**
+ * yaml is loaded on first use, synchronously (it is CommonJS): the built-in rules come parsed from
+ * the build (builtin-rules.json), so a one-shot `praetor run` neither loads nor runs the parser.
+ */
+const requireCjs = createRequire(import.meta.url);
+
 /** Parses, validates and compiles the rules of one YAML document. */
 export function loadRules(text: string, source: string): LoadResult {
+  const { parseDocument } = requireCjs('yaml') as typeof Yaml;
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     // yaml's messages carry the line and column on their first line, then a code frame.
     return { rules: [], errors: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0] ?? e.message}`) };
   }
-  const frame = FrameSchema.safeParse(doc.toJS());
+  return loadRuleDocument(doc.toJS(), source);
+}
+
+/** Validates and compiles the rules of a document already parsed from YAML. */
+function loadRuleDocument(document: unknown, source: string): LoadResult {
+  const frame = FrameSchema.safeParse(document);
   if (!frame.success) return { rules: [], errors: formatIssues(frame.error.issues).map((m) => `${source}: ${m}`) };
 
   const lists = new Map<string, readonly ListValue[]>(Object.entries(frame.data.lists ?? {}));
@@ -76,10 +90,32 @@ export function loadBuiltinRules(): LoadResult {
     return { rules: [], errors: [`rules/builtin: cannot read ${dir}: ${(err as Error).message}`] };
   }
   if (names.length === 0) return { rules: [], errors: [`rules/builtin: no .yaml files in ${dir}`] };
-  return loadSources(names.map((n) => ({ path: join(dir, n), source: `rules/builtin/${n}` })));
+  return loadSources(
+    names.map((n) => ({ path: join(dir, n), source: `rules/builtin/${n}` })),
+    builtinDocuments(),
+  );
 }
 
-function loadSources(files: readonly { path: string; source: string }[]): LoadResult {
+/** sha256 of a rule file's text, as the build keys builtin-rules.json (scripts/build-rule-cache.mjs). */
+export function ruleTextHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The built-in rule files as the build parsed them, by the sha256 of their text: a file edited
+ * since the build misses and is parsed from its YAML, so the cache can never serve stale rules.
+ * Validation and compilation still run on every load.
+ */
+function builtinDocuments(): ReadonlyMap<string, unknown> {
+  try {
+    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as { documents?: Record<string, unknown> };
+    return new Map(Object.entries(cache.documents ?? {}));
+  } catch {
+    return new Map(); // no build cache (running from source, say): every file is parsed
+  }
+}
+
+function loadSources(files: readonly { path: string; source: string }[], parsed: ReadonlyMap<string, unknown> = new Map()): LoadResult {
   const rules: CompiledRule[] = [];
   const errors: string[] = [];
   const bySource = new Map<string, string>();
@@ -91,7 +127,8 @@ function loadSources(files: readonly { path: string; source: string }[]): LoadRe
       errors.push(`${source}: cannot read: ${(err as Error).message}`);
       continue;
     }
-    const loaded = loadRules(text, source);
+    const hash = parsed.size > 0 ? ruleTextHash(text) : '';
+    const loaded = parsed.has(hash) ? loadRuleDocument(parsed.get(hash), source) : loadRules(text, source);
     errors.push(...loaded.errors);
     for (const rule of loaded.rules) {
       const other = bySource.get(rule.id);
