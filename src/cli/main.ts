@@ -14,7 +14,7 @@ function isCommanderError(err: unknown): err is Error & { exitCode: number } {
 async function main(argv: readonly string[]): Promise<void> {
   try {
     if (argv[0] === 'run') {
-      const { parseRunArgv, dispatchRun } = await import('./run-request.js');
+      const [{ parseRunArgv }, { dispatchRun }] = await Promise.all([import('./run-request.js'), import('./run-dispatch.js')]);
       const request = parseRunArgv(argv.slice(1));
       if (request !== null) {
         process.exitCode = await dispatchRun(request);

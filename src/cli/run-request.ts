@@ -4,7 +4,6 @@
 // when one answers, this process otherwise.
 import { parseArgs } from 'node:util';
 import { PraetorError } from '../core/errors.js';
-import { findDaemon } from './daemon-target.js';
 
 export const GUARD_MODES = ['monitor', 'block', 'freeze', 'terminate'] as const;
 export type GuardModeFlag = (typeof GUARD_MODES)[number];
@@ -157,13 +156,4 @@ export function parseRunArgv(args: readonly string[]): RunRequest | null {
     throw new PraetorError('usage', `praetor run: ${(err as Error).message.split('. ')[0] ?? 'bad arguments'} (see praetor run --help)`);
   }
   return runRequest(parsed.positionals, parsed.values as RunFlagValues);
-}
-
-/** Runs the request where it belongs; resolves to the exit code. */
-export async function dispatchRun(request: RunRequest): Promise<number> {
-  // A command policy is enforced by the guard of the process that holds it: this one.
-  const here = request.local || request.policy !== undefined || request.policyMode !== undefined;
-  const daemon = here ? null : await findDaemon();
-  if (daemon !== null) return (await import('./run-remote.js')).runRemote(daemon, request);
-  return (await import('./run-local.js')).runLocal(request);
 }

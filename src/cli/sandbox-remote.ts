@@ -4,8 +4,29 @@ import type { DaemonTarget } from '../client/target.js';
 import type { ExecResult } from '../client/types.js';
 import { EXIT } from './exit-codes.js';
 import { parseEnvPairs } from './run-request.js';
-import type { SandboxCreateFlags, SandboxExecFlags } from './commands/sandbox-command.js';
 import { clientFor, describeApiAlert, tarDirectory, viaDaemon } from './remote.js';
+
+/** The flags of `praetor sandbox create` (commander fills them). */
+export interface SandboxCreateFlags {
+  allowDomain: string[];
+  denyDomain: string[];
+  cpus?: string;
+  memory?: string;
+  pids?: string;
+  workspace?: string;
+  env: string[];
+  label: string[];
+  guard?: string;
+  json?: boolean;
+}
+
+/** The flags of `praetor sandbox exec`. */
+export interface SandboxExecFlags {
+  cwd?: string;
+  env: string[];
+  timeout?: string;
+  json?: boolean;
+}
 
 function positive(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -2,7 +2,8 @@
 // alerts and its actions come back with it. Through praetord when one answers, in this process
 // otherwise. The flags live in run-request.ts, shared with main's fast path.
 import { Command, Option } from 'commander';
-import { RUN_FLAGS, dispatchRun, runRequest } from '../run-request.js';
+import { RUN_FLAGS, runRequest } from '../run-request.js';
+import { dispatchRun } from '../run-dispatch.js';
 
 export function runCommand(): Command {
   const command = new Command('run')

@@ -3,26 +3,7 @@
 import { Command, Option } from 'commander';
 import { collectRepeated } from '../options.js';
 import { requireDaemon } from '../daemon-target.js';
-
-export interface SandboxCreateFlags {
-  allowDomain: string[];
-  denyDomain: string[];
-  cpus?: string;
-  memory?: string;
-  pids?: string;
-  workspace?: string;
-  env: string[];
-  label: string[];
-  guard?: string;
-  json?: boolean;
-}
-
-export interface SandboxExecFlags {
-  cwd?: string;
-  env: string[];
-  timeout?: string;
-  json?: boolean;
-}
+import type { SandboxCreateFlags, SandboxExecFlags } from '../sandbox-remote.js';
 
 export function sandboxCommand(): Command {
   const sandbox = new Command('sandbox').description('Sandboxes kept by praetord between commands: create, exec, ls, rm, shell (needs praetord).');
