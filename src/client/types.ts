@@ -109,11 +109,11 @@ export interface SessionOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-export type EventType = 'alert' | 'action' | 'network' | 'step' | 'sandbox';
+export type EventType = 'alert' | 'action' | 'network' | 'step' | 'sandbox' | 'policy';
 
 /**
  * One event of `GET /v1/events`: `data` is the alert, the action, the network record, the step's
- * start or end, or the sandbox's lifecycle. A reader that lagged gets `{type: 'dropped', count}`.
+ * start or end, the sandbox's lifecycle, or a command-policy decision (`policy`, under serve --policy). A reader that lagged gets `{type: 'dropped', count}`.
  */
 export interface PraetorEvent {
   readonly type: EventType | 'dropped' | (string & {});

@@ -43,7 +43,16 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
 function poolable(o: SandboxOptions): boolean {
   const t = POOL_TEMPLATE;
   const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-  return o.cpus === t.cpus && o.memory === t.memory && o.pids === t.pids && o.gpu === t.gpu && same(o.allowDomains, t.allowDomains) && same(o.denyDomains, t.denyDomains);
+  return (
+    o.cpus === t.cpus &&
+    o.memory === t.memory &&
+    o.pids === t.pids &&
+    o.disk === t.disk &&
+    o.gpu === t.gpu &&
+    same(o.allowDomains, t.allowDomains) &&
+    same(o.denyDomains, t.denyDomains) &&
+    same(o.allowCidrs, t.allowCidrs)
+  );
 }
 
 export class SandboxService {
@@ -66,6 +75,11 @@ export class SandboxService {
     const started = performance.now();
     const { guardMode, guardMinSeverity, workspaceTar, ...input } = body;
     const options = SandboxOptionsSchema.parse(input);
+    // Internal ranges a sandbox may reach are the host operator's call, not a tenant's: an
+    // allowCidrs from a non-admin key would reopen the metadata service and the host's LAN.
+    if (options.allowCidrs.length > 0 && who.scope !== 'admin') {
+      throw new ApiError(403, 'forbidden', `a key with scope "${who.scope}" may not set allowCidrs (admin only)`);
+    }
     const archive = workspaceTar === undefined ? null : await checkArchive(Buffer.from(workspaceTar, 'base64'), archiveLimits(this.deps.uploadBytes ?? DEFAULT_UPLOAD));
     const release = this.deps.quotas.take(who, { cpus: options.cpus, memoryBytes: options.memory });
     let sandbox: Sandbox;

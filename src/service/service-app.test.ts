@@ -15,6 +15,7 @@ import { ServiceMetrics } from './service-metrics.js';
 import { QuotaLedger } from './quota-ledger.js';
 import { SandboxService } from './sandbox-service.js';
 import { EnvService } from './env-service.js';
+import { ApprovalQueue } from '../policy/approval.js';
 
 class MemoryBackend implements SandboxBackend {
   readonly name = 'memory';
@@ -50,7 +51,7 @@ class MemoryBackend implements SandboxBackend {
 /** The guard's surface the service uses, doing nothing: these tests are about HTTP. */
 const quietGuard = { setPolicy: () => undefined, alerts: () => [], actions: () => [], settle: () => Promise.resolve() } as unknown as Guard;
 
-function world() {
+function world(opts: { approvals?: ApprovalQueue } = {}) {
   const backend = new MemoryBackend();
   const keys = new KeyStore(':memory:');
   const hub = new EventHub();
@@ -60,7 +61,7 @@ function world() {
   const sandboxes = new SandboxService({ backend, guard: quietGuard, pool: null, hub, metrics, quotas, defaultGuardMode: 'block', log });
   const store = openEpisodeStore('memory:');
   const envs = new EnvService({ backend, guard: quietGuard, store }, quotas);
-  const app = createServiceApp({ sandboxes, envs, keys, hub, metrics, log, readiness: () => [], limits: { jsonBytes: 4096, uploadBytes: 8192 } });
+  const app = createServiceApp({ sandboxes, envs, keys, hub, metrics, log, readiness: () => [], limits: { jsonBytes: 4096, uploadBytes: 8192 }, ...(opts.approvals ? { approvals: opts.approvals } : {}) });
   const key = (scope: Scope, quotas?: Quotas): string => keys.create({ name: scope, scope, ...(quotas ? { quotas } : {}) }).token;
   /** A request over TCP (a key is needed) or, with `unix`, over the socket. */
   const call = async (method: string, path: string, opts: { key?: string; body?: unknown; raw?: string; type?: string; unix?: boolean } = {}) => {
@@ -202,13 +203,47 @@ it('serves an OpenAPI 3.1 document built from the request schemas, and a readabl
   const { app } = world();
   const doc = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
   assert.equal(doc.openapi, '3.1.0');
-  for (const p of ['/v1/sandboxes', '/v1/sandboxes/{id}/exec', '/v1/sandboxes/{id}/exec/stream', '/v1/events', '/v1/envs/{id}/step', '/v1/keys']) assert.ok(doc.paths[p], p);
+  for (const p of ['/v1/sandboxes', '/v1/sandboxes/{id}/exec', '/v1/sandboxes/{id}/exec/stream', '/v1/events', '/v1/envs/{id}/step', '/v1/keys', '/v1/approvals', '/v1/approvals/{id}']) assert.ok(doc.paths[p], p);
   assert.deepEqual(Object.keys(doc.components.schemas.SandboxCreate?.properties ?? {}).sort(), [
-    'allowDomains', 'cpus', 'denyDomains', 'env', 'gpu', 'guardMinSeverity', 'guardMode', 'labels', 'memory', 'pids', 'workspaceTar',
+    'allowCidrs', 'allowDomains', 'cpus', 'denyDomains', 'disk', 'env', 'gpu', 'guardMinSeverity', 'guardMode', 'labels', 'memory', 'pids', 'workspaceTar',
   ]);
   const page = await app.request('/docs');
   assert.match(page.headers.get('content-type') ?? '', /text\/html/);
   const html = await page.text();
   assert.match(html, /\/v1\/sandboxes\/\{id\}\/exec/);
   assert.doesNotMatch(html, /<script/);
+});
+
+it('allowCidrs (internal ranges a sandbox may reach) is for admin keys only; disk is for every key', async () => {
+  const { call, key } = world();
+  const sandboxes = key('sandboxes');
+  const refused = await call('POST', '/v1/sandboxes', { key: sandboxes, body: { allowCidrs: ['10.0.0.0/8'] } });
+  assert.equal(refused.status, 403);
+  assert.match(refused.json.error?.message ?? '', /allowCidrs/);
+  const sized = await call('POST', '/v1/sandboxes', { key: sandboxes, body: { disk: '64m' } });
+  assert.equal(sized.status, 201, sized.text);
+  assert.equal((sized.json.options as { disk: number }).disk, 64 * 2 ** 20);
+  const admin = await call('POST', '/v1/sandboxes', { unix: true, body: { allowCidrs: ['10.0.0.0/8'] } });
+  assert.equal(admin.status, 201, admin.text);
+  assert.deepEqual((admin.json.options as { allowCidrs: string[] }).allowCidrs, ['10.0.0.0/8']);
+  assert.equal((await call('POST', '/v1/sandboxes', { unix: true, body: { disk: '1k' } })).status, 400);
+});
+
+it("approvals: the command policy's asks are listed and answered by an admin; 404 without a policy", async () => {
+  assert.equal((await world().call('GET', '/v1/approvals', { unix: true })).status, 404);
+  const approvals = new ApprovalQueue();
+  const { call, key } = world({ approvals });
+  const answer = approvals.request(
+    { id: 'ask-1', sandboxId: 'sb-1', step: 2, source: 'exec', target: 'curl http://x', rule: null, reason: 'network tool', createdAt: 1 },
+    new AbortController().signal,
+  );
+  const listed = await call('GET', '/v1/approvals', { key: key('read') });
+  assert.equal(listed.status, 200);
+  assert.deepEqual((listed.json.approvals as { id: string }[]).map((a) => a.id), ['ask-1']);
+  assert.equal((await call('POST', '/v1/approvals/ask-1', { key: key('read'), body: { decision: 'allow' } })).status, 403);
+  assert.equal((await call('POST', '/v1/approvals/ask-1', { key: key('sandboxes'), body: { decision: 'allow' } })).status, 403);
+  assert.equal((await call('POST', '/v1/approvals/ask-1', { unix: true, body: { decision: 'maybe' } })).status, 400);
+  assert.equal((await call('POST', '/v1/approvals/ask-1', { unix: true, body: { decision: 'deny' } })).status, 204);
+  assert.deepEqual(await answer, { decision: 'deny', by: 'key:local' });
+  assert.equal((await call('POST', '/v1/approvals/ask-1', { unix: true, body: { decision: 'allow' } })).status, 404);
 });
