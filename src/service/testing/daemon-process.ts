@@ -114,10 +114,25 @@ export class DaemonProcess {
     return headers;
   }
 
-  call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+  /**
+   * One request on the keep-alive agent. A request that the daemon reset on a reused idle socket is
+   * sent once more on a fresh one (Node's documented remedy for the keep-alive race: the server
+   * closed the idle connection as the agent handed it out, seen when a loaded host delays the
+   * agent's own idle timer); a reset on a fresh connection is the daemon's and fails the call.
+   */
+  async call(method: string, path: string, options: CallOptions = {}): Promise<Reply> {
+    try {
+      return await this.callOnce(method, path, options, this.agent);
+    } catch (err) {
+      if ((err as { reusedSocket?: boolean }).reusedSocket !== true) throw err;
+      return this.callOnce(method, path, options, false);
+    }
+  }
+
+  private callOnce(method: string, path: string, options: CallOptions, agent: Agent | false): Promise<Reply> {
     const payload = options.body !== undefined ? JSON.stringify(options.body) : options.raw;
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ ...this.target(options.via ?? 'tcp'), agent: this.agent, method, path, headers: this.headers(options) }, (res) => {
+      const req = httpRequest({ ...this.target(options.via ?? 'tcp'), agent, method, path, headers: this.headers(options) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -132,7 +147,7 @@ export class DaemonProcess {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
         });
       });
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ECONNRESET' && req.reusedSocket ? Object.assign(err, { reusedSocket: true }) : err));
       // A server that answers 413 before reading a large body closes the socket under the upload:
       // the answer has been read by then, and the failed write is no error of the test's.
       req.on('socket', (socket) => {
