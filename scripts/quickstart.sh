@@ -37,6 +37,8 @@ if ! have node || ! have npm; then
 fi
 # The HTML report's browser test drives Debian's Chromium (tests only).
 [ "${1:-demo}" = test ] && { have chromium || need_apt+=(chromium); }
+# The Python client's tests install it offline with Debian's venv, setuptools and wheel (tests only).
+[ "${1:-demo}" = test ] && { /usr/bin/python3 -c 'import ensurepip, setuptools, wheel' >/dev/null 2>&1 || need_apt+=(python3-venv python3-setuptools python3-wheel); }
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "quickstart: run as root (needs: ${need_apt[*]})" >&2; exit 1; fi
   echo "quickstart: installing ${need_apt[*]}"

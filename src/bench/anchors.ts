@@ -10,13 +10,15 @@ import { errorMessage } from '../core/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { elapsedMs, summarize, type Summary } from './stats.js';
 
-export type AnchorName = 'bare' | 'bwrap' | 'node' | 'srt';
+export type AnchorName = 'bare' | 'bwrap' | 'node' | 'srt' | 'praetor-run' | 'praetor-run-daemon';
 
 export interface AnchorSpec {
   readonly name: AnchorName;
   readonly label: string;
   readonly command: string;
   readonly args: readonly string[];
+  /** The whole environment of the spawned command; praetor's own when absent. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface AnchorResult {
@@ -69,10 +71,10 @@ export function resolveSrtCli(): string | Error {
 }
 
 /** Spawns a command and resolves with the milliseconds until it exited 0; rejects with its stderr otherwise. */
-export function timeSpawn(command: string, args: readonly string[]): Promise<number> {
+export function timeSpawn(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env } : {}) });
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), SPAWN_TIMEOUT_MS);
     child.stderr.on('data', (chunk: Buffer) => {
@@ -100,7 +102,7 @@ export async function runAnchor(spec: AnchorSpec, iterations: number, progress: 
   const commandLine = [spec.command, ...spec.args].join(' ');
   const base = { name: spec.name, label: spec.label, commandLine };
   try {
-    await timeSpawn(spec.command, spec.args);
+    await timeSpawn(spec.command, spec.args, spec.env);
   } catch (err) {
     return { ...base, summary: null, unavailable: errorMessage(err), failures: [] };
   }
@@ -110,7 +112,7 @@ export async function runAnchor(spec: AnchorSpec, iterations: number, progress: 
   try {
     for (let i = 0; i < iterations; i++) {
       try {
-        samples.push(await timeSpawn(spec.command, spec.args));
+        samples.push(await timeSpawn(spec.command, spec.args, spec.env));
       } catch (err) {
         failures.push(errorMessage(err));
       }

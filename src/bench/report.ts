@@ -2,6 +2,8 @@
 // verdict on the exit code), and the text rendering of it all.
 import type { AnchorName, AnchorResult } from './anchors.js';
 import type { BenchError, ColdFigures, ConcurrencyFigures, PhaseFigures } from './sandbox-bench.js';
+import type { ServiceFigures } from './service-bench.js';
+import { formatServiceSection } from './service-report.js';
 import { ratio, type Summary } from './stats.js';
 
 export interface BenchOptions {
@@ -11,6 +13,10 @@ export interface BenchOptions {
   /** Creates (and execs, destroys) in flight at a time during the concurrency phase. */
   readonly parallelism: number;
   readonly skipSrt: boolean;
+  /** The service section (praetord, its API, one-shot runs as whole processes); skipped when false. */
+  readonly service: boolean;
+  /** Live sandboxes made through the API in the service section; 0 skips that phase. */
+  readonly serviceLive: number;
 }
 
 export interface BenchFigures {
@@ -22,6 +28,7 @@ export interface BenchFigures {
     readonly exec: Summary | null;
   };
   readonly concurrency: ConcurrencyFigures | null;
+  readonly service: ServiceFigures | null;
 }
 
 export interface Ratio {
@@ -179,6 +186,7 @@ export function formatReport(r: BenchReport): string {
     out.push(`  note: in ${cold.firstExecFailed} of ${r.options.iterations} cold sandboxes the first true failed; they are left out of the figure (see errors)`);
   }
   if (r.concurrency !== null) out.push('', concurrencySection(r.concurrency));
+  if (r.service !== null) out.push('', formatServiceSection(r.service, r.anchors, (rows) => table(rows)));
   out.push('', 'Ratios of p50s', table(r.ratios.map((x) => [x.name, x.value === null ? '-' : `${x.value.toFixed(2)}x`])));
   out.push(
     '',

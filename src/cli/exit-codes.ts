@@ -1,7 +1,7 @@
 // Exit codes of the praetor CLI, and how every failure becomes one line and one of them. A command
 // run in a sandbox passes its own exit code through; praetor's own outcomes use codes a typical
 // command does not (sysexits.h and timeout(1)). Documented in the README; never change one.
-import { CommanderError } from 'commander';
+import type { CommanderError } from 'commander';
 import { PraetorError, errorMessage, type PraetorErrorCode } from '../core/errors.js';
 import { CliFileError } from './cli-errors.js';
 
@@ -47,9 +47,18 @@ function isSystemError(err: unknown): err is NodeJS.ErrnoException {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
 }
 
+/**
+ * commander's own errors (usage, --help, --version) carry codes `commander.*`. Recognised by shape,
+ * not instanceof, so that main's fast path for `praetor run` does not load commander.
+ */
+function isCommanderError(err: unknown): err is CommanderError {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && code.startsWith('commander.') && typeof (err as { exitCode?: unknown }).exitCode === 'number';
+}
+
 /** What to print and which code to exit with, for anything a command threw. */
 export function describeFailure(err: unknown): Failure {
-  if (err instanceof CommanderError) {
+  if (isCommanderError(err)) {
     // 'commander.help': a command that needs a subcommand got none; its help went out already.
     if (err.code === 'commander.help') return { message: '', exitCode: EXIT.usage };
     if (err.exitCode === 0) return { message: '', exitCode: EXIT.ok };

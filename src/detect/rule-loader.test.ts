@@ -1,11 +1,11 @@
 // Tests for loading rule files: YAML errors, per-rule validation that keeps the good rules, load-time
 // checks (fields, lists, regexes) reported with path and rule id, and duplicate ids within and across files.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadRuleFiles, loadRules } from './rule-loader.js';
+import { builtinRulesDir, loadBuiltinRules, loadRuleFiles, loadRules, ruleTextHash } from './rule-loader.js';
 
 function rule(id: string, where: string, extra = ''): string {
   return [
@@ -121,5 +121,27 @@ describe('loadRuleFiles', () => {
     const r = loadRuleFiles([missing]);
     assert.equal(r.rules.length, 0);
     assert.match(r.errors[0] ?? '', /missing\.yaml: cannot read: ENOENT/);
+  });
+});
+
+describe('loadBuiltinRules and the build cache (dist/detect/builtin-rules.json)', () => {
+  const names = readdirSync(builtinRulesDir()).filter((n) => n.endsWith('.yaml')).sort();
+  const fromYaml = loadRuleFiles(names.map((n) => join(builtinRulesDir(), n)));
+
+  it('holds every built-in file, keyed by the sha256 of its text', () => {
+    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as { documents: Record<string, unknown> };
+    for (const n of names) assert.ok(ruleTextHash(readFileSync(join(builtinRulesDir(), n), 'utf8')) in cache.documents, n);
+  });
+
+  it('loads the same rules as parsing every file from its YAML', () => {
+    const cached = loadBuiltinRules();
+    assert.deepEqual(cached.errors, []);
+    assert.deepEqual(fromYaml.errors, []);
+    // Compiled rules hold functions: compare what they were compiled from, and the ids in order.
+    assert.deepEqual(
+      cached.rules.map((r) => JSON.stringify({ ...r, source: basename(r.source) })),
+      fromYaml.rules.map((r) => JSON.stringify({ ...r, source: basename(r.source) })),
+    );
+    assert.ok(cached.rules.length > 20);
   });
 });

@@ -1,5 +1,6 @@
 // Loads rule files: YAML, validated rule by rule with zod, compiled. Never throws: a broken rule is
 // reported as `source: path: message` and left out, and the others still load.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ export interface LoadResult {
 /** The file's frame (lists, a rules array) is checked first; then each rule on its own. */
 const FrameSchema = RuleFileSchema.extend({ rules: z.array(z.unknown()) });
 
+
 /** Parses, validates and compiles the rules of one YAML document. */
 export function loadRules(text: string, source: string): LoadResult {
   const doc = parseYamlDocument(text);
@@ -26,7 +28,12 @@ export function loadRules(text: string, source: string): LoadResult {
   }
   const plain = yamlValue(doc);
   if (!plain.ok) return { rules: [], errors: [`${source}: ${plain.error}`] };
-  const frame = FrameSchema.safeParse(plain.value);
+  return loadRuleDocument(plain.value, source);
+}
+
+/** Validates and compiles the rules of a document already parsed from YAML. */
+function loadRuleDocument(document: unknown, source: string): LoadResult {
+  const frame = FrameSchema.safeParse(document);
   if (!frame.success) return { rules: [], errors: formatIssues(frame.error.issues).map((m) => `${source}: ${m}`) };
 
   const lists = new Map<string, readonly ListValue[]>(Object.entries(frame.data.lists ?? {}));
@@ -78,10 +85,32 @@ export function loadBuiltinRules(): LoadResult {
     return { rules: [], errors: [`rules/builtin: cannot read ${dir}: ${(err as Error).message}`] };
   }
   if (names.length === 0) return { rules: [], errors: [`rules/builtin: no .yaml files in ${dir}`] };
-  return loadSources(names.map((n) => ({ path: join(dir, n), source: `rules/builtin/${n}` })));
+  return loadSources(
+    names.map((n) => ({ path: join(dir, n), source: `rules/builtin/${n}` })),
+    builtinDocuments(),
+  );
 }
 
-function loadSources(files: readonly { path: string; source: string }[]): LoadResult {
+/** sha256 of a rule file's text, as the build keys builtin-rules.json (scripts/build-rule-cache.mjs). */
+export function ruleTextHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The built-in rule files as the build parsed them, by the sha256 of their text: a file edited
+ * since the build misses and is parsed from its YAML, so the cache can never serve stale rules.
+ * Validation and compilation still run on every load.
+ */
+function builtinDocuments(): ReadonlyMap<string, unknown> {
+  try {
+    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as { documents?: Record<string, unknown> };
+    return new Map(Object.entries(cache.documents ?? {}));
+  } catch {
+    return new Map(); // no build cache (running from source, say): every file is parsed
+  }
+}
+
+function loadSources(files: readonly { path: string; source: string }[], parsed: ReadonlyMap<string, unknown> = new Map()): LoadResult {
   const rules: CompiledRule[] = [];
   const errors: string[] = [];
   const bySource = new Map<string, string>();
@@ -93,7 +122,8 @@ function loadSources(files: readonly { path: string; source: string }[]): LoadRe
       errors.push(`${source}: cannot read: ${(err as Error).message}`);
       continue;
     }
-    const loaded = loadRules(text, source);
+    const hash = parsed.size > 0 ? ruleTextHash(text) : '';
+    const loaded = parsed.has(hash) ? loadRuleDocument(parsed.get(hash), source) : loadRules(text, source);
     errors.push(...loaded.errors);
     for (const rule of loaded.rules) {
       const other = bySource.get(rule.id);

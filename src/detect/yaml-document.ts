@@ -2,12 +2,19 @@
 // yaml package expands aliases only when a document becomes plain values, and refuses past
 // maxAliasCount: an alias bomb ("billion laughs") then fails there with a ReferenceError, which
 // this module turns into a problem of the file instead of an exception.
-import { parseDocument, type Document, type LineCounter } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+
+// yaml is loaded on first use, synchronously (it is CommonJS): the built-in rules come parsed from
+// the build, so a one-shot `praetor run` neither loads nor runs the parser.
+const requireCjs = createRequire(import.meta.url);
 
 /** Alias expansions a document may make; none of praetor's own files needs more than a handful. */
 export const MAX_YAML_ALIASES = 100;
 
 export function parseYamlDocument(text: string, lineCounter?: LineCounter): Document.Parsed {
+  const { parseDocument } = requireCjs('yaml') as typeof Yaml;
   return parseDocument(text, lineCounter === undefined ? {} : { lineCounter });
 }
 

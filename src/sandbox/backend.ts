@@ -190,6 +190,11 @@ export interface SandboxBackend {
    * throws), the sandbox is destroyed before anything runs in it and create rejects with that error.
    */
   create(options?: SandboxOptionsInput): Promise<Sandbox>;
+  /**
+   * Starts what every sandbox of the backend shares ahead of the first create, so a caller can
+   * overlap it with its own start-up; create does it anyway when it was not called.
+   */
+  prepare?(): Promise<void>;
   list(): Sandbox[];
   get(id: string): Sandbox | undefined;
   /** Destroys every sandbox this backend created. */

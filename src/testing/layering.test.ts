@@ -54,6 +54,13 @@ void describe('layering rule', () => {
     assert.deepEqual(kinds({ 'sandbox/open-backend.ts': ['sandbox/local/local-backend.ts'], 'sandbox/local/local-backend.ts': [] }), []);
   });
 
+  it('lets the package entry export any layer, and nothing import it', () => {
+    assert.deepEqual(kinds({ 'index.ts': ['client/index.ts', 'sandbox/local/local-backend.ts'], 'client/index.ts': [], 'sandbox/local/local-backend.ts': [] }), []);
+    assert.deepEqual(kinds({ 'index.ts': ['testing/fake-backend.ts'], 'testing/fake-backend.ts': [] }), ['imports-test-kit']);
+    assert.deepEqual(kinds({ 'cli/main.ts': ['index.ts'], 'index.ts': [] }), ['upward-import']);
+    assert.deepEqual(kinds({ 'other.ts': [] }), ['unknown-folder']);
+  });
+
   it('fails on a cycle between files and between folders', () => {
     assert.deepEqual(kinds({ 'episode/a.ts': ['episode/b.ts'], 'episode/b.ts': ['episode/c.ts'], 'episode/c.ts': ['episode/a.ts'] }), ['file-cycle']);
     // the guard <-> redteam cycle this rule was written against

@@ -30,6 +30,13 @@ export const LAYERS: readonly string[] = [
   'dashboard',
 ];
 
+/**
+ * The package entry (`import ... from 'praetor'`): the one file outside the folders. It sits above
+ * every layer and lists what the package exports (the local backend included, for library users);
+ * no module of src/ may import it.
+ */
+export const PACKAGE_ENTRY = 'index.ts';
+
 /** Test files and test kits: they may import anything; no product module may import them. */
 export function isTestSupport(file: string): boolean {
   return (
@@ -98,6 +105,12 @@ export function layeringViolations(graph: ImportGraph): Violation[] {
   for (const [file, imports] of graph) {
     const from = folderOf(file);
     const test = isTestSupport(file);
+    if (file === PACKAGE_ENTRY) {
+      for (const target of imports) {
+        if (isTestSupport(target)) violations.push({ kind: 'imports-test-kit', detail: `${file} imports the test kit ${target}` });
+      }
+      continue;
+    }
     if (!file.includes('/') || (!test && layerOf(from) === null)) {
       violations.push({ kind: 'unknown-folder', detail: `${file} is in no folder of the layering rule` });
       continue;

@@ -8,6 +8,7 @@ import { errorMessage } from '../../core/errors.js';
 import { openBackend } from '../../sandbox/open-backend.js';
 import { EXIT } from '../exit-codes.js';
 import { integerAtLeast } from '../options.js';
+import { serviceApiOverSocket } from '../bench-service-api.js';
 import { formatPolicyBench, measurePolicyCheck } from '../../bench/policy-bench.js';
 
 interface BenchFlags {
@@ -16,6 +17,8 @@ interface BenchFlags {
   parallel: number;
   json?: boolean;
   skipSrt?: boolean;
+  skipService?: boolean;
+  serviceLive: number;
   policyOnly?: boolean;
 }
 
@@ -39,6 +42,12 @@ export function benchCommand(): Command {
     )
     .option('--json', 'print one JSON object with every figure instead of the tables')
     .option('--skip-srt', 'do not measure the sandbox-runtime (srt) anchor')
+    .option('--skip-service', 'do not measure the service section (praetord, its API, one-shot praetor run)')
+    .addOption(
+      new Option('--service-live <n>', 'sandboxes kept alive at once through the API, with the memory each costs (0 skips it; the target is 1000)')
+        .argParser(integerAtLeast(0))
+        .default(0),
+    )
     .option('--policy-only', 'measure only the command policy check (no root needed)')
     .action(async (flags: BenchFlags) => {
       // first, on a quiet host: the policy check is a few microseconds per command
@@ -52,8 +61,16 @@ export function benchCommand(): Command {
       try {
         report = await runBench(
           backend,
-          { iterations: flags.iterations, concurrent: flags.concurrent, parallelism: flags.parallel, skipSrt: flags.skipSrt ?? false },
+          {
+            iterations: flags.iterations,
+            concurrent: flags.concurrent,
+            parallelism: flags.parallel,
+            skipSrt: flags.skipSrt ?? false,
+            service: flags.skipService !== true,
+            serviceLive: flags.serviceLive,
+          },
           new StderrProgress(),
+          serviceApiOverSocket,
         );
       } finally {
         // Sandboxes a failed phase left alive; a failure here is printed, the figures still are.

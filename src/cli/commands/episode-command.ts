@@ -22,6 +22,7 @@ import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { describeEpisode, describeStep, episodeRow } from '../episode-format.js';
 import { EXIT } from '../exit-codes.js';
 import { loadPolicyGate, policyModeOption, terminalApprover } from '../policy-flag.js';
+import { findDaemon } from '../daemon-target.js';
 
 interface RunFlags {
   agent?: string;
@@ -35,6 +36,7 @@ interface RunFlags {
   json?: boolean;
   script?: string;
   policyMode?: string;
+  local?: boolean;
 }
 
 /** `--policy scripted:FILE` is the agent (kept for compatibility; --script is its name now); any other value is a command policy. */
@@ -77,6 +79,7 @@ function runSubcommand(): Command {
     .addOption(new Option('--guard <mode>', 'what the guard does on an alert').choices(['monitor', 'block', 'freeze', 'terminate']).default('block'))
     .option('--store <url>', 'episode store (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
     .option('--json', 'print the episode and its steps as JSON')
+    .option('--local', 'run in this process even when praetord answers (always so with --agent, --store, a command --policy or a task with a host workspace)')
     .action(async (taskPath: string, flags: RunFlags) => {
       const loaded = loadTask(await readInputFile(taskPath), taskPath);
       if ('errors' in loaded) throw new PraetorError('invalid-config', problemsMessage(`task ${taskPath}`, loaded.errors));
@@ -86,6 +89,14 @@ function runSubcommand(): Command {
       const agentFlags: RunFlags = { ...flags, policy: script };
       if (flags.agent !== undefined) return runAgentNative(task, agentFlags, commandPolicy);
       const policy = await choosePolicy(agentFlags, tools, task.budgets);
+      // Through praetord when one answers, unless this run needs this host: a store of its own,
+      // a command policy of its own, or a workspace folder here (a request never names a host path).
+      const here = flags.local || flags.store !== undefined || commandPolicy !== undefined || flags.policyMode !== undefined || task.workspace !== undefined;
+      const daemon = here ? null : await findDaemon();
+      if (daemon !== null) {
+        process.exitCode = await (await import('../episode-remote.js')).runEpisodeRemote(daemon, task, policy, flags.json === true);
+        return;
+      }
       flags.policy = commandPolicy;
       await withEpisodeWorld(flags, null, (world) => runEpisode({ task, policy, tools, ...world }));
     });

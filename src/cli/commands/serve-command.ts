@@ -1,50 +1,96 @@
-// `praetor serve`: the environment protocol over HTTP, with the guard on every sandbox.
-import { serve } from '@hono/node-server';
-import { Command } from 'commander';
-import { Guard } from '../../guard/guard.js';
-import type { GuardMode } from '../../guard/guard-policy.js';
-import { openBackend } from '../../sandbox/open-backend.js';
-import { ToolRegistry } from '../../agent/tools/tool-registry.js';
-import { RolloutEnvironment } from '../../episode/environment.js';
-import { createEnvApi } from '../../api/env-api.js';
+// `praetor serve`: the daemon (praetord). A unix socket by default, TCP with --listen (every TCP
+// request needs an API key); the sandboxes API, events, the environment protocol, metrics.
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
 import { PraetorError } from '../../core/errors.js';
-import { openStoreWithRecovery } from '../episode-store-cli.js';
+import { parseSize } from '../../sandbox/backend.js';
+import type { GuardMode } from '../../guard/guard-policy.js';
+import { Daemon } from '../../service/daemon.js';
+import { DEFAULT_SOCKET, parseListen, type TcpAddress } from '../../service/listen.js';
+import { storeUrl } from '../episode-store-cli.js';
+import { integerAtLeast } from '../options.js';
+import { keysPath } from './keys-command.js';
 import { loadPolicyGate, policyModeOption, policyOption } from '../policy-flag.js';
 import { ApprovalQueue } from '../../policy/approval.js';
 
-export function serveCommand(): Command {
+interface ServeFlags {
+  socket: string | false;
+  listen?: string;
+  host?: string;
+  port?: string;
+  guard: GuardMode;
+  store?: string;
+  keys?: string;
+  pool: number;
+  grace: string;
+  maxUpload: string;
+  logLevel: string;
+  policy?: string;
+  policyMode?: string;
+}
+
+function tcpAddress(flags: ServeFlags): TcpAddress | null {
+  if (flags.listen !== undefined) return parseListen(flags.listen);
+  // --host/--port: the older spelling of --listen
+  if (flags.host !== undefined || flags.port !== undefined) return parseListen(`${flags.host ?? '127.0.0.1'}:${flags.port ?? '8700'}`);
+  return null;
+}
+
+export function serveCommand(version: string): Command {
   return new Command('serve')
-    .description('Serve the environment protocol over HTTP (POST /v1/envs, /v1/envs/:id/reset, /v1/envs/:id/step, DELETE /v1/envs/:id).')
-    .option('--host <address>', 'listen address', '127.0.0.1')
-    .option('--port <n>', 'listen port', '8700')
-    .option('--guard <mode>', 'monitor | block | freeze | terminate', 'block')
-    .option('--store <url>', 'episode store')
+    .description('Run the praetor daemon: sandboxes, events and the environment protocol over HTTP (see docs/service.md).')
+    .option('--socket <path>', `unix socket (root only, mode 0600; env PRAETOR_SOCKET)`, process.env.PRAETOR_SOCKET ?? DEFAULT_SOCKET)
+    .option('--no-socket', 'no unix socket (then --listen is needed)')
+    .option('--listen <host:port>', 'also listen on TCP; every request there needs an API key (port 0 picks one)')
+    .addOption(new Option('--host <address>', 'TCP address (older spelling of --listen)').hideHelp())
+    .addOption(new Option('--port <n>', 'TCP port (older spelling of --listen)').hideHelp())
+    .addOption(new Option('--guard <mode>', 'default guard mode of sandboxes').choices(['monitor', 'block', 'freeze', 'terminate']).default('block'))
+    .option('--store <url>', 'episode store (env PRAETOR_STORE)')
+    .option('--keys <path>', 'API key database (env PRAETOR_KEYS)')
+    .option('--pool <n>', 'warm sandboxes kept ready (0: none)', integerAtLeast(0), 4)
+    .option('--grace <seconds>', 'on SIGTERM, how long running steps may finish', '10')
+    .option('--max-upload <size>', 'largest file, archive or create body', '64m')
+    .addOption(new Option('--log-level <level>', 'log level (JSON lines on stdout)').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(policyOption())
     .addOption(policyModeOption())
-    .action(async (flags: { host: string; port: string; guard: string; store?: string; policy?: string; policyMode?: string }) => {
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PraetorError('usage', `--port must be 0-65535, got "${flags.port}"`);
-      if (!['monitor', 'block', 'freeze', 'terminate'].includes(flags.guard)) throw new PraetorError('usage', `--guard must be monitor, block, freeze or terminate`);
-      // asks wait in this queue until answered (an approvals endpoint), or time out and are denied
+    .action(async (flags: ServeFlags) => {
+      const listen = tcpAddress(flags);
+      const socket = flags.socket === false ? null : flags.socket;
+      if (socket === null && listen === null) throw new PraetorError('usage', '--no-socket needs --listen HOST:PORT');
+      const grace = Number(flags.grace);
+      if (!Number.isFinite(grace) || grace < 0) throw new PraetorError('usage', `--grace needs seconds >= 0, got "${flags.grace}"`);
+      const maxUpload = parseSize(flags.maxUpload);
+      if (maxUpload === null) throw new PraetorError('usage', `--max-upload needs a size such as 64m, got "${flags.maxUpload}"`);
+      // asks wait in this queue until an admin answers them (GET/POST /v1/approvals), or time out and are denied
       const approvals = new ApprovalQueue();
       const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, approvals);
-      const { store } = await openStoreWithRecovery(flags.store);
-      const guard = new Guard({ policy: { mode: flags.guard as GuardMode }, ...(commandPolicy ? { commandPolicy } : {}) });
-      await guard.start();
-      const backend = openBackend({ observer: guard });
-      const env = new RolloutEnvironment({ backend, guard, store, tools: new ToolRegistry() }, 'http');
-      const server = serve({ fetch: createEnvApi(env).fetch, hostname: flags.host, port }, (info) => {
-        process.stderr.write(`praetor: environment protocol on http://${flags.host}:${info.port}/v1/envs\n`);
+      if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'praetor serve needs root (it creates sandboxes and owns a root-only socket)');
+      const log = pino({ level: flags.logLevel, base: { service: 'praetord' } });
+      const daemon = await Daemon.start({
+        socket,
+        listen,
+        guardMode: flags.guard,
+        storeUrl: storeUrl(flags.store),
+        keysPath: keysPath(flags.keys),
+        poolSize: flags.pool,
+        graceMs: grace * 1000,
+        limits: { uploadBytes: maxUpload },
+        log,
+        version,
+        ...(commandPolicy ? { commandPolicy, approvals } : {}),
       });
+      const { socket: path, tcp } = daemon.addresses;
+      const where = [path ? `unix:${path}` : null, tcp ? `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}` : null].filter(Boolean);
+      process.stderr.write(`praetord: ready on ${where.join(' and ')} (guard ${flags.guard}, pool ${flags.pool}${flags.policy ? `, policy ${flags.policy}` : ''})\n`);
       await new Promise<void>((resolve) => {
-        const stop = (): void => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = (signal: string): void => {
+          process.stderr.write(`praetord: ${signal}: stopping\n`);
+          resolve();
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
       });
-      server.close();
-      await env.closeAll();
-      await backend.close();
-      await guard.stop();
-      store.close();
+      await daemon.stop('signal');
+      log.flush();
     });
 }

@@ -95,6 +95,14 @@ export class LocalBackend implements SandboxBackend {
     return this.runtime;
   }
 
+  /**
+   * Starts what every sandbox shares (cgroup layout, seccomp program, kernel-log follower) ahead
+   * of the first create, so a caller can overlap it with other start-up work (the guard's).
+   */
+  async prepare(): Promise<void> {
+    await this.start();
+  }
+
   list(): LocalSandbox[] {
     return [...this.sandboxes.values()];
   }

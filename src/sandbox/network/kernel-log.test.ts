@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { parseDenialLine } from './kernel-log.js';
 
 describe('parseDenialLine', () => {
@@ -33,5 +34,23 @@ describe('parseDenialLine', () => {
   it('ignores other kernel lines', () => {
     assert.equal(parseDenialLine('2026-11-23T18:20:01,1+00:00 eth0: link up'), null);
     assert.equal(parseDenialLine('praetor-log-ready:abc'), null);
+  });
+});
+
+describe('KernelLogFollower (root: writes the kernel log and follows it with dmesg)', () => {
+  it('leaves no timer behind after a flush, so a one-shot praetor exits as soon as its work is done', () => {
+    // In a child process: the test runner's own handles must not count. A flush races the marker
+    // against its timeout; a timer left pending held `praetor run -- true` open for 2 s.
+    const script = `
+      import { KernelLogFollower } from ${JSON.stringify(new URL('./kernel-log.js', import.meta.url).href)};
+      const follower = new KernelLogFollower();
+      await follower.start();
+      await follower.flush();
+      follower.stop();
+      process.stdout.write(JSON.stringify(process.getActiveResourcesInfo()));
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    const resources = JSON.parse(out) as string[];
+    assert.ok(!resources.includes('Timeout'), `still pending: ${resources.join(', ')}`);
   });
 });

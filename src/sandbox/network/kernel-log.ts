@@ -83,7 +83,7 @@ export class KernelLogFollower implements MonitorSource {
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
       this.mark(marker);
-      const seen = await Promise.race([ready.then(() => true), delay(20).then(() => false)]);
+      const seen = await within(ready, 20);
       if (seen && child.exitCode === null) {
         following = true;
         return;
@@ -115,7 +115,7 @@ export class KernelLogFollower implements MonitorSource {
     const marker = `praetor-log-flush:${randomBytes(6).toString('hex')}`;
     const seen = new Promise<void>((resolve) => this.waiters.set(marker, resolve));
     this.mark(marker);
-    const ok = await Promise.race([seen.then(() => true), delay(timeoutMs).then(() => false)]);
+    const ok = await within(seen, timeoutMs);
     this.waiters.delete(marker);
     if (!ok) throw new Error(`kernel log did not catch up within ${timeoutMs} ms`);
   }
@@ -162,6 +162,15 @@ export class KernelLogFollower implements MonitorSource {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * True when `promise` settles within `ms`, false otherwise. The timer is cleared either way: a
+ * pending one would hold the event loop, and praetor's exit, for the whole of `ms` (a one-shot
+ * `praetor run` waited out the 2 s flush timeout after its work was done).
+ */
+function within(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([promise.then(() => true), expired]).finally(() => clearTimeout(timer));
 }

@@ -1,0 +1,199 @@
+// The service's figures, with praetor's own one-shot command as a whole process beside them:
+// `praetor run -- true` with no daemon and through praetord, exec over the API, create to first
+// command over the API, and (opt-in) many live sandboxes made through the API with the memory
+// each costs. The API is reached through what the caller passes in (the CLI gives the client):
+// the bench sits below the service and its client.
+import { readFile } from 'node:fs/promises';
+import { errorMessage } from '../core/errors.js';
+import { runAnchor, type AnchorResult } from './anchors.js';
+import { PRAETOR_CLI, spawnPraetord } from './praetord-spawn.js';
+import type { PhaseProgress } from './progress.js';
+import type { ErrorTally} from './sandbox-bench.js';
+import { mapLimit, memAvailable } from './sandbox-bench.js';
+import { elapsedMs, summarize, type Summary } from './stats.js';
+
+/** What the bench does over the API. */
+export interface ServiceApi {
+  create(): Promise<string>;
+  /** Runs `true`; resolves to null when it exited 0, else why not. */
+  execTrue(id: string): Promise<string | null>;
+  destroy(id: string): Promise<void>;
+  close(): void;
+}
+
+export type ServiceApiFactory = (socketPath: string) => ServiceApi;
+
+export interface ServiceBenchOptions {
+  readonly iterations: number;
+  /** Sandboxes made and kept alive through the API at once; 0 skips that phase. */
+  readonly live: number;
+  readonly parallelism: number;
+  /** The daemon's warm pool. */
+  readonly pool: number;
+}
+
+export interface LiveFigures {
+  readonly requested: number;
+  readonly created: number;
+  readonly ranTrue: number;
+  readonly createSeconds: number;
+  readonly destroySeconds: number;
+  readonly memAvailableBefore: number | null;
+  readonly memAvailableAtPeak: number | null;
+  readonly daemonRssBefore: number | null;
+  readonly daemonRssAtPeak: number | null;
+  /** MemAvailable used at the peak over the sandboxes alive then (every process and the kernel's share). */
+  readonly bytesPerSandbox: number | null;
+}
+
+export interface ServiceFigures {
+  readonly daemonStartMs: number;
+  readonly pool: number;
+  /** `praetor run -- true` as a whole process, no daemon reachable. */
+  readonly oneShotLocal: AnchorResult;
+  /** `praetor run -- true` as a whole process, through praetord on its socket. */
+  readonly oneShotDaemon: AnchorResult;
+  readonly apiExec: Summary | null;
+  readonly apiCreateToFirstCommand: Summary | null;
+  readonly apiDestroy: Summary | null;
+  readonly live: LiveFigures | null;
+}
+
+async function rssOf(pid: number): Promise<number | null> {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function oneShotEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  if (extra.PRAETOR_HOST === undefined) delete env.PRAETOR_HOST;
+  return env;
+}
+
+async function timed(label: string, count: number, progress: PhaseProgress, errors: ErrorTally, once: () => Promise<string | null>): Promise<Summary | null> {
+  const samples: number[] = [];
+  progress.start(label, count);
+  try {
+    for (let i = 0; i < count; i++, progress.tick()) {
+      const begin = performance.now();
+      try {
+        const why = await once();
+        if (why === null) samples.push(elapsedMs(begin));
+        else errors.add(label, why);
+      } catch (err) {
+        errors.add(label, errorMessage(err));
+      }
+    }
+  } finally {
+    progress.stop();
+  }
+  return summarize(samples);
+}
+
+export async function measureService(
+  options: ServiceBenchOptions,
+  apiFor: ServiceApiFactory,
+  progress: PhaseProgress,
+  errors: ErrorTally,
+): Promise<ServiceFigures> {
+  const run = [PRAETOR_CLI, 'run', '--', 'true'];
+  // No daemon answers on this socket: the one-shot runs in its own process, as without praetord.
+  const oneShotLocal = await runAnchor(
+    { name: 'praetor-run', label: 'praetor run -- true (no daemon)', command: process.execPath, args: run, env: oneShotEnv({ PRAETOR_SOCKET: '/nonexistent/praetord.sock' }) },
+    options.iterations,
+    progress,
+  );
+  const daemon = await spawnPraetord({ pool: options.pool });
+  const api = apiFor(daemon.socketPath);
+  try {
+    const oneShotDaemon = await runAnchor(
+      { name: 'praetor-run-daemon', label: 'praetor run -- true (through praetord)', command: process.execPath, args: run, env: oneShotEnv({ PRAETOR_HOST: `unix:${daemon.socketPath}` }) },
+      options.iterations,
+      progress,
+    );
+    const execSandbox = await api.create();
+    let apiExec: Summary | null;
+    try {
+      await api.execTrue(execSandbox);
+      apiExec = await timed('exec true over the API', options.iterations * 3, progress, errors, () => api.execTrue(execSandbox));
+    } finally {
+      await api.destroy(execSandbox).catch((err: unknown) => errors.add('api exec destroy', errorMessage(err)));
+    }
+    const destroys: number[] = [];
+    const apiCreateToFirstCommand = await timed('create + first true over the API', options.iterations, progress, errors, async () => {
+      const id = await api.create();
+      const why = await api.execTrue(id);
+      const begin = performance.now();
+      await api.destroy(id);
+      destroys.push(elapsedMs(begin));
+      return why;
+    });
+    const live = options.live > 0 ? await measureLive(api, daemon.pid, options, progress, errors) : null;
+    return {
+      daemonStartMs: daemon.startMs,
+      pool: options.pool,
+      oneShotLocal,
+      oneShotDaemon,
+      apiExec,
+      apiCreateToFirstCommand,
+      apiDestroy: summarize(destroys),
+      live,
+    };
+  } finally {
+    api.close();
+    const code = await daemon.stop();
+    if (code !== 0) errors.add('praetord', `exited ${code} on SIGTERM: ${daemon.stderr().trim().slice(-500)}`);
+  }
+}
+
+async function measureLive(api: ServiceApi, daemonPid: number, options: ServiceBenchOptions, progress: PhaseProgress, errors: ErrorTally): Promise<LiveFigures> {
+  const memAvailableBefore = await memAvailable();
+  const daemonRssBefore = await rssOf(daemonPid);
+  const ids: string[] = [];
+  progress.start(`${options.live} live sandboxes over the API`, options.live);
+  const createBegin = performance.now();
+  try {
+    await mapLimit(
+      Array.from({ length: options.live }, (_, i) => i),
+      options.parallelism,
+      async () => {
+        try {
+          ids.push(await api.create());
+        } catch (err) {
+          errors.add('live create', errorMessage(err));
+        }
+      },
+      () => progress.tick(),
+    );
+  } finally {
+    progress.stop();
+  }
+  const createSeconds = elapsedMs(createBegin) / 1000;
+  let ranTrue = 0;
+  await mapLimit(ids, options.parallelism, async (id) => {
+    const why = await api.execTrue(id).catch((err: unknown) => errorMessage(err));
+    if (why === null) ranTrue++;
+    else errors.add('live exec', why);
+  });
+  const memAvailableAtPeak = await memAvailable();
+  const daemonRssAtPeak = await rssOf(daemonPid);
+  const destroyBegin = performance.now();
+  await mapLimit(ids, options.parallelism, (id) => api.destroy(id).catch((err: unknown) => errors.add('live destroy', errorMessage(err))));
+  const used = memAvailableBefore !== null && memAvailableAtPeak !== null ? memAvailableBefore - memAvailableAtPeak : null;
+  return {
+    requested: options.live,
+    created: ids.length,
+    ranTrue,
+    createSeconds,
+    destroySeconds: elapsedMs(destroyBegin) / 1000,
+    memAvailableBefore,
+    memAvailableAtPeak,
+    daemonRssBefore,
+    daemonRssAtPeak,
+    bytesPerSandbox: used !== null && ids.length > 0 ? used / ids.length : null,
+  };
+}

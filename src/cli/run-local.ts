@@ -1,0 +1,72 @@
+// `praetor run` in this process: a guard, a backend, one sandbox, one command, then everything
+// torn down. Nothing it starts may outlive the work: the process exits as soon as it returns.
+import type { ExecResult } from '../sandbox/backend.js';
+import { openBackend } from '../sandbox/open-backend.js';
+import { Guard } from '../guard/guard.js';
+import { loadPolicyGate, terminalApprover } from './policy-flag.js';
+import { EXIT } from './exit-codes.js';
+import { requireDirectory } from './cli-errors.js';
+import { describeNetworkEvent, networkRows } from './network-format.js';
+import { alertRows, describeAlert } from './alert-format.js';
+import type { RunRequest } from './run-request.js';
+
+/** Runs the request; resolves to the exit code. */
+export async function runLocal(request: RunRequest): Promise<number> {
+  if (request.sandbox.workspace !== undefined) await requireDirectory(request.sandbox.workspace, '--workspace');
+  const commandPolicy = await loadPolicyGate(request.policy, request.policyMode, request.json ? undefined : terminalApprover());
+  const guard = new Guard({ policy: { mode: request.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
+  const backend = openBackend({ observer: guard });
+  if (!request.json) guard.events.subscribe({ kinds: ['alert'] }, (e) => process.stderr.write(`praetor: ${describeAlert(e.alert)}\n`));
+  const onSignal = (): void => {
+    void backend.close().finally(() => process.exit(EXIT.interrupted));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    // The backend's shared start-up (kernel-log follower, seccomp program) beside the guard's
+    // monitors; no sandbox exists before both are up.
+    // Both settle before anything is torn down.
+    const started = await Promise.allSettled([guard.start(), backend.prepare?.()]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    const sandbox = await backend.create(request.sandbox);
+    const result: ExecResult = await sandbox.exec([...request.command], {
+      ...(request.timeoutSeconds !== undefined ? { timeoutMs: request.timeoutSeconds * 1000 } : {}),
+      ...(request.json ? {} : { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c) }),
+    });
+    await sandbox.flushNetworkEvents();
+    await guard.settle();
+    const events = [...sandbox.networkEvents()];
+    const alerts = [...guard.alerts(sandbox.id)];
+    const actions = [...guard.actions(sandbox.id)];
+    const policy = [...guard.policyDecisions(sandbox.id)];
+    await backend.close();
+    if (request.json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          sandboxId: sandbox.id,
+          exitCode: result.exitCode,
+          signal: result.signal,
+          timedOut: result.timedOut,
+          durationMs: Math.round(result.durationMs * 10) / 10,
+          stdout: result.stdout.toString(),
+          stderr: result.stderr.toString(),
+          stdoutTruncated: result.stdoutTruncated,
+          stderrTruncated: result.stderrTruncated,
+          network: networkRows(events),
+          alerts: alertRows(alerts),
+          actions,
+          policy,
+        })}\n`,
+      );
+    } else {
+      for (const e of events) process.stderr.write(`praetor: ${describeNetworkEvent(e)}\n`);
+      if (result.timedOut) process.stderr.write(`praetor: killed after --timeout ${request.timeoutText ?? ''}s\n`);
+    }
+    return result.timedOut ? EXIT.timeout : (result.exitCode ?? 128 + 9);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await backend.close().catch(() => undefined);
+    await guard.stop();
+  }
+}
