@@ -63,10 +63,10 @@ function assertClean(args: readonly string[], code: number, says: RegExp): void 
 
 describe('bad input: one line, a documented code, no stack trace', () => {
   it('flags, commands and numbers', () => {
-    assertClean(['run', '--frob', '--', 'true'], EXIT.usage, /unknown option '--frob'/);
+    assertClean(['run', '--frob', '--', 'true'], EXIT.usage, /unknown option '--frob'/i);
     assertClean(['frob'], EXIT.usage, /unknown command 'frob'/);
-    assertClean(['run'], EXIT.usage, /missing required argument/);
-    assertClean(['run', '--guard', 'bogus', '--', 'true'], EXIT.usage, /Allowed choices/);
+    assertClean(['run'], EXIT.usage, /missing required argument|needs a command/);
+    assertClean(['run', '--guard', 'bogus', '--', 'true'], EXIT.usage, /Allowed choices|--guard must be/);
     assertClean(['run', '--timeout', '2147484', '--', 'true'], EXIT.usage, /--timeout is at most 2147483 seconds/);
     assertClean(['run', '--timeout', '1e99', '--', 'true'], EXIT.usage, /--timeout is at most/);
     assertClean(['run', '--timeout', 'abc', '--', 'true'], EXIT.usage, /--timeout needs a positive number/);
