@@ -70,6 +70,16 @@ export interface NetworkDeniedEvent extends EventBase {
   readonly dstPort: number | null;
 }
 
+/**
+ * Denied attempts the kernel dropped before the guard could read them (a flood overflowed the
+ * cell's queue): the network record of the sandbox is incomplete by `dropped` denials.
+ */
+export interface NetworkDroppedEvent extends EventBase {
+  readonly kind: 'network-dropped';
+  /** Exact count since the last such event; null when not known (the denial reader died). */
+  readonly dropped: number | null;
+}
+
 export type WireProtocol = 'tls' | 'http' | 'ssh' | 'stratum' | 'unknown';
 
 /** A request or tunnel through the egress proxy, with the protocol spoken on it. */
@@ -103,6 +113,7 @@ export type GuardEvent =
   | ResourceSample
   | GpuSample
   | NetworkDeniedEvent
+  | NetworkDroppedEvent
   | ProxyConnectionEvent
   | FileWriteEvent;
 

@@ -9,7 +9,7 @@ import { SandboxOptionsSchema } from '../backend.js';
 import { PraetorError, errorMessage } from '../errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { AddressPool, MAX_SLOTS, hostInterfaceGone } from '../network/address-pool.js';
-import { KernelLogFollower } from '../network/kernel-log.js';
+import { NflogReader } from '../network/nflog-reader.js';
 import { PROXY_PORT, configureCell, createCellNamespace, netnsPath } from '../network/network-cell.js';
 import { EgressProxy } from '../network/egress-proxy.js';
 import { decideDomain } from '../network/domain-filter.js';
@@ -32,6 +32,8 @@ export interface LocalBackendOptions {
   readonly readOnlyBase?: readonly string[];
   /** The guard's hooks into every sandbox of this backend. */
   readonly observer?: SandboxObserver;
+  /** Socket buffer of each cell's denial reader (tests shrink it to provoke counted drops). */
+  readonly denialBufferBytes?: number;
 }
 
 const DEFAULT_UID_BASE = 1_600_000_000;
@@ -39,7 +41,7 @@ const INIT_READY_TIMEOUT_MS = 10_000;
 
 interface Runtime {
   readonly cgroups: CgroupTree;
-  readonly follower: KernelLogFollower;
+  readonly denials: NflogReader;
   readonly seccompPath: string;
 }
 
@@ -65,9 +67,12 @@ export class LocalBackend implements SandboxBackend {
       await mkdirAsync(this.paths.stateDir, { recursive: true });
       const seccompPath = `${this.paths.stateDir}/seccomp-${process.pid}.bpf`;
       writeFileSync(seccompPath, buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS }));
-      const follower = new KernelLogFollower();
-      await follower.start();
-      return { cgroups, follower, seccompPath };
+      const denials = new NflogReader({
+        ...(this.options.denialBufferBytes !== undefined ? { receiveBufferBytes: this.options.denialBufferBytes } : {}),
+        onError: (message) => process.stderr.write(`praetor: ${message}\n`),
+      });
+      await denials.start();
+      return { cgroups, denials, seccompPath };
     })();
     return this.runtime;
   }
@@ -96,10 +101,12 @@ export class LocalBackend implements SandboxBackend {
     const teardown = async (): Promise<void> => {
       this.sandboxes.delete(id);
       this.options.observer?.sandboxDestroyed?.(id);
-      unsubscribe();
       await proxy.close().catch(() => undefined);
       await stopInit(init);
       const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, { ...rt, pool: this.pool, records: this.records });
+      // Once its processes are dead: the last denials are read, and the reader's socket (which
+      // holds the cell's namespace, and so its veth) closes.
+      await rt.denials.removeCell(id).catch((err: unknown) => problems.push(`denial reader: ${errorMessage(err)}`));
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
     };
     let init: ChildProcess | null = null;
@@ -109,7 +116,6 @@ export class LocalBackend implements SandboxBackend {
       if (sandbox) sandbox.record(e);
       else buffered.push(e);
     };
-    const unsubscribe = rt.follower.subscribe(id, record);
     const policy = { allow: options.allowDomains, deny: options.denyDomains };
     const observer = this.options.observer;
     const proxy = new EgressProxy({
@@ -134,7 +140,8 @@ export class LocalBackend implements SandboxBackend {
       const steps = await stepMatches(rt.cgroups, id, 1, STEP_PREALLOCATION);
       const [workspaceDir, tmpDir] = await this.prepareDirs(dataDir, hostUid, options.workspace);
       await createCellNamespace(id, cell);
-      const [, , initPid] = await Promise.all([
+      const [, , , initPid] = await Promise.all([
+        rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
         proxy.listen(cell.hostAddress, PROXY_PORT),
         this.launchInit({ id, hostUid, initProcs: initLeaf.procsFiles, workspaceDir, tmpDir, gpu: options.gpu, rt }).then(
@@ -161,7 +168,7 @@ export class LocalBackend implements SandboxBackend {
         cgroups: rt.cgroups,
         preallocatedSteps: STEP_PREALLOCATION,
         teardown,
-        flushKernelLog: () => rt.follower.flush(),
+        flushDenials: () => rt.denials.flush(id),
         observer: this.options.observer ?? null,
       });
       for (const e of buffered.splice(0)) sandbox.record(e);
@@ -264,7 +271,7 @@ export class LocalBackend implements SandboxBackend {
     const results = await Promise.allSettled(all.map((s) => s.destroy()));
     if (this.runtime) {
       const rt = await this.runtime.catch(() => null);
-      rt?.follower.stop();
+      rt?.denials.stop();
       if (rt) await rm(rt.seccompPath, { force: true });
       this.runtime = null;
     }
