@@ -100,9 +100,14 @@ async function sample(
 }
 
 async function measureLatency(options: GuardBenchOptions, progress: PhaseProgress, errors: ErrorTally): Promise<Pick<GuardFigures, 'stratum' | 'minerProcess' | 'scan'>> {
-  const world = await startLoopbackFakes();
+  // The guard first: where it can not run (outside the host's first network namespace) nothing
+  // else has been opened that would keep the process alive after the error.
   const guard = new Guard({ policy: { mode: 'monitor' } });
   await guard.start();
+  const world = await startLoopbackFakes().catch(async (err: unknown) => {
+    await guard.stop();
+    throw err;
+  });
   const backend = new LocalBackend({ resolver: world.resolver, observer: guard });
   const clock: ArrivalClock = new Map();
   guard.onAlert((a) => clock.set(a.id, performance.timeOrigin + performance.now()));

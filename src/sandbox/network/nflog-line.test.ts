@@ -9,8 +9,8 @@ const udp =
 function deny(text: string): NflogDeny {
   const parsed = parseNflogLine(text);
   assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
-  assert.equal(parsed.line.e, 'deny');
-  return parsed.line as NflogDeny;
+  assert.ok(parsed.line.e === 'deny');
+  return parsed.line;
 }
 
 describe('parseNflogLine', () => {

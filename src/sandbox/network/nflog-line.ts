@@ -69,6 +69,7 @@ function protocolName(proto: number | null): DeniedAttempt['protocol'] {
     case 1:
     case 58:
       return 'icmp';
+    case null:
     default:
       return 'other';
   }
