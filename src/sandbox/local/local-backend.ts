@@ -103,10 +103,10 @@ export class LocalBackend implements SandboxBackend {
       this.options.observer?.sandboxDestroyed?.(id);
       await proxy.close().catch(() => undefined);
       await stopInit(init);
-      const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, { ...rt, pool: this.pool, records: this.records });
-      // Once its processes are dead: the last denials are read, and the reader's socket (which
-      // holds the cell's namespace, and so its veth) closes.
-      await rt.denials.removeCell(id).catch((err: unknown) => problems.push(`denial reader: ${errorMessage(err)}`));
+      const problems = await teardownSandbox(
+        { id, slot: cell.slot, dataDir },
+        { ...rt, pool: this.pool, records: this.records, processesGone: () => rt.denials.removeCell(id) },
+      );
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
     };
     let init: ChildProcess | null = null;

@@ -3,7 +3,7 @@
 // to run on a half-created or already half-removed sandbox.
 import { rm } from 'node:fs/promises';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
-import type { AddressPool } from '../network/address-pool.js';
+import { slotAddresses, type AddressPool } from '../network/address-pool.js';
 import { deleteCellNamespace } from '../network/network-cell.js';
 import type { RecordStore } from './sandbox-record.js';
 import { problemCollector } from '../errors.js';
@@ -18,14 +18,23 @@ export interface TeardownDeps {
   readonly cgroups: CgroupTree;
   readonly pool: AddressPool;
   readonly records: RecordStore;
+  /**
+   * Runs once the sandbox's processes are dead: the live backend's reader of denials reads the
+   * last ones and closes its socket in the cell, which holds the namespace (and so the veth) until
+   * then. Absent for gc: a dead praetor's reader died with it.
+   */
+  readonly processesGone?: () => Promise<void>;
 }
 
 /** Returns the problems met; every step is tried even when an earlier one failed. */
 export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps): Promise<string[]> {
   const { problems, attempt } = problemCollector();
   // Network first: whatever else fails, the sandbox must not keep a way out.
-  await attempt('network namespace', () => deleteCellNamespace(target.id));
+  const hostInterface = target.slot === null ? null : slotAddresses(target.slot).hostInterface;
+  await attempt('network namespace', () => deleteCellNamespace(target.id, hostInterface));
   await attempt('processes', () => deps.cgroups.kill(target.id));
+  const processesGone = deps.processesGone;
+  if (processesGone) await attempt('denial reader', processesGone);
   await attempt('cgroups', () => deps.cgroups.removeSandbox(target.id));
   if (target.dataDir !== null) {
     const dir = target.dataDir;
