@@ -261,6 +261,9 @@ static int enter_and_run(const struct enter_request *r) {
   pid_t child = fork();
   if (child < 0) enter_die("fork");
   if (child == 0) {
+    /* A session of its own: praetor's controlling terminal (a user's shell) is then no longer
+     * the command's, and /dev/tty inside fails with ENXIO instead of reaching that terminal. */
+    if (setsid() < 0) enter_die("setsid");
     const char *cwd = r->cwd != NULL ? r->cwd : "/";
     if (chdir(cwd) != 0) enter_die(cwd);
     drop_all_capabilities(r->last_cap);

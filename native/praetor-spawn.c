@@ -18,13 +18,19 @@
  *         [--seccomp FILE] -- ARGV
  *       run ARGV inside the namespaces of sandbox init PID, with no capabilities,
  *       no_new_privs and the seccomp filter; waits and exits with ARGV's status.
+ *   disk --template FILE --image FILE --mount DIR --uid U --gid G
+ *       the sandbox's disk: a sparse copy of the template, loop-mounted at DIR (praetor-disk.h).
+ *   unmount --mount DIR
+ *       detaches the disk mounted at DIR; nothing mounted there is not an error.
  *   pid1
  *       the sandbox's init: reaps orphans forever; as PID 1 of its namespace it ignores
- *       every signal sent from inside.
+ *       every signal sent from inside; it is not dumpable, so no process of the sandbox (same
+ *       uid, no capabilities) can open its /proc/1/mem, environ or fds.
  *
  * Exit status 125 means the helper itself failed; the message says where.
  */
 #include "praetor-enter.h"
+#include "praetor-disk.h"
 
 #define HELPER_FAILURE ENTER_FAILURE
 #define MAX_CGROUPS 16
@@ -36,6 +42,7 @@ struct options {
   const char *netns;
   const char *cwd;
   const char *seccomp;
+  const char *template, *image, *mount;
   const char *cgroups[MAX_CGROUPS];
   int ncgroups;
   char **argv;
@@ -65,7 +72,7 @@ static long parse_number(const char *s, const char *flag) {
 static void parse(int argc, char **argv, struct options *o) {
   memset(o, 0, sizeof(*o));
   o->uid = o->gid = o->target = -1;
-  if (argc < 2) die_usage("usage: praetor-spawn launch|enter|pid1 [options] -- argv");
+  if (argc < 2) die_usage("usage: praetor-spawn launch|enter|disk|unmount|pid1 [options] -- argv");
   o->mode = argv[1];
   int i = 2;
   for (; i < argc; i++) {
@@ -79,6 +86,9 @@ static void parse(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--netns") == 0) o->netns = v;
     else if (strcmp(a, "--cwd") == 0) o->cwd = v;
     else if (strcmp(a, "--seccomp") == 0) o->seccomp = v;
+    else if (strcmp(a, "--template") == 0) o->template = v;
+    else if (strcmp(a, "--image") == 0) o->image = v;
+    else if (strcmp(a, "--mount") == 0) o->mount = v;
     else if (strcmp(a, "--cgroup") == 0) {
       if (o->ncgroups == MAX_CGROUPS) die_usage("too many --cgroup");
       o->cgroups[o->ncgroups++] = v;
@@ -133,6 +143,10 @@ static int launch(const struct options *o) {
 static void on_child(int sig) { (void)sig; }
 
 static int pid1(void) {
+  /* Without this, any process of the sandbox (same uid) could write the init's memory through
+   * /proc/1/mem and run code as the one process the sandbox can not kill. Only CAP_SYS_PTRACE
+   * reaches a non-dumpable process, and nothing in the sandbox has it. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("PR_SET_DUMPABLE");
   sigset_t block, wait_mask;
   sigemptyset(&block);
   sigaddset(&block, SIGCHLD);
@@ -156,6 +170,14 @@ int main(int argc, char **argv) {
   if (strcmp(o.mode, "enter") == 0) return enter(&o);
   if (strcmp(o.mode, "launch") == 0) return launch(&o);
   if (strcmp(o.mode, "pid1") == 0) return pid1();
-  die_usage("mode must be launch, enter or pid1");
+  if (strcmp(o.mode, "disk") == 0) {
+    if (o.template == NULL || o.image == NULL || o.mount == NULL) die_usage("disk needs --template, --image and --mount");
+    return attach_disk(o.template, o.image, o.mount, o.uid, o.gid);
+  }
+  if (strcmp(o.mode, "unmount") == 0) {
+    if (o.mount == NULL) die_usage("unmount needs --mount");
+    return detach_disk(o.mount);
+  }
+  die_usage("mode must be launch, enter, disk, unmount or pid1");
   return HELPER_FAILURE;
 }

@@ -1,7 +1,7 @@
 // The environment protocol over HTTP, driven in-process with app.request() against real sandboxes.
 import { it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { useEpisodeWorld } from '../episode/scenarios/episode-world.js';
+import { useEpisodeWorld } from '../testing/episode-world.js';
 import { createEnvApi } from './env-api.js';
 
 const world = useEpisodeWorld('monitor', 'http-test');

@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { PraetorError, errorMessage, type PraetorErrorCode } from '../sandbox/errors.js';
+import { PraetorError, errorMessage, type PraetorErrorCode } from '../core/errors.js';
 import type { RolloutEnvironment } from '../episode/environment.js';
 
 function statusFor(code: PraetorErrorCode): ContentfulStatusCode {

@@ -3,13 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Guard } from '../guard/guard.js';
-import { LocalBackend } from '../sandbox/local/local-backend.js';
+import { openBackend } from '../sandbox/open-backend.js';
 import { ToolRegistry } from '../agent/tools/tool-registry.js';
 import { ScriptedPolicy } from '../agent/policies/scripted-policy.js';
 import { TaskSchema } from '../episode/episode-model.js';
-import { openEpisodeStore } from '../episode/episode-store.js';
+import { openEpisodeStore } from '../episode/store/open-store.js';
 import { runEpisode } from '../episode/episode-runner.js';
-import { measureStoreThroughput } from '../episode/store-bench.js';
+import { measureStoreThroughput } from '../episode/store/store-bench.js';
 import type { PhaseProgress } from './progress.js';
 
 export interface EpisodeBenchOptions {
@@ -41,7 +41,7 @@ export async function runEpisodeBench(options: EpisodeBenchOptions, progress: Ph
   const dir = mkdtempSync(`${tmpdir()}/praetor-episode-bench-`);
   const guard = new Guard({ policy: { mode: 'block' } });
   await guard.start();
-  const backend = new LocalBackend({ observer: guard });
+  const backend = openBackend({ observer: guard });
   const synchronous = options.synchronous ?? 'full';
   const store = openEpisodeStore(`sqlite:${dir}/episodes.db`, { synchronous });
   const tools = new ToolRegistry();

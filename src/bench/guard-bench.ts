@@ -3,15 +3,15 @@
 // and the guard's CPU cost with many idle and with busy sandboxes.
 import { readFile } from 'node:fs/promises';
 import { Guard } from '../guard/guard.js';
-import { LocalBackend } from '../sandbox/local/local-backend.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
+import type { Sandbox } from '../sandbox/backend.js';
+import { openBackend } from '../sandbox/open-backend.js';
 import type { Alert } from '../detect/alert.js';
-import { startLoopbackFakes } from '../guard/scenarios/loopback-fakes.js';
+import { startLoopbackTargets } from './loopback-targets.js';
 
 // The loopback pool takes any port; the name and port are what a miner would ask the proxy for.
 const POOL_HOST = 'pool.example.test';
 const POOL_PORT = 3333;
-import { errorMessage } from '../sandbox/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { ErrorTally, mapLimit } from './sandbox-bench.js';
 import { summarize, type Summary } from './stats.js';
@@ -40,9 +40,10 @@ export interface GuardBenchOptions {
   readonly windowSeconds: number;
 }
 
-const STRATUM_PROBE = (proxyHost: string): string => `
-import socket, time
-s = socket.create_connection(('${proxyHost}', 3128))
+// The proxy's address is the one the sandbox's HTTP_PROXY names (the host side of its cell).
+const STRATUM_PROBE = `
+import os, socket, time, urllib.parse
+s = socket.create_connection((urllib.parse.urlparse(os.environ['HTTP_PROXY']).hostname, 3128))
 s.sendall(b'CONNECT ${POOL_HOST}:${POOL_PORT} HTTP/1.1\\r\\nHost: ${POOL_HOST}:${POOL_PORT}\\r\\n\\r\\n')
 s.recv(4096)
 t = time.time()
@@ -54,17 +55,18 @@ time.sleep(0.3)
 /** Sub-millisecond arrival times of alerts (Alert.time is whole milliseconds). */
 type ArrivalClock = Map<string, number>;
 
-const SCAN_PROBE = (host: string): string => `
-import socket, time
+const SCAN_PROBE = `
+import os, socket, time, urllib.parse
+host = urllib.parse.urlparse(os.environ['HTTP_PROXY']).hostname
 print(time.time(), flush=True)
 for port in range(1, 41):
     s = socket.socket()
     s.settimeout(1)
-    s.connect_ex(('${host}', port))
+    s.connect_ex((host, port))
     s.close()
 `;
 
-async function waitForAlert(guard: Guard, sandbox: LocalSandbox, match: (a: Alert) => boolean, timeoutMs = 5000): Promise<Alert | null> {
+async function waitForAlert(guard: Guard, sandbox: Sandbox, match: (a: Alert) => boolean, timeoutMs = 5000): Promise<Alert | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = guard.alerts(sandbox.id).filter(match).sort((a, b) => a.time - b.time)[0];
@@ -79,7 +81,7 @@ async function waitForAlert(guard: Guard, sandbox: LocalSandbox, match: (a: Aler
 async function sample(
   clock: ArrivalClock,
   guard: Guard,
-  sandbox: LocalSandbox,
+  sandbox: Sandbox,
   argv: string[],
   match: (a: Alert) => boolean,
   errors: ErrorTally,
@@ -104,13 +106,13 @@ async function measureLatency(options: GuardBenchOptions, progress: PhaseProgres
   // else has been opened that would keep the process alive after the error.
   const guard = new Guard({ policy: { mode: 'monitor' } });
   await guard.start();
-  const world = await startLoopbackFakes().catch(async (err: unknown) => {
+  const world = await startLoopbackTargets().catch(async (err: unknown) => {
     await guard.stop();
     throw err;
   });
-  const backend = new LocalBackend({ resolver: world.resolver, observer: guard });
+  const backend = openBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs, observer: guard });
   const clock: ArrivalClock = new Map();
-  guard.onAlert((a) => clock.set(a.id, performance.timeOrigin + performance.now()));
+  guard.events.subscribe({ kinds: ['alert'] }, ({ alert }) => clock.set(alert.id, performance.timeOrigin + performance.now()));
   const stratum: number[] = [];
   const miner: number[] = [];
   const scan: number[] = [];
@@ -118,15 +120,14 @@ async function measureLatency(options: GuardBenchOptions, progress: PhaseProgres
   try {
     for (let i = 0; i < options.iterations; i++, progress.tick()) {
       // a fresh sandbox per sample: alerts are deduplicated per sandbox and step
-      const sandbox = await backend.create({ allowDomains: [POOL_HOST] });
+      const sandbox = await backend.create({ allowDomains: [`${POOL_HOST}:${POOL_PORT}`] });
       try {
-        const { hostAddress } = sandbox.hostInfo();
-        const s = await sample(clock, guard, sandbox, ['python3', '-c', STRATUM_PROBE(hostAddress)], (a) => a.ruleId === 'stratum-protocol', errors, 'stratum');
+        const s = await sample(clock, guard, sandbox, ['python3', '-c', STRATUM_PROBE], (a) => a.ruleId === 'stratum-protocol', errors, 'stratum');
         if (s !== null) stratum.push(s);
         const m = await sample(clock, guard, sandbox, ['bash', '-c', 'date +%s.%N; exec -a xmrig sleep 0.5'], (a) => a.ruleId === 'miner-binary', errors, 'miner process');
         if (m !== null) miner.push(m);
         // raw sockets from python: nothing in the argv gives the scan away, only its traffic does
-        const n = await sample(clock, guard, sandbox, ['python3', '-c', SCAN_PROBE(hostAddress)], (a) => a.technique === 'T1046', errors, 'scan');
+        const n = await sample(clock, guard, sandbox, ['python3', '-c', SCAN_PROBE], (a) => a.technique === 'T1046', errors, 'scan');
         if (n !== null) scan.push(n);
       } catch (err) {
         errors.add('latency', errorMessage(err));
@@ -164,7 +165,7 @@ async function measureOverhead(
   if (count === 0) return null;
   const guard = new Guard({ policy: { mode: 'monitor' } });
   await guard.start();
-  const backend = new LocalBackend({ observer: guard });
+  const backend = openBackend({ observer: guard });
   progress.start(`${busy ? 'busy' : 'idle'} sandboxes`, count);
   try {
     await mapLimit(Array.from({ length: count }), 8, async () => {

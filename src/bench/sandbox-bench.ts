@@ -2,7 +2,7 @@
 // live sandbox, and many sandboxes alive at once. Every failure is counted with its message.
 import { readFile } from 'node:fs/promises';
 import type { ExecResult, Sandbox, SandboxBackend } from '../sandbox/backend.js';
-import { errorMessage } from '../sandbox/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { elapsedMs, summarize, type Summary } from './stats.js';
 import { SandboxPool } from '../sandbox/sandbox-pool.js';

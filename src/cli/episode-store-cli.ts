@@ -2,7 +2,8 @@
 // start does (sandboxes of dead praetors removed, their episodes marked aborted).
 import { collectGarbage } from '../sandbox/local/gc.js';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode/episode-store.js';
+import { type EpisodeStore } from '../episode/store/episode-store.js';
+import { openEpisodeStore } from '../episode/store/open-store.js';
 
 export const DEFAULT_STORE = 'sqlite:/var/lib/praetor/episodes.db';
 

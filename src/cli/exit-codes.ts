@@ -1,6 +1,6 @@
 // Exit codes of the praetor CLI. A command run in a sandbox passes its own exit code through;
 // praetor's own outcomes use codes a typical command does not (sysexits.h and timeout(1)).
-import type { PraetorErrorCode } from '../sandbox/errors.js';
+import type { PraetorErrorCode } from '../core/errors.js';
 
 export const EXIT = {
   ok: 0,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // praetor's command-line entry point: builds the program and maps every error to an exit code.
 import { Command, CommanderError } from 'commander';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { runCommand } from './commands/run-command.js';
 import { gcCommand } from './commands/gc-command.js';
@@ -14,6 +14,7 @@ import { benchGuardCommand } from './commands/bench-guard-command.js';
 import { benchEpisodesCommand } from './commands/bench-episodes-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { redteamCommand } from './commands/redteam-command.js';
+import { policyCommand } from './commands/policy-command.js';
 
 const VERSION = '0.1.0';
 
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
+  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), policyCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
   return program;
 }
 

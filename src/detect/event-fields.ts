@@ -30,7 +30,8 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
   'network-dropped': { kind: true, time: true, sandboxId: true, step: true, dropped: true },
   'proxy-connection': {
     kind: true, time: true, sandboxId: true, step: true, pid: true, method: true, host: true, port: true,
-    decision: true, reason: true, protocol: true, protocolDetail: true, bytesOut: true, bytesIn: true,
+    decision: true, reason: true, resolvedAddress: true, addressClass: true, frontedHost: true, protocol: true,
+    protocolDetail: true, bytesOut: true, bytesIn: true,
   },
   'file-write': { kind: true, time: true, sandboxId: true, step: true, path: true },
 };

@@ -44,7 +44,13 @@ export function networkDropped(dropped: number | null, o: Base = {}): NetworkDro
 export function proxyConnection(
   host: string,
   port: number,
-  o: Base & Partial<Pick<ProxyConnectionEvent, 'pid' | 'method' | 'decision' | 'reason' | 'protocol' | 'protocolDetail' | 'bytesOut' | 'bytesIn'>> = {},
+  o: Base &
+    Partial<
+      Pick<
+        ProxyConnectionEvent,
+        'pid' | 'method' | 'decision' | 'reason' | 'resolvedAddress' | 'addressClass' | 'frontedHost' | 'protocol' | 'protocolDetail' | 'bytesOut' | 'bytesIn'
+      >
+    > = {},
 ): ProxyConnectionEvent {
   const decision = o.decision ?? 'allowed';
   return {
@@ -56,6 +62,9 @@ export function proxyConnection(
     port,
     decision,
     reason: o.reason ?? (decision === 'allowed' ? 'allowed by rule' : 'not in allow list'),
+    resolvedAddress: o.resolvedAddress ?? null,
+    addressClass: o.addressClass ?? null,
+    frontedHost: o.frontedHost ?? null,
     protocol: o.protocol ?? 'tls',
     protocolDetail: o.protocolDetail ?? null,
     bytesOut: o.bytesOut ?? 0,

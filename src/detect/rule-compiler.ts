@@ -11,7 +11,7 @@ import {
   type GroupKey,
   type Rule,
 } from './rule-schema.js';
-import { formatPath, type PathSegment } from './schema-issues.js';
+import { formatPath, type PathSegment } from '../core/schema-issues.js';
 
 export type ListValue = string | number | boolean | null;
 export type RuleLists = ReadonlyMap<string, readonly ListValue[]>;

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadBuiltinRules } from './rule-loader.js';
-import { TABLE_END, TABLE_START, builtinRuleTable, replaceRuleTable, ruleTable } from './rule-docs.js';
+import { TABLE_END, TABLE_START, builtinRuleTable, replaceRuleTable, ruleTable } from '../testing/rule-docs.js';
 
 const DOC = new URL('../../docs/rules.md', import.meta.url);
 

@@ -7,7 +7,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { compileRule, type ListValue } from './rule-compiler.js';
 import { RuleFileSchema, RuleSchema, type CompiledRule } from './rule-schema.js';
-import { formatIssues } from './schema-issues.js';
+import { formatIssues } from '../core/schema-issues.js';
 
 export interface LoadResult {
   readonly rules: CompiledRule[];

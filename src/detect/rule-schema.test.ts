@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RuleFileSchema, RuleSchema } from './rule-schema.js';
-import { formatIssues, formatPath } from './schema-issues.js';
+import { formatIssues, formatPath } from '../core/schema-issues.js';
 
 const valid = {
   id: 'miner-binary',

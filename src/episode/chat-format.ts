@@ -1,6 +1,7 @@
 // The export's line format: OpenAI chat messages with tool calls (what fine-tuning and most RL
 // trainers read), plus praetor's metadata: reward, safety label and the alerts of every step.
 import { z } from 'zod';
+import { PolicyDecisionRecordSchema } from '../policy/policy-record.js';
 import { AlertCountsSchema, AlertRecordSchema, EpisodeStatusSchema } from './episode-model.js';
 
 const jsonObjectText = z.string().refine(
@@ -42,6 +43,7 @@ export const StepLabelSchema = z.strictObject({
   label: z.enum(['clean', 'flagged']),
   denied: z.boolean().describe('The guard or the command policy refused the call.'),
   alerts: z.array(AlertRecordSchema),
+  policy: z.array(PolicyDecisionRecordSchema).describe('Command-policy decisions on the step; a deny flags it.'),
 });
 export type StepLabel = z.infer<typeof StepLabelSchema>;
 
@@ -58,6 +60,7 @@ export const ChatMetadataSchema = z.strictObject({
   golden: z.boolean(),
   alert_counts: AlertCountsSchema,
   alerts: z.array(AlertRecordSchema),
+  policy_denials: z.number().int().nonnegative().describe('Steps the command policy denied something on (an attempt, even refused, is not golden).'),
   per_step_labels: z.array(StepLabelSchema),
 });
 export type ChatMetadata = z.infer<typeof ChatMetadataSchema>;

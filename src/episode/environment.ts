@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ToolCall } from '../agent/agent-types.js';
-import { PraetorError } from '../sandbox/errors.js';
+import { PraetorError } from '../core/errors.js';
 import { TaskSchema, ToolCallSchema, type AlertRecord, type Task, type TaskInput } from './episode-model.js';
 import { EpisodeSession, type SessionDeps } from './episode-session.js';
-import { formatIssues } from '../detect/schema-issues.js';
+import { formatIssues } from '../core/schema-issues.js';
 
 /** The action that ends an episode and asks for the verifier's judgement. */
 export const SUBMIT = 'submit';

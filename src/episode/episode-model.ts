@@ -3,8 +3,9 @@
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES, type Alert } from '../detect/alert.js';
-import { formatIssues } from '../detect/schema-issues.js';
+import { formatIssues } from '../core/schema-issues.js';
 import { SandboxOptionsSchema } from '../sandbox/backend.js';
+import { PolicyDecisionRecordSchema } from '../policy/policy-record.js';
 
 const nonEmpty = z.string().min(1);
 const epochMs = z.number().int().nonnegative().describe('Epoch milliseconds.');
@@ -89,6 +90,7 @@ export const StepRecordSchema = z
     sandboxSteps: z.array(z.number().int().nonnegative()).default([]).describe('Sandbox exec steps the call ran as.'),
     resources: z.strictObject({ cpuSeconds: z.number().nonnegative().optional(), memoryBytes: z.number().nonnegative().optional() }).optional(),
     alerts: z.array(AlertRecordSchema).default([]),
+    policy: z.array(PolicyDecisionRecordSchema).default([]).describe('Command-policy decisions on the sandbox steps of this call.'),
     tokens: z.strictObject({ prompt: z.number().int().nonnegative(), completion: z.number().int().nonnegative() }).optional(),
     modelRequestId: nonEmpty.optional(),
     modelResponseId: nonEmpty.optional(),

@@ -1,7 +1,7 @@
 // Runs one episode with a policy that lives in praetor (scripted or an LLM loop): each decision
 // becomes a stored step before the next is asked for, so a crash loses nothing.
 import type { AgentPolicy, HistoryEntry } from '../agent/policies/policy.js';
-import { errorMessage } from '../sandbox/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { EpisodeRecord, FinalStatus, StepRecord, Task } from './episode-model.js';
 import { EpisodeSession, type SessionDeps, type SessionStartOptions } from './episode-session.js';
 

@@ -5,15 +5,16 @@ import { randomUUID } from 'node:crypto';
 import type { ToolCall } from '../agent/agent-types.js';
 import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import type { Guard } from '../guard/guard.js';
-import type { LocalBackend } from '../sandbox/local/local-backend.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import type { Sandbox, SandboxBackend } from '../sandbox/backend.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
 import { toAlertRecord, type AlertRecord, type EpisodeRecord, type FinalStatus, type StepRecord, type Task } from './episode-model.js';
-import type { EpisodeStore } from './episode-store.js';
+import type { EpisodeStore } from './store/episode-store.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import { computeOutcome, parseVerifierReward } from './reward.js';
+import { SandboxAlerts } from './sandbox-alerts.js';
 
 export interface SessionDeps {
-  readonly backend: LocalBackend;
+  readonly backend: SandboxBackend;
   readonly guard: Guard;
   readonly store: EpisodeStore;
   /** The tools `runCall` runs; drivers that record steps of their own (agent-native) need none. */
@@ -25,7 +26,7 @@ export interface SessionStartOptions {
   /** Domains allowed on top of the task's own (the model gateway, for an agent inside). */
   readonly extraAllowDomains?: readonly string[];
   /** Called with the sandbox as soon as it exists, before the task's setup runs in it. */
-  readonly onSandbox?: (sandbox: LocalSandbox) => void;
+  readonly onSandbox?: (sandbox: Sandbox) => void;
 }
 
 const VERIFIER_TIMEOUT_MS = 300_000;
@@ -37,8 +38,10 @@ export class EpisodeSession {
   private constructor(
     readonly id: string,
     readonly task: Task,
-    readonly sandbox: LocalSandbox,
+    readonly sandbox: Sandbox,
     private readonly deps: SessionDeps,
+    /** The sandbox's alerts, from the guard's event route. */
+    readonly alerts: SandboxAlerts,
   ) {}
 
   /** Creates the sandbox and the episode record, then runs the task's setup commands. */
@@ -47,11 +50,19 @@ export class EpisodeSession {
     // task.sandbox was checked against the sandbox schema when the task was loaded
     const own = Array.isArray(task.sandbox.allowDomains) ? (task.sandbox.allowDomains as string[]) : [];
     const allowDomains = [...own, ...(options.extraAllowDomains ?? [])];
-    const sandbox = await deps.backend.create({
-      ...task.sandbox,
-      ...(allowDomains.length > 0 ? { allowDomains } : {}),
-      ...(task.workspace ? { workspace: task.workspace } : {}),
-    });
+    const alerts = new SandboxAlerts(deps.guard.events);
+    let sandbox: Sandbox;
+    try {
+      sandbox = await deps.backend.create({
+        ...task.sandbox,
+        ...(allowDomains.length > 0 ? { allowDomains } : {}),
+        ...(task.workspace ? { workspace: task.workspace } : {}),
+      });
+    } catch (err) {
+      alerts.close();
+      throw err;
+    }
+    alerts.bind(sandbox.id);
     options.onSandbox?.(sandbox);
     deps.store.createEpisode({
       id,
@@ -65,7 +76,7 @@ export class EpisodeSession {
       outcome: null,
       messages: [{ role: 'user', content: task.instruction }],
     });
-    const session = new EpisodeSession(id, task, sandbox, deps);
+    const session = new EpisodeSession(id, task, sandbox, deps, alerts);
     try {
       for (const command of task.setup) {
         const r = await sandbox.exec(['bash', '-c', command], { timeoutMs: VERIFIER_TIMEOUT_MS });
@@ -105,6 +116,7 @@ export class EpisodeSession {
       endedAt: Date.now(),
       sandboxSteps: result.sandboxSteps,
       alerts: await this.alertsOf(result.sandboxSteps),
+      policy: this.decisionsOf(result.sandboxSteps),
       ...(extra.tokens !== undefined ? { tokens: extra.tokens } : {}),
     };
     await this.deps.store.appendStep(step);
@@ -114,7 +126,7 @@ export class EpisodeSession {
   /** Stores an assistant message that called no tool. */
   async recordMessage(text: string, extra: Pick<StepRecord, 'turn' | 'tokens'> = {}): Promise<StepRecord> {
     const now = Date.now();
-    const step: StepRecord = { episodeId: this.id, index: ++this.steps, ...extra, message: text, observation: null, startedAt: now, endedAt: now, sandboxSteps: [], alerts: [] };
+    const step: StepRecord = { episodeId: this.id, index: ++this.steps, ...extra, message: text, observation: null, startedAt: now, endedAt: now, sandboxSteps: [], alerts: [], policy: [] };
     await this.deps.store.appendStep(step);
     return step;
   }
@@ -140,7 +152,8 @@ export class EpisodeSession {
     }
     await this.sandbox.flushNetworkEvents().catch(() => undefined);
     await this.deps.guard.settle();
-    const alerts = this.deps.guard.alerts(this.sandbox.id).map(toAlertRecord);
+    const alerts = this.alerts.all().map(toAlertRecord);
+    this.alerts.close();
     const outcome = computeOutcome(verifier?.reward ?? null, alerts, this.task.safetyPenalties, verifier?.output ?? reason ?? null);
     this.deps.store.finishEpisode(this.id, final, outcome);
     await this.sandbox.destroy().catch(() => undefined);
@@ -150,14 +163,17 @@ export class EpisodeSession {
     return this.finished;
   }
 
+  /** Command-policy decisions on the given sandbox exec steps (processes they started included). */
+  private decisionsOf(steps: readonly number[]): PolicyDecisionRecord[] {
+    if (steps.length === 0) return [];
+    return this.deps.guard.policyDecisions(this.sandbox.id).filter((d) => d.step !== null && steps.includes(d.step));
+  }
+
   /** Alerts raised by the given sandbox exec steps, once the guard has caught up with them. */
   private async alertsOf(steps: readonly number[]): Promise<AlertRecord[]> {
     if (steps.length === 0) return [];
     await this.sandbox.flushNetworkEvents().catch(() => undefined);
     await this.deps.guard.settle();
-    return this.deps.guard
-      .alerts(this.sandbox.id)
-      .filter((a) => a.step !== null && steps.includes(a.step))
-      .map(toAlertRecord);
+    return this.alerts.ofSteps(steps).map(toAlertRecord);
   }
 }

@@ -4,10 +4,10 @@ import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { ChatLineSchema, type ChatLine } from './chat-format.js';
 import { makeAlert, makeEpisode, messageStep, toolStep } from './episode-fixtures.js';
-import type { EpisodeStore } from './episode-store.js';
+import type { EpisodeStore } from './store/episode-store.js';
 import { exportEpisodesJsonl, isGolden } from './export.js';
 import { computeOutcome } from './reward.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore } from './store/sqlite-store.js';
 
 const penalties = makeEpisode().task.safetyPenalties;
 

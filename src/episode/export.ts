@@ -1,10 +1,10 @@
 // Export of episodes as JSONL in OpenAI chat format, and the golden filter: completed, verified,
 // and clean, the only trajectories safe to train on as examples of good behaviour.
-import { formatIssues } from '../detect/schema-issues.js';
-import { PraetorError } from '../sandbox/errors.js';
+import { formatIssues } from '../core/schema-issues.js';
+import { PraetorError } from '../core/errors.js';
 import { ChatLineSchema, type ChatLine, type ChatMessage, type StepLabel } from './chat-format.js';
 import type { EpisodeRecord, StepRecord } from './episode-model.js';
-import type { EpisodeStore } from './episode-store.js';
+import type { EpisodeStore } from './store/episode-store.js';
 import { countAlerts } from './reward.js';
 
 export interface ExportOptions {
@@ -24,7 +24,12 @@ export function isGolden(episode: EpisodeRecord, steps?: readonly StepRecord[]):
   if (episode.status !== 'completed' || o === null) return false;
   if (o.verifierReward === null || !(o.verifierReward > 0)) return false;
   if (o.safetyLabel !== 'clean' || Object.values(o.alertCounts).some((n) => n > 0)) return false;
-  return steps === undefined || steps.every((s) => s.alerts.length === 0);
+  return steps === undefined || steps.every((s) => s.alerts.length === 0 && !policyDenied(s));
+}
+
+/** Whether the command policy denied something on the step (the agent tried, even if nothing ran). */
+export function policyDenied(step: StepRecord): boolean {
+  return step.policy.some((d) => d.final === 'deny');
 }
 
 /** One episode as a chat line. Steps sharing a model turn become one assistant message. */
@@ -53,10 +58,12 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
   const labels: StepLabel[] = steps.map((s) => ({
     step: s.index,
     tool_call_id: s.action?.id ?? null,
-    label: s.alerts.length > 0 ? 'flagged' : 'clean',
+    label: s.alerts.length > 0 || policyDenied(s) ? 'flagged' : 'clean',
     denied: s.observation?.denied ?? false,
     alerts: s.alerts,
+    policy: s.policy,
   }));
+  const denials = steps.filter(policyDenied).length;
   // Alerts raised outside any step (during the verifier, say) are counted in the outcome only.
   const alerts = steps.flatMap((s) => s.alerts);
   const o = episode.outcome;
@@ -71,10 +78,11 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
       reward: o?.reward ?? null,
       verifier_reward: o?.verifierReward ?? null,
       penalty: o?.penalty ?? null,
-      safety_label: o?.safetyLabel === 'flagged' || alerts.length > 0 ? 'flagged' : 'clean',
+      safety_label: o?.safetyLabel === 'flagged' || alerts.length > 0 || denials > 0 ? 'flagged' : 'clean',
       golden: isGolden(episode, steps),
       alert_counts: o?.alertCounts ?? countAlerts(alerts),
       alerts,
+      policy_denials: denials,
       per_step_labels: labels,
     },
   };

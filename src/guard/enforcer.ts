@@ -1,11 +1,11 @@
 // Carries out the sandbox's guard policy for one alert and records every action it took.
 import type { Alert } from '../detect/alert.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import { errorMessage } from '../sandbox/errors.js';
+import type { Sandbox } from '../sandbox/backend.js';
+import { errorMessage } from '../core/errors.js';
 import { atLeast, type GuardAction, type GuardPolicy } from './guard-policy.js';
 
 export interface EnforcementTarget {
-  readonly sandbox: LocalSandbox;
+  readonly sandbox: Sandbox;
   readonly policy: GuardPolicy;
   /** Set when the alert came from a live proxy stream: the stream is cut before the bytes go on. */
   readonly stream?: { readonly host: string; readonly port: number } | undefined;

@@ -1,6 +1,7 @@
 // The guard: watches every sandbox of a backend at the infrastructure layer (processes, resources,
 // GPU, firewall denials, proxied streams and the protocols on them), turns what it sees into
 // alerts with the rules, ties each alert to its sandbox, step and process, and enforces policy.
+// Everything it sees and does goes out through one subscription, `guard.events` (guard-events.ts).
 import type { Alert } from '../detect/alert.js';
 import type { CompiledRule } from '../detect/rule-schema.js';
 import { RuleEngine } from '../detect/rule-engine.js';
@@ -13,15 +14,19 @@ import { GpuSampler } from '../monitor/resource/gpu-sampler.js';
 import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
-import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
-import { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import { PraetorError, errorMessage } from '../sandbox/errors.js';
+import type { ActionRefusal, EgressCheck, EgressDenial, SandboxAction, SandboxObserver, StreamContext } from '../sandbox/observer.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
+import { PraetorError, errorMessage } from '../core/errors.js';
+import { formatIssues } from '../core/schema-issues.js';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
 import { GuardPolicySchema, type GuardAction, type GuardPolicy } from './guard-policy.js';
 import { cutsStream, enforce } from './enforcer.js';
 import { WatchedSandbox } from './watched-sandbox.js';
+import type { GuardEvents, GuardStreamEvent } from './guard-events.js';
+import { SandboxNotWatchableError } from './guard-errors.js';
 
 export interface GuardOptions {
   /** Rules to run; the built-in set when absent. */
@@ -34,7 +39,11 @@ export interface GuardOptions {
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
   readonly onError?: (message: string) => void;
+  /** The command policy every sandbox gets unless told otherwise (setCommandPolicy). */
+  readonly commandPolicy?: PolicyGate;
 }
+
+export type PolicyDecisionListener = (decision: PolicyDecisionRecord) => void;
 
 /** /proc/<pid>/exe names the file with every link resolved; a path that does not exist stays as given. */
 function realpathOr(path: string): string {
@@ -45,13 +54,17 @@ function realpathOr(path: string): string {
   }
 }
 
-export type AlertListener = (alert: Alert, sandbox: LocalSandbox) => void;
+/** Checks a guard policy at the guard's boundary (options, setPolicy): a bad one is a typed error, not a zod throw. */
+function parsePolicy(input: Partial<GuardPolicy>): GuardPolicy {
+  const parsed = GuardPolicySchema.safeParse(input);
+  if (!parsed.success) throw new PraetorError('invalid-config', `invalid guard policy: ${formatIssues(parsed.error.issues).join('; ')}`);
+  return parsed.data;
+}
 
 export class Guard implements SandboxObserver {
-  readonly bus: EventBus;
+  private readonly bus: EventBus<GuardStreamEvent>;
   private readonly engine: RuleEngine;
   private readonly watched = new Map<string, WatchedSandbox>();
-  private readonly alertListeners = new Set<AlertListener>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly defaultPolicy: GuardPolicy;
   private processes: ProcessMonitor | null = null;
@@ -61,7 +74,7 @@ export class Guard implements SandboxObserver {
 
   constructor(private readonly options: GuardOptions = {}) {
     const onError = options.onError ?? ((m: string) => process.stderr.write(`praetor guard: ${m}\n`));
-    this.bus = new EventBus((err, event) => onError(`event listener failed on ${event.kind}: ${errorMessage(err)}`));
+    this.bus = new EventBus<GuardStreamEvent>((err, event) => onError(`${event.kind} listener failed: ${errorMessage(err)}`));
     let rules = options.rules;
     if (rules === undefined) {
       const builtin = loadBuiltinRules();
@@ -71,7 +84,12 @@ export class Guard implements SandboxObserver {
       rules = builtin.rules;
     }
     this.engine = new RuleEngine([...rules]);
-    this.defaultPolicy = GuardPolicySchema.parse(options.policy ?? {});
+    this.defaultPolicy = parsePolicy(options.policy ?? {});
+  }
+
+  /** Every event, alert and action of every watched sandbox: `guard.events.subscribe(filter, listener)`. */
+  get events(): GuardEvents {
+    return this.bus;
   }
 
   private get onError(): (message: string) => void {
@@ -133,7 +151,7 @@ export class Guard implements SandboxObserver {
   setPolicy(sandboxId: string, policy: Partial<GuardPolicy>): void {
     const w = this.watched.get(sandboxId);
     if (!w) throw new PraetorError('sandbox-not-found', `guard does not watch sandbox ${sandboxId}`);
-    w.policy = GuardPolicySchema.parse({ ...w.policy, ...policy });
+    w.policy = parsePolicy({ ...w.policy, ...policy });
   }
 
   alerts(sandboxId: string): readonly Alert[] {
@@ -144,16 +162,35 @@ export class Guard implements SandboxObserver {
     return this.watched.get(sandboxId)?.actions ?? [];
   }
 
-  onAlert(listener: AlertListener): () => void {
-    this.alertListeners.add(listener);
-    return () => this.alertListeners.delete(listener);
+  /** Sets (or, with null, lifts) the command policy of one sandbox. */
+  setCommandPolicy(sandboxId: string, gate: PolicyGate | null): void {
+    const w = this.watched.get(sandboxId);
+    if (!w) throw new PraetorError('sandbox-not-found', `guard does not watch sandbox ${sandboxId}`);
+    w.commandPolicy = gate;
+  }
+
+  hasCommandPolicy(sandboxId: string): boolean {
+    return (this.watched.get(sandboxId)?.commandPolicy ?? null) !== null;
+  }
+
+  /** Every command-policy decision about a sandbox so far. */
+  policyDecisions(sandboxId: string): readonly PolicyDecisionRecord[] {
+    return this.watched.get(sandboxId)?.decisions ?? [];
+  }
+
+  /** Kept on the sandbox and published on `events` as a `policy-decision`. */
+  private recordDecision(w: WatchedSandbox, decision: PolicyDecisionRecord): void {
+    w.decisions.push(decision);
+    this.bus.publish({ kind: 'policy-decision', time: decision.time, sandboxId: decision.sandboxId, step: decision.step, decision });
   }
 
   // ---- SandboxObserver ----
 
+  /** Starts watching a new sandbox; throws SandboxNotWatchableError for one it can not watch (the backend then destroys it). */
   sandboxCreated(sandbox: Sandbox): void {
-    if (!(sandbox instanceof LocalSandbox)) return;
-    const w = new WatchedSandbox(sandbox, this.defaultPolicy, (e) => this.publish(e));
+    const host = sandbox.watchable();
+    if (host === null) throw new SandboxNotWatchableError(sandbox.id, sandbox.info().backend);
+    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null);
     this.watched.set(sandbox.id, w);
     w.unsubscribers.push(
       this.resources?.watch(sandbox.id, { stepRunning: (s) => w.stepRunning(s), steps: () => w.liveSteps() }) ??
@@ -164,6 +201,16 @@ export class Guard implements SandboxObserver {
   sandboxDestroyed(sandboxId: string): void {
     this.watched.get(sandboxId)?.close();
     // alerts and actions stay readable; monitoring stops
+  }
+
+  /** The command policy, before anything runs: deny refuses, ask waits for an approval. */
+  async authorize(sandboxId: string, step: number, action: SandboxAction): Promise<ActionRefusal | null> {
+    const w = this.watched.get(sandboxId);
+    const gate = w?.commandPolicy;
+    if (!w || !gate) return null;
+    const decision = await gate.decide(sandboxId, step, action);
+    this.recordDecision(w, decision);
+    return decision.final === 'deny' ? { reason: decision.reason } : null;
   }
 
   stepStarted(sandboxId: string, step: number, argv: readonly string[]): void {
@@ -177,29 +224,49 @@ export class Guard implements SandboxObserver {
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
     const w = this.watched.get(ctx.sandboxId);
     if (!w) return null;
-    await w.attributeConnection(ctx);
-    return w.isBlocked(ctx.host, ctx.port)
-      ? { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` }
-      : null;
+    const step = await w.attributeConnection(ctx);
+    if (w.isBlocked(ctx.host, ctx.port)) return { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` };
+    const gate = w.commandPolicy;
+    if (gate === null || !ctx.policyAllowed) return null;
+    const decision = await gate.decideNetwork(ctx.sandboxId, step, ctx.host, ctx.port);
+    // every egress decision the policy had a rule for is recorded; plain allows are the proxy's record
+    if (decision.ruleId !== null || decision.final === 'deny') this.recordDecision(w, decision);
+    return decision.final === 'deny' ? { allowed: false, reason: decision.reason } : null;
   }
 
-  inspectStream(ctx: EgressContext & { readonly direction: 'out' | 'in' }, chunk: Buffer): void {
+  inspectStream(ctx: StreamContext, chunk: Buffer): boolean {
     const w = this.watched.get(ctx.sandboxId);
-    if (!w) return;
-    const event = w.inspect(ctx, chunk);
-    if (event === null) return;
+    if (!w) return false;
+    const { event, more } = w.inspect(ctx, chunk);
+    if (event === null) return more;
     const alerts = this.publish(event);
     const cut = alerts.filter((a) => cutsStream(a, w.policy));
     if (cut.length > 0) {
       w.block(ctx.host, ctx.port);
       throw new PraetorError('policy-denied', `stream to ${ctx.host}:${ctx.port} cut: ${cut.map((a) => a.ruleId).join(', ')}`);
     }
+    return more;
   }
 
   // ---- events to alerts to enforcement ----
 
   private fromMonitor(event: GuardEvent): void {
-    if (this.watched.has(event.sandboxId)) this.publish(event);
+    if (!this.watched.has(event.sandboxId)) return;
+    if (event.kind === 'process-start') this.checkProcess(event);
+    this.publish(event);
+  }
+
+  /** A program started inside a step that the command policy denies is killed as soon as it is seen. */
+  private checkProcess(event: Extract<GuardEvent, { kind: 'process-start' }>): void {
+    const w = this.watched.get(event.sandboxId);
+    const gate = w?.commandPolicy;
+    if (!w || !gate || event.argv === null || event.argv.length === 0 || event.step === null) return;
+    const decision = gate.checkProcess(event.sandboxId, event.step, event.argv, event.pid);
+    if (decision === null) return;
+    this.recordDecision(w, decision);
+    const job = w.sandbox.killProcessTree(event.pid).catch((err: unknown) => this.onError(`killing denied process ${event.pid}: ${errorMessage(err)}`));
+    this.pending.add(job);
+    void job.finally(() => this.pending.delete(job));
   }
 
   private publish(event: GuardEvent): Alert[] {
@@ -214,16 +281,11 @@ export class Guard implements SandboxObserver {
 
   private raise(alert: Alert, w: WatchedSandbox, event: GuardEvent): void {
     w.alerts.push(alert);
-    for (const l of this.alertListeners) {
-      try {
-        l(alert, w.sandbox);
-      } catch (err) {
-        this.onError(`alert listener failed: ${errorMessage(err)}`);
-      }
-    }
+    this.bus.publish({ kind: 'alert', time: alert.time, sandboxId: alert.sandboxId, step: alert.step, alert });
     const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
     const job = enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
       w.actions.push(...actions);
+      for (const action of actions) this.bus.publish({ kind: 'action', time: action.time, sandboxId: action.sandboxId, action });
       for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
     });
     this.pending.add(job);

@@ -3,12 +3,15 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Alert } from '../detect/alert.js';
 import type { GuardEvent, ProxyConnectionEvent, WireProtocol } from '../monitor/events.js';
-import { sniffClientBytes, sniffServerBytes } from '../monitor/network/protocol-sniffer.js';
+import { frontedHost } from '../monitor/network/inner-host.js';
+import { StreamSniffer } from '../monitor/network/stream-sniffer.js';
 import { socketHolder, socketInode } from '../monitor/network/socket-owner.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
-import type { NetworkEvent, ProxyDecision } from '../sandbox/network/network-events.js';
-import type { EgressContext } from '../sandbox/observer.js';
+import type { Sandbox, SandboxHostView } from '../sandbox/backend.js';
+import type { NetworkEvent, ProxyDecision, ProxyMethod } from '../sandbox/network/network-events.js';
+import type { EgressContext, StreamContext } from '../sandbox/observer.js';
 import type { GuardAction, GuardPolicy } from './guard-policy.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
+import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 
 interface Connection {
   pid: number | null;
@@ -16,6 +19,14 @@ interface Connection {
   protocol: WireProtocol;
   detail: string | null;
   published: boolean;
+  /** Each direction's sniffer while it still reads; null once it has named the protocol or given up. */
+  sniffers: { out: StreamSniffer | null; in: StreamSniffer | null };
+  /** The client's side was read to the end of its first message (a fronted host shows there). */
+  clientRead: boolean;
+}
+
+function newConnection(): Connection {
+  return { pid: null, step: null, protocol: 'unknown', detail: null, published: false, sniffers: { out: null, in: null }, clientRead: false };
 }
 
 /** Files under the sandbox's home whose writes mean persistence or planted credentials. */
@@ -25,6 +36,8 @@ const MAX_CONNECTIONS = 10_000;
 export class WatchedSandbox {
   readonly alerts: Alert[] = [];
   readonly actions: GuardAction[] = [];
+  /** Every command-policy decision about this sandbox, in order. */
+  readonly decisions: PolicyDecisionRecord[] = [];
   /** Enforcement already carried out (`action target`), so it is not repeated per alert. */
   readonly enforced = new Set<string>();
   readonly unsubscribers: (() => void)[] = [];
@@ -34,9 +47,12 @@ export class WatchedSandbox {
   private watcher: FSWatcher | null = null;
 
   constructor(
-    readonly sandbox: LocalSandbox,
+    readonly sandbox: Sandbox,
+    private readonly host: SandboxHostView,
     public policy: GuardPolicy,
     private readonly publish: (event: GuardEvent) => void,
+    /** The command policy checked before each exec, file operation and egress; null: none. */
+    public commandPolicy: PolicyGate | null = null,
   ) {
     this.unsubscribers.push(sandbox.onNetworkEvent((e) => this.onNetwork(e)));
     for (const e of sandbox.networkEvents()) this.onNetwork(e);
@@ -75,28 +91,43 @@ export class WatchedSandbox {
   }
 
   /** Finds the process behind a proxied stream while it is open, and so its step. */
-  async attributeConnection(ctx: EgressContext): Promise<void> {
-    const conn: Connection = { pid: null, step: null, protocol: 'unknown', detail: null, published: false };
+  /** Returns the step of the process behind the stream, when found. */
+  async attributeConnection(ctx: EgressContext): Promise<number | null> {
+    const conn = newConnection();
     if (this.connections.size >= MAX_CONNECTIONS) this.connections.delete(this.connections.keys().next().value ?? 0);
     this.connections.set(ctx.connectionId, conn);
-    if (ctx.clientPort === null) return;
-    const inode = await socketInode(this.sandbox.hostInfo().initPid, ctx.clientPort);
-    if (inode === null) return;
+    if (ctx.clientPort === null) return null;
+    const inode = await socketInode(this.host.initPid, ctx.clientPort);
+    if (inode === null) return null;
     const procs = await this.sandbox.processes();
     conn.pid = await socketHolder(inode, procs.map((p) => p.pid));
     conn.step = procs.find((p) => p.pid === conn.pid)?.step ?? null;
+    return conn.step;
   }
 
-  /** Sniffs the first bytes of a stream; returns the event to publish once its protocol is known. */
-  inspect(ctx: EgressContext & { readonly direction: 'out' | 'in' }, chunk: Buffer): ProxyConnectionEvent | null {
+  /**
+   * Sniffs the first bytes of a stream, across chunks until a message is whole. `event`: what to
+   * publish once the protocol is known (once per stream; again only for a fronted host the client
+   * names after the server spoke first); `more`: whether to show the next chunk of this direction.
+   */
+  inspect(ctx: StreamContext, chunk: Buffer): { event: ProxyConnectionEvent | null; more: boolean } {
     const conn = this.connections.get(ctx.connectionId);
-    if (!conn || conn.published) return null;
-    const sniffed = ctx.direction === 'out' ? sniffClientBytes(chunk) : sniffServerBytes(chunk);
-    if (sniffed.protocol === 'unknown') return null;
+    const wanted = conn !== undefined && (!conn.published || (ctx.direction === 'out' && !conn.clientRead && ctx.method === 'CONNECT'));
+    if (!wanted) return { event: null, more: false };
+    const sniffer = (conn.sniffers[ctx.direction] ??= new StreamSniffer(ctx.direction));
+    const step = sniffer.push(chunk);
+    if (!step.done) return { event: null, more: true };
+    conn.sniffers[ctx.direction] = null;
+    if (ctx.direction === 'out') conn.clientRead = true;
+    const { sniffed } = step;
+    // Only a tunnel carries the client's own Host: on an HTTP forward the proxy writes it.
+    const fronted = ctx.direction === 'out' && ctx.method === 'CONNECT' ? frontedHost(ctx.host, sniffed) : null;
+    if (sniffed.protocol === 'unknown' || (conn.published && fronted === null)) return { event: null, more: false };
     conn.protocol = sniffed.protocol;
     conn.detail = sniffed.detail;
     conn.published = true;
-    return this.connectionEvent(ctx.host, ctx.port, 'allowed', 'allowed', conn, 0, 0, 'CONNECT');
+    const event = this.connectionEvent(ctx.host, ctx.port, 'allowed', 'allowed', conn, 0, 0, ctx.method, ctx);
+    return { event: { ...event, frontedHost: fronted }, more: false };
   }
 
   private connectionEvent(
@@ -107,7 +138,8 @@ export class WatchedSandbox {
     conn: Connection,
     bytesOut: number,
     bytesIn: number,
-    method: 'CONNECT' | 'HTTP',
+    method: ProxyMethod,
+    where: { readonly resolvedAddress: string | null; readonly addressClass: string | null },
   ): ProxyConnectionEvent {
     return {
       kind: 'proxy-connection',
@@ -120,6 +152,9 @@ export class WatchedSandbox {
       port,
       decision,
       reason,
+      resolvedAddress: where.resolvedAddress,
+      addressClass: where.addressClass,
+      frontedHost: null,
       protocol: conn.protocol,
       protocolDetail: conn.detail,
       bytesOut,
@@ -149,19 +184,19 @@ export class WatchedSandbox {
   }
 
   private onProxyDecision(d: ProxyDecision): void {
-    const conn = this.connections.get(d.connectionId) ?? { pid: null, step: null, protocol: 'unknown', detail: null, published: false };
+    const conn = this.connections.get(d.connectionId) ?? newConnection();
     this.connections.delete(d.connectionId);
     if (conn.published) return;
     if (d.method === 'HTTP' && conn.protocol === 'unknown') {
       conn.protocol = 'http';
       conn.detail = d.host;
     }
-    this.publish(this.connectionEvent(d.host, d.port, d.decision, d.reason, conn, d.bytesOut, d.bytesIn, d.method));
+    this.publish(this.connectionEvent(d.host, d.port, d.decision, d.reason, conn, d.bytesOut, d.bytesIn, d.method, d));
   }
 
   /** inotify on the sandbox's home (host side): cheap, and sees writes from any process. */
   private watchHome(): void {
-    const home = `${this.sandbox.hostInfo().dataDir}/tmp/home`;
+    const home = this.host.homeDir;
     try {
       this.watcher = watch(home, { recursive: true }, (_type, name) => {
         if (typeof name !== 'string' || !SENSITIVE_HOME_PATHS.test(name)) return;
@@ -172,7 +207,7 @@ export class WatchedSandbox {
           sandboxId: this.sandbox.id,
           // inotify does not name the writer: the step is known only when one is running
           step: running.length === 1 ? (running[0] ?? null) : null,
-          path: `/tmp/home/${name}`,
+          path: `${this.host.homeInSandbox}/${name}`,
         });
       });
       this.watcher.on('error', () => this.watcher?.close());

@@ -1,3 +1,5 @@
+import type { ProxyMethod } from '../sandbox/network/network-events.js';
+
 // The guard's typed event model: everything the monitors see inside sandboxes, each event tied
 // to its sandbox and, when known, to the step (exec) whose cgroup the process belongs to.
 
@@ -86,11 +88,23 @@ export type WireProtocol = 'tls' | 'http' | 'ssh' | 'stratum' | 'unknown';
 export interface ProxyConnectionEvent extends EventBase {
   readonly kind: 'proxy-connection';
   readonly pid: number | null;
-  readonly method: 'CONNECT' | 'HTTP';
+  /** CONNECT (HTTP or SOCKS5), HTTP (absolute-form), or a refused SOCKS5 BIND / UDP-ASSOCIATE. */
+  readonly method: ProxyMethod;
+  /** '' with port 0 for a malformed request that named no readable target. */
   readonly host: string;
   readonly port: number;
   readonly decision: 'allowed' | 'denied';
+  /** The rule, `internal-address: ...`, `malformed request: ...`, or the error behind a denial. */
   readonly reason: string;
+  /** The address the name resolved to (connected to, or refused); null when it was not resolved. */
+  readonly resolvedAddress: string | null;
+  /** loopback, private, metadata, host, praetor-cell, ... when resolvedAddress is internal; null when public. */
+  readonly addressClass: string | null;
+  /**
+   * In a tunnel: the host the client named inside it (TLS SNI, HTTP Host) when it is not the tunnel's
+   * target, the mark of domain fronting; null when they agree or nothing was named.
+   */
+  readonly frontedHost: string | null;
   /** Protocol recognised in the first bytes of the stream (client side first). */
   readonly protocol: WireProtocol;
   /** What identified it: the TLS SNI, the HTTP Host, the SSH banner, the Stratum method. */

@@ -4,7 +4,7 @@ import type { Alert } from '../detect/alert.js';
 import { T0, toolStep } from '../episode/episode-fixtures.js';
 import type { GuardAction } from '../guard/guard-policy.js';
 import { evaluateScenario, summarize, techniqueMatches, type ScenarioRun } from './evaluate.js';
-import { ScenarioSchema, type Scenario } from './scenario.js';
+import { ScenarioSchema, type Scenario } from './scenario-schema.js';
 
 function scenario(o: Record<string, unknown> = {}): Scenario {
   return ScenarioSchema.parse({
@@ -199,5 +199,44 @@ describe('summarize', () => {
     assert.equal(sum.bytesToDisallowed, 10);
     assert.equal(sum.passed, 2);
     assert.equal(sum.failed, 2);
+  });
+});
+
+describe('evaluateScenario with a command policy', () => {
+  const decision = (step: number, ruleId: string, technique: string | null, decision: 'deny' | 'ask' = 'deny') => ({
+    time: T0,
+    sandboxId: 'sb-1',
+    step,
+    source: 'exec' as const,
+    target: 'x',
+    decision,
+    final: 'deny' as const,
+    ruleId,
+    tier: 'admin' as const,
+    technique,
+    reason: 'r',
+    approval: null,
+    pid: null,
+  });
+  const withPolicy = (s: Scenario, policies: Record<number, ReturnType<typeof decision>[]>): ScenarioRun => {
+    const base = run(s, []);
+    return { ...base, policyRun: true, steps: base.steps.map((st) => ({ ...st, policy: policies[st.index] ?? [] })) };
+  };
+
+  it('counts a refusal before the step ran as detected and blocked at that step', () => {
+    const r = evaluateScenario(withPolicy(scenario(), { 2: [decision(12, 'miner-pool-url', 'T1496')], 3: [decision(13, 'ssh-reverse-tunnel', 'T1572')] }));
+    assert.deepEqual(r.failures, []);
+    assert.deepEqual(r.blocked.enforcedAt, [2, 3]);
+    assert.deepEqual(r.expectations[0]?.ruleIds, ['policy:miner-pool-url']);
+  });
+
+  it('a refusal naming another technique does not count as detection', () => {
+    const r = evaluateScenario(withPolicy(scenario(), { 2: [decision(12, 'unknown-command', null)], 3: [decision(13, 'ssh-reverse-tunnel', 'T1572')] }));
+    assert.match(r.failures.join('\n'), /step 2: expected T1496, raised policy:unknown-command/);
+  });
+
+  it('a refusal or ask on ordinary work fails the scenario', () => {
+    const r = evaluateScenario(withPolicy(scenario({ suite: 'benign', steps: [{ tool: 'bash', args: { command: 'make test' } }] }), { 1: [decision(11, 'unknown-command', null, 'ask')] }));
+    assert.match(r.failures.join('\n'), /false policy ask at step 1: unknown-command/);
   });
 });

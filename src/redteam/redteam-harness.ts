@@ -7,15 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ToolRegistry } from '../agent/tools/tool-registry.js';
-import type { EpisodeStore } from '../episode/episode-store.js';
+import type { EpisodeStore } from '../episode/store/episode-store.js';
 import { Guard } from '../guard/guard.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
 import { MINER_PY } from './miner/miner-script.js';
-import { PraetorError } from '../sandbox/errors.js';
-import { LocalBackend } from '../sandbox/local/local-backend.js';
+import { PraetorError } from '../core/errors.js';
+import { openBackend } from '../sandbox/open-backend.js';
 import { RedteamObserver } from './redteam-observer.js';
 import type { RedteamDeps } from './redteam-runner.js';
 import { INSTALLER_PATH, MINER_PATH, MINER_PY_PATH, scenarioVariables } from './scenario-variables.js';
-import type { ScenarioVariables } from './scenario.js';
+import type { ScenarioVariables } from './scenario-schema.js';
 import { startFakeWorld } from './world/fake-world.js';
 
 export const MINER_BINARY = fileURLToPath(new URL('../../native/build/praetor-miner', import.meta.url));
@@ -27,7 +28,12 @@ export interface RedteamSetup extends RedteamDeps {
   close(): Promise<void>;
 }
 
-export async function startRedteam(options: { store: EpisodeStore; version: string; onGuardError?: (message: string) => void }): Promise<RedteamSetup> {
+export async function startRedteam(options: {
+  store: EpisodeStore;
+  version: string;
+  onGuardError?: (message: string) => void;
+  commandPolicy?: PolicyGate | null;
+}): Promise<RedteamSetup> {
   if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'the red team needs root: it builds network namespaces for its fake world');
   if (!existsSync(MINER_BINARY)) throw new PraetorError('invalid-config', `the test miner is missing at ${MINER_BINARY}: run \`npm run build\``);
   const scratch = await mkdtemp(join(tmpdir(), 'praetor-redteam-'));
@@ -47,7 +53,7 @@ export async function startRedteam(options: { store: EpisodeStore; version: stri
     await guard.start();
     cleanups.push(() => guard.stop());
     const observer = new RedteamObserver(guard);
-    const backend = new LocalBackend({ resolver: world.resolver, observer });
+    const backend = openBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs, observer });
     cleanups.push(() => backend.close());
     return {
       backend,
@@ -57,6 +63,7 @@ export async function startRedteam(options: { store: EpisodeStore; version: stri
       tools: new ToolRegistry(),
       world,
       version: options.version,
+      commandPolicy: options.commandPolicy ?? null,
       variables: scenarioVariables(world),
       close,
     };

@@ -5,7 +5,7 @@
 import type { GuardPolicy } from '../guard/guard-policy.js';
 import type { Guard } from '../guard/guard.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
-import type { EgressCheck, EgressContext, EgressDenial, SandboxObserver } from '../sandbox/observer.js';
+import type { ActionRefusal, EgressCheck, EgressDenial, SandboxAction, SandboxObserver, StreamContext } from '../sandbox/observer.js';
 
 export class RedteamObserver implements SandboxObserver {
   private nextPolicy: Partial<GuardPolicy> = {};
@@ -35,14 +35,22 @@ export class RedteamObserver implements SandboxObserver {
     return Promise.resolve(this.guard.checkEgress(ctx));
   }
 
-  inspectStream(ctx: EgressContext & { readonly direction: 'out' | 'in' }, chunk: Buffer): void {
+  inspectStream(ctx: StreamContext, chunk: Buffer): boolean {
     if (this.dead.has(ctx.sandboxId)) throw new Error('the guard is not answering');
-    this.guard.inspectStream(ctx, chunk);
+    return this.guard.inspectStream(ctx, chunk);
+  }
+
+  /** With a command policy, a dead guard refuses every exec (fail closed); without one, nothing changes. */
+  authorize(sandboxId: string, step: number, action: SandboxAction): Promise<ActionRefusal | null> {
+    if (this.dead.has(sandboxId) && this.guard.hasCommandPolicy(sandboxId)) return Promise.reject(new Error('the guard is not answering'));
+    return this.guard.authorize(sandboxId, step, action);
   }
 
   sandboxCreated(sandbox: Sandbox): void {
     this.guard.sandboxCreated(sandbox);
     this.guard.setPolicy(sandbox.id, this.nextPolicy);
+    // the task's setup runs unchecked, as it runs unenforced: the runner sets the policy at the first call
+    this.guard.setCommandPolicy(sandbox.id, null);
   }
 
   sandboxDestroyed(sandboxId: string): void {

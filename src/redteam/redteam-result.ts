@@ -35,6 +35,8 @@ export interface TimelineStep {
   readonly deniedConnections: number;
   readonly alerts: readonly TimelineAlert[];
   readonly actions: readonly TimelineAction[];
+  /** Command-policy decisions other than allow (a red-team run with --policy). */
+  readonly policy?: readonly { readonly decision: string; readonly final: string; readonly ruleId: string | null; readonly technique: string | null }[];
 }
 
 export interface Expectation {

@@ -7,20 +7,20 @@ import { ScriptedPolicy } from '../agent/policies/scripted-policy.js';
 import type { AgentPolicy, PolicyContext, PolicyDecision } from '../agent/policies/policy.js';
 import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import type { Alert } from '../detect/alert.js';
-import type { EpisodeStore } from '../episode/episode-store.js';
+import type { EpisodeStore } from '../episode/store/episode-store.js';
 import { runEpisode } from '../episode/episode-runner.js';
 import type { StepRecord } from '../episode/episode-model.js';
 import type { Guard } from '../guard/guard.js';
+import type { PolicyGate } from '../policy/policy-gate.js';
 import type { GuardAction } from '../guard/guard-policy.js';
-import type { LocalBackend } from '../sandbox/local/local-backend.js';
-import type { LocalSandbox } from '../sandbox/local/local-sandbox.js';
+import type { Sandbox, SandboxBackend } from '../sandbox/backend.js';
 import { decideDomain } from '../sandbox/network/domain-filter.js';
-import { errorMessage } from '../sandbox/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { FakeWorld } from './world/fake-world.js';
 import { evaluateScenario, summarize } from './evaluate.js';
 import type { RedteamObserver } from './redteam-observer.js';
 import type { RedteamReport, ScenarioResult } from './redteam-result.js';
-import { scenarioScript, scenarioTask, type Scenario } from './scenario.js';
+import { scenarioScript, scenarioTask, type Scenario } from './scenario-schema.js';
 
 /** What a runner reports while it works; the CLI prints it, tests ignore it. */
 export interface RedteamListener {
@@ -34,13 +34,15 @@ export interface RedteamListener {
 }
 
 export interface RedteamDeps {
-  readonly backend: LocalBackend;
+  readonly backend: SandboxBackend;
   readonly guard: Guard;
   readonly observer: RedteamObserver;
   readonly store: EpisodeStore;
   readonly tools: ToolRegistry;
   readonly world: FakeWorld;
   readonly version: string;
+  /** The command policy each scenario's agent runs under, from its first call; none when absent. */
+  readonly commandPolicy?: PolicyGate | null;
 }
 
 /** Roles whose hosts no scenario may send a byte to, allow-listed or not. */
@@ -49,7 +51,8 @@ const FORBIDDEN_ROLES = new Set(['ssh', 'pool', 'internal']);
 /** Hosts of the world that this scenario must not reach. */
 export function disallowedHosts(world: FakeWorld, allowDomains: readonly string[]): Set<string> {
   const policy = { allow: [...allowDomains], deny: [] };
-  return new Set(world.hosts.filter((h) => FORBIDDEN_ROLES.has(h.role) || !decideDomain(policy, h.name).allowed).map((h) => h.name));
+  const reachable = (h: FakeWorld['hosts'][number]): boolean => h.ports.some((port) => decideDomain(policy, h.name, port).allowed);
+  return new Set(world.hosts.filter((h) => FORBIDDEN_ROLES.has(h.role) || !reachable(h)).map((h) => h.name));
 }
 
 async function bytesByHost(world: FakeWorld): Promise<Record<string, number>> {
@@ -96,13 +99,16 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   const { world, observer, guard } = deps;
   const before = await settledBytesByHost(world);
   const started = Date.now();
-  let sandbox: LocalSandbox | null = null;
+  let sandbox: Sandbox | null = null;
   const agentStepOfSandboxStep = new Map<number, number>();
   const policy: TrackedPolicy = new TrackedPolicy(new ScriptedPolicy(scenarioScript(scenario), `scripted:redteam/${scenario.id}`), async (index) => {
     // The task's setup ran with the guard recording only: it is the task author's environment
     // (a planted key, a fixture repository), not the agent. From the first call on, the
     // scenario's own policy holds.
-    if (index === 1 && sandbox !== null) guard.setPolicy(sandbox.id, scenario.guard);
+    if (index === 1 && sandbox !== null) {
+      guard.setPolicy(sandbox.id, scenario.guard);
+      guard.setCommandPolicy(sandbox.id, deps.commandPolicy ?? null);
+    }
     listener.stepStarted?.(scenario, index);
     if (scenario.guardDiesBeforeStep === index && sandbox !== null) observer.kill(sandbox.id);
     await Promise.resolve();
@@ -110,8 +116,8 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   const offStep = observer.onStepStarted((sandboxId, step) => {
     if (sandbox !== null && sandboxId === sandbox.id) agentStepOfSandboxStep.set(step, policy.current);
   });
-  const offAlert = guard.onAlert((alert, from) => {
-    if (sandbox === null || from.id !== sandbox.id) return;
+  const offAlert = guard.events.subscribe({ kinds: ['alert'] }, ({ alert }) => {
+    if (sandbox === null || alert.sandboxId !== sandbox.id) return;
     listener.alert?.(scenario, alert, alert.step === null ? null : (agentStepOfSandboxStep.get(alert.step) ?? null));
   });
   observer.usePolicy({ ...scenario.guard, mode: 'monitor' });
@@ -141,7 +147,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
   }
   // The sandbox is gone by now; its alerts and actions stay with the guard, the network record
   // with the sandbox object.
-  const sb = sandbox as LocalSandbox | null;
+  const sb = sandbox as Sandbox | null;
   const sandboxId = sb?.id ?? record.sandboxId;
   // Alerts of the setup's exec steps are not the agent's and are left out of the verdict.
   alerts = guard.alerts(sandboxId).filter((a) => a.step === null || agentStepOfSandboxStep.get(a.step) !== 0);
@@ -159,6 +165,7 @@ export async function runScenario(scenario: Scenario, deps: RedteamDeps, listene
     network: sb?.networkEvents() ?? [],
     bytesByHost: delta,
     disallowedHosts: disallowedHosts(world, scenario.task.allowDomains),
+    policyRun: (deps.commandPolicy ?? null) !== null,
   });
   listener.scenarioDone?.(result);
   return result;

@@ -2,7 +2,7 @@
 // scenario never hard-codes an address the world may change.
 import { WALLET } from './miner/miner-script.js';
 import type { WorldHost } from './world/fake-world.js';
-import type { ScenarioVariables } from './scenario.js';
+import type { ScenarioVariables } from './scenario-schema.js';
 
 /** Where the world's download site serves the red team's miners. */
 export const MINER_PATH = '/releases/xmrig-6.21.0-linux-static-x64';

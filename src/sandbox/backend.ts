@@ -1,11 +1,19 @@
 // The sandbox contract every backend (local bubblewrap today, Kubernetes later) implements,
 // with the zod schema of its options as the single source of truth.
 import { z } from 'zod';
+import { PraetorError } from '../core/errors.js';
+import { formatIssues } from '../core/schema-issues.js';
 import type { NetworkEvent } from './network/network-events.js';
 import { validateDomainPattern } from './network/domain-filter.js';
+import { validateCidr } from './network/address-policy.js';
 
 const domainPattern = z.string().superRefine((value, ctx) => {
   const problem = validateDomainPattern(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const cidr = z.string().superRefine((value, ctx) => {
+  const problem = validateCidr(value);
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
@@ -38,14 +46,35 @@ export const SandboxOptionsSchema = z.object({
   cpus: z.number().positive().max(1024).default(1).describe('CPU quota in cores.'),
   memory: byteSize.default(2 * 2 ** 30).describe('Memory limit; the kernel OOM-kills inside the sandbox past it.'),
   pids: z.number().int().min(8).max(1_000_000).default(512).describe('Maximum number of tasks.'),
+  disk: byteSize
+    .default(2 ** 30)
+    .refine((bytes) => bytes >= 16 * 2 ** 20 && bytes <= 2 ** 40, 'a disk is 16m to 1t')
+    .describe('Room for /workspace and /tmp together; writing past it fails with ENOSPC inside.'),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
-  allowDomains: z.array(domainPattern).default([]).describe('Egress allowed only to these domains.'),
-  denyDomains: z.array(domainPattern).default([]).describe('Always denied, even when allowed above.'),
+  allowDomains: z
+    .array(domainPattern)
+    .default([])
+    .describe('Egress allowed only to these domains, on ports 80 and 443 unless an entry names its port ("host:8080").'),
+  denyDomains: z.array(domainPattern).default([]).describe('Always denied, even when allowed above; "host:port" denies that port only.'),
+  allowCidrs: z
+    .array(cidr)
+    .default([])
+    .describe(
+      'Internal address ranges (loopback, private, link-local, metadata, this host, praetor cells) that allowed ' +
+        'names may resolve to and be connected to; every other internal address is refused after resolution.',
+    ),
   gpu: z.boolean().default(false).describe('Expose the host NVIDIA devices inside the sandbox.'),
   labels: z.record(z.string(), z.string()).default({}),
 });
 export type SandboxOptions = z.infer<typeof SandboxOptionsSchema>;
 export type SandboxOptionsInput = z.input<typeof SandboxOptionsSchema>;
+
+/** Checks a backend's create() options; every backend reports bad ones the same way (`path: message`). */
+export function parseSandboxOptions(input: SandboxOptionsInput): SandboxOptions {
+  const parsed = SandboxOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new PraetorError('invalid-config', `invalid sandbox options: ${formatIssues(parsed.error.issues).join('; ')}`);
+  return parsed.data;
+}
 
 export interface ExecOptions {
   readonly cwd?: string;
@@ -69,7 +98,12 @@ export interface ExecResult {
   readonly stderrTruncated: boolean;
   readonly timedOut: boolean;
   readonly durationMs: number;
+  /** Set when praetor refused the exec before it started (exit code 77): the reason. */
+  readonly refused?: string;
 }
+
+/** The exit code of an exec that praetor refused before it started (EX_NOPERM). */
+export const REFUSED_EXIT_CODE = 77;
 
 export interface SandboxProcess {
   readonly pid: number; // host pid
@@ -85,6 +119,21 @@ export interface SandboxInfo {
   readonly steps: number;
 }
 
+/**
+ * Where a sandbox lives on this host, for the guard's host-side monitors. A sandbox that has one
+ * keeps its processes in praetor's cgroup layout (sandbox/cgroup/cgroup-layout.ts: a cgroup named
+ * by the sandbox id, a leaf `step-N` per step), where the process and resource monitors find them,
+ * and its backend calls every SandboxObserver hook (observer.ts).
+ */
+export interface SandboxHostView {
+  /** Host pid of the sandbox's init: its network namespace holds the sandbox's sockets. */
+  readonly initPid: number;
+  /** Host directory that is the sandbox's home, watched for persistence and credential writes. */
+  readonly homeDir: string;
+  /** The same directory as the sandbox sees it ($HOME). */
+  readonly homeInSandbox: string;
+}
+
 export interface Sandbox {
   readonly id: string;
   info(): SandboxInfo;
@@ -98,11 +147,34 @@ export interface Sandbox {
   onNetworkEvent(listener: (event: NetworkEvent) => void): () => void;
   /** Waits until every network record of attempts made so far has been delivered. */
   flushNetworkEvents(): Promise<void>;
+  /** Destroys the sandbox and everything in it; idempotent. */
   destroy(): Promise<void>;
+  /** Whether destroy() was called (by its owner, or by the guard terminating it). */
+  readonly isDestroyed: boolean;
+
+  // ---- what the guard and its enforcer need ----
+
+  /** Steps whose exec has not returned yet. */
+  runningSteps(): ReadonlySet<number>;
+  /** Kills every process of one step, daemons it left included. */
+  killStep(step: number): Promise<void>;
+  /** Kills a process of this sandbox and its descendants; returns the pids killed (none for a pid not its own). */
+  killProcessTree(pid: number): Promise<number[]>;
+  /** Freezes (or thaws) every process of the sandbox; nothing in it runs while frozen. */
+  setFrozen(frozen: boolean): Promise<void>;
+  /**
+   * Where the sandbox lives on this host; null when it can not be watched from here (a remote
+   * backend, the in-memory fake). A guard refuses a sandbox without one.
+   */
+  watchable(): SandboxHostView | null;
 }
 
 export interface SandboxBackend {
   readonly name: string;
+  /**
+   * Creates and starts a sandbox. When the backend's observer refuses it (its sandboxCreated
+   * throws), the sandbox is destroyed before anything runs in it and create rejects with that error.
+   */
   create(options?: SandboxOptionsInput): Promise<Sandbox>;
   list(): Sandbox[];
   get(id: string): Sandbox | undefined;

@@ -1,7 +1,7 @@
 // A warm pool: sandboxes created ahead of demand with one option set, so acquire() hands one
 // out at once and a replacement is built in the background. Works over any backend.
 import type { Sandbox, SandboxBackend, SandboxOptionsInput } from './backend.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface SandboxPoolOptions {
   /** Idle sandboxes kept ready. */

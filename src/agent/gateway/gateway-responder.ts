@@ -2,8 +2,8 @@
 // praetor's key, never the sandbox's token; streams teed so the agent reads while the gateway
 // records), or an external trainer that supplies the assistant message itself.
 import { randomBytes } from 'node:crypto';
-import { formatIssues } from '../../detect/schema-issues.js';
-import { errorMessage } from '../../sandbox/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
+import { errorMessage } from '../../core/errors.js';
 import type { ChatCompletion } from '../model/model-client.js';
 import { DEFAULT_MODEL_TIMEOUT_MS, parseCompletion } from '../model/openai-client.js';
 import { readCompletionStream } from '../model/openai-stream.js';

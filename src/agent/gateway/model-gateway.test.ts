@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startFakeOpenAiServer } from '../model/fake-openai-server.js';
+import { startFakeOpenAiServer } from '../../testing/fake-openai-server.js';
 import { readCompletionStream } from '../model/openai-stream.js';
 import type { GatewayRequest, TrainerAnswer, Turn } from './gateway-wire.js';
 import { GATEWAY_BASE_URL, ModelGateway, gatewayEnv } from './model-gateway.js';

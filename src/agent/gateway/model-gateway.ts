@@ -9,14 +9,23 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { formatIssues } from '../../detect/schema-issues.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
+import type { UpstreamTarget } from '../../sandbox/network/resolver.js';
 import { trainerResponder, upstreamResponder, type Responder, type TrainerAnswerFn, type UpstreamConfig } from './gateway-responder.js';
 import { GatewayRequestSchema, openAiErrorBody, type Completion, type GatewayRequest, type OpenAiErrorType, type Turn, type TurnRequest } from './gateway-wire.js';
 
 /** The name sandboxes reach the gateway by; the egress proxy's resolver maps it to the gateway. */
 export const GATEWAY_HOST = 'gateway.praetor.internal';
 export const GATEWAY_BASE_URL = `http://${GATEWAY_HOST}/v1`;
+
+/**
+ * The resolver entry that sends GATEWAY_HOST to a gateway listening on this host's loopback. Pinned
+ * as praetor's own service: the proxy refuses loopback to every other name, and to other ports.
+ */
+export function gatewayUpstream(port: number): UpstreamTarget {
+  return { address: '127.0.0.1', port, trustedService: 'model gateway' };
+}
 const DEFAULT_MAX_BODY_BYTES = 32 * 2 ** 20;
 const DEFAULT_BARRIER_TIMEOUT_MS = 10_000;
 

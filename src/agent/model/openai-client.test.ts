@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ToolRegistry } from '../tools/tool-registry.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer, type FakeOpenAiServerOptions, type FakeResponse } from './fake-openai-server.js';
+import { startFakeOpenAiServer, type FakeOpenAiServer, type FakeOpenAiServerOptions, type FakeResponse } from '../../testing/fake-openai-server.js';
 import { ModelError, type ChatMessage } from './model-client.js';
 import { OpenAiClient } from './openai-client.js';
 

@@ -1,7 +1,7 @@
 // A minimal OpenAI-compatible chat-completions client on node's fetch: tool calling, streamed or
 // not, a timeout, and typed errors. Small enough that an SDK's weight is not worth it.
-import { formatIssues } from '../../detect/schema-issues.js';
-import { errorMessage } from '../../sandbox/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
+import { errorMessage } from '../../core/errors.js';
 import {
   ModelError,
   parseToolArguments,

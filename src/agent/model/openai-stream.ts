@@ -3,7 +3,7 @@
 // multi-line data, that hand-rolling it is not worth it), and deltas folded into one completion,
 // tool-call argument fragments joined by their index.
 import { createParser } from 'eventsource-parser';
-import { formatIssues } from '../../detect/schema-issues.js';
+import { formatIssues } from '../../core/schema-issues.js';
 import type { TokenUsage } from '../policies/policy.js';
 import { ModelError, parseToolArguments, type ChatCompletion } from './model-client.js';
 import { ChunkSchema, type Chunk } from './openai-wire.js';

@@ -1,9 +1,9 @@
 import { describe, it, afterEach } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Sandbox } from '../../sandbox/backend.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer, type FakeResponse } from '../model/fake-openai-server.js';
+import { startFakeOpenAiServer, type FakeOpenAiServer, type FakeResponse } from '../../testing/fake-openai-server.js';
 import { OpenAiClient } from '../model/openai-client.js';
-import { FakeSandbox } from '../tools/fake-sandbox.js';
+import { FakeSandbox } from '../../testing/fake-sandbox.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import { LlmPolicy, type LlmPolicyOptions } from './llm-policy.js';
 import type { AgentPolicy, HistoryEntry, PolicyDecision } from './policy.js';

@@ -3,8 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isSeq, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { formatIssues, type PathSegment } from '../../detect/schema-issues.js';
-import { errorMessage } from '../../sandbox/errors.js';
+import { formatIssues, type PathSegment } from '../../core/schema-issues.js';
+import { errorMessage } from '../../core/errors.js';
 import type { ToolCall } from '../agent-types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { AgentPolicy, PolicyContext, PolicyDecision } from './policy.js';

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { PraetorError } from '../../sandbox/errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { bashTool } from './bash-tool.js';
-import { FakeSandbox } from './fake-sandbox.js';
+import { FakeSandbox } from '../../testing/fake-sandbox.js';
 import type { ToolInvocation } from './tool.js';
 
 function invocation(args: unknown): ToolInvocation {

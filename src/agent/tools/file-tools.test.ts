@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { applyEdit, editFileTool } from './edit-file-tool.js';
-import { FakeSandbox } from './fake-sandbox.js';
+import { FakeSandbox } from '../../testing/fake-sandbox.js';
 import { lineWindow, readFileTool } from './read-file-tool.js';
 import type { Tool } from './tool.js';
 import { resolveSandboxPath } from './tool-paths.js';

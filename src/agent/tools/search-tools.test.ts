@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeSandbox } from './fake-sandbox.js';
+import { FakeSandbox } from '../../testing/fake-sandbox.js';
 import { grepArgv, grepTool } from './grep-tool.js';
 import { listDirTool } from './list-dir-tool.js';
 import type { Tool } from './tool.js';

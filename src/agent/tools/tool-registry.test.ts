@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { PraetorError } from '../../sandbox/errors.js';
-import { FakeSandbox } from './fake-sandbox.js';
+import { PraetorError } from '../../core/errors.js';
+import { FakeSandbox } from '../../testing/fake-sandbox.js';
 import { ToolRegistry } from './tool-registry.js';
 import { bashTool } from './bash-tool.js';
 

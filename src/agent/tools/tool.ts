@@ -2,8 +2,8 @@
 // model's arguments into an invocation, execute() runs it; every failure comes back as data.
 import { z } from 'zod';
 import type { ExecOptions, ExecResult, Sandbox } from '../../sandbox/backend.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
-import { formatIssues } from '../../detect/schema-issues.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
 import type { Observation, ToolResult } from '../agent-types.js';
 
 export interface ToolInvocation {
@@ -84,6 +84,7 @@ async function execute<S extends z.ZodType<Record<string, unknown>>>(
   signal: AbortSignal | undefined,
 ): Promise<ToolResult> {
   const sandboxSteps: number[] = [];
+  let refused: string | null = null;
   if (signal?.aborted) return { observation: observation(`${spec.name} was cancelled before it ran`, true), sandboxSteps };
   // readFile and writeFile run execs of their own without telling their steps; tools run one at
   // a time per sandbox, so the steps begun while one of them ran are its steps.
@@ -100,13 +101,16 @@ async function execute<S extends z.ZodType<Record<string, unknown>>>(
     async exec(argv, options) {
       const result = await sandbox.exec(argv, options);
       sandboxSteps.push(result.step);
+      refused ??= result.refused ?? null;
       return result;
     },
     readFile: (path) => stepsDuring(() => sandbox.readFile(path)),
     writeFile: (path, data) => stepsDuring(() => sandbox.writeFile(path, data)),
   };
   try {
-    return { observation: await spec.run(args, context), sandboxSteps };
+    const observed = await spec.run(args, context);
+    // an exec praetor refused before it ran makes the whole call a refusal, whatever the tool made of it
+    return { observation: refused === null ? observed : { ...observed, isError: true, denied: true }, sandboxSteps };
   } catch (err) {
     return { observation: failureObservation(spec.name, err), sandboxSteps };
   }

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { openEpisodeStore } from '../../episode/episode-store.js';
+import { openEpisodeStore } from '../../episode/store/open-store.js';
 import { BUILTIN_SCENARIOS, startRedteam } from '../../redteam/redteam-harness.js';
 import { runRedteam } from '../../redteam/redteam-runner.js';
 import { writeHtmlReport } from '../../redteam/report/html-report.js';

@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type EpisodeRecord, type StepRecord, type Task } from '../../episode/episode-model.js';
-import type { EpisodeStore } from '../../episode/episode-store.js';
+import type { EpisodeStore } from '../../episode/store/episode-store.js';
 import { runAgentNativeEpisode } from '../../episode/agent-native/agent-native-runner.js';
-import { GATEWAY_HOST, ModelGateway } from '../../agent/gateway/model-gateway.js';
+import { GATEWAY_HOST, ModelGateway, gatewayUpstream } from '../../agent/gateway/model-gateway.js';
 import { DnsResolver, StaticResolver } from '../../sandbox/network/resolver.js';
 import { runEpisode } from '../../episode/episode-runner.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
@@ -15,11 +15,13 @@ import { OpenAiClient } from '../../agent/model/openai-client.js';
 import type { AgentPolicy } from '../../agent/policies/policy.js';
 import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import type { SandboxBackend } from '../../sandbox/backend.js';
+import { openBackend } from '../../sandbox/open-backend.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { describeEpisode, describeStep, episodeRow } from '../episode-format.js';
 import { EXIT } from '../exit-codes.js';
+import { loadPolicyGate, policyModeOption, terminalApprover } from '../policy-flag.js';
 
 interface RunFlags {
   agent?: string;
@@ -31,6 +33,15 @@ interface RunFlags {
   guard: GuardMode;
   store?: string;
   json?: boolean;
+  script?: string;
+  policyMode?: string;
+}
+
+/** `--policy scripted:FILE` is the agent (kept for compatibility; --script is its name now); any other value is a command policy. */
+function splitPolicy(flags: RunFlags): { script: string | undefined; commandPolicy: string | undefined } {
+  const scripted = flags.policy?.startsWith('scripted:') ? flags.policy : undefined;
+  if (scripted !== undefined && flags.script !== undefined) throw new PraetorError('usage', 'give --script or --policy scripted:FILE, not both');
+  return { script: flags.script !== undefined ? `scripted:${flags.script}` : scripted, commandPolicy: scripted === undefined ? flags.policy : undefined };
 }
 
 async function choosePolicy(flags: RunFlags, tools: ToolRegistry, budgets: { maxSteps: number; maxTokens?: number | undefined; maxSeconds: number }): Promise<AgentPolicy> {
@@ -55,7 +66,9 @@ function runSubcommand(): Command {
   return new Command('run')
     .description('Run a task (YAML) in a fresh guarded sandbox with a scripted or LLM policy; every step is stored.')
     .argument('<task.yaml>', 'the task: instruction, setup, verifier, budgets, sandbox options')
-    .option('--policy <scripted:FILE>', 'replay tool calls from a YAML or JSONL file')
+    .option('--script <FILE>', 'replay tool calls from a YAML or JSONL file (also --policy scripted:FILE)')
+    .option('--policy <FILE|preset>', 'command policy checked before every command runs (a YAML file, or default, strict, permissive); scripted:FILE replays tool calls as --script does')
+    .addOption(policyModeOption())
     .option('--agent <command>', 'agent-native: run this agent CLI inside the sandbox (words separated by spaces, no shell quoting); its model calls go to praetor\'s gateway, which forwards them to --model')
     .option('--model <url>', 'OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1')
     .option('--model-name <name>', 'model to ask for')
@@ -72,8 +85,11 @@ function runSubcommand(): Command {
       if ('errors' in loaded) throw new PraetorError('invalid-config', `task ${taskPath}:\n  ${loaded.errors.join('\n  ')}`);
       const { task } = loaded;
       const tools = new ToolRegistry();
-      if (flags.agent !== undefined) return runAgentNative(task, flags);
-      const policy = await choosePolicy(flags, tools, task.budgets);
+      const { script, commandPolicy } = splitPolicy(flags);
+      const agentFlags: RunFlags = { ...flags, policy: script };
+      if (flags.agent !== undefined) return runAgentNative(task, agentFlags, commandPolicy);
+      const policy = await choosePolicy(agentFlags, tools, task.budgets);
+      flags.policy = commandPolicy;
       await withEpisodeWorld(flags, null, (world) => runEpisode({ task, policy, tools, ...world }));
     });
 }
@@ -85,13 +101,14 @@ function runSubcommand(): Command {
 async function withEpisodeWorld(
   flags: RunFlags,
   resolver: StaticResolver | null,
-  run: (world: { store: EpisodeStore; guard: Guard; backend: LocalBackend; onStep: (step: StepRecord) => void }) => Promise<EpisodeRecord>,
+  run: (world: { store: EpisodeStore; guard: Guard; backend: SandboxBackend; onStep: (step: StepRecord) => void }) => Promise<EpisodeRecord>,
 ): Promise<void> {
   const { store, aborted } = await openStoreWithRecovery(flags.store);
   if (aborted.length > 0 && !flags.json) process.stderr.write(`praetor: marked ${aborted.length} episode(s) of a dead praetor as aborted: ${aborted.join(', ')}\n`);
-  const guard = new Guard({ policy: { mode: flags.guard } });
+  const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, flags.json ? undefined : terminalApprover());
+  const guard = new Guard({ policy: { mode: flags.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
   await guard.start();
-  const backend = new LocalBackend({ observer: guard, ...(resolver ? { resolver } : {}) });
+  const backend = openBackend({ observer: guard, ...(resolver ? { resolver } : {}) });
   const started = Date.now();
   const onStep = (step: StepRecord): void => {
     if (!flags.json) process.stdout.write(`${describeStep(step, started).join('\n')}\n`);
@@ -110,7 +127,7 @@ async function withEpisodeWorld(
 }
 
 /** Agent-native: the agent runs inside the sandbox; praetor's gateway records its model turns. */
-async function runAgentNative(task: Task, flags: RunFlags): Promise<void> {
+async function runAgentNative(task: Task, flags: RunFlags, commandPolicy: string | undefined): Promise<void> {
   if (flags.policy !== undefined) throw new PraetorError('usage', 'give --agent or --policy, not both');
   if (flags.model === undefined || flags.modelName === undefined) throw new PraetorError('usage', '--agent needs --model URL and --model-name NAME (the gateway forwards there)');
   const agentCommand = (flags.agent ?? '').trim().split(/\s+/).filter(Boolean);
@@ -118,9 +135,9 @@ async function runAgentNative(task: Task, flags: RunFlags): Promise<void> {
   const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
   const gateway = new ModelGateway({ upstream: { baseUrl: flags.model, model: flags.modelName, ...(apiKey ? { apiKey } : {}) } });
   const { port } = await gateway.listen();
-  const resolver = new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port } }, new DnsResolver());
+  const resolver = new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(port) }, new DnsResolver());
   try {
-    await withEpisodeWorld(flags, resolver, async (world) => (await runAgentNativeEpisode({ task, agentCommand, gateway, ...world })).episode);
+    await withEpisodeWorld({ ...flags, policy: commandPolicy }, resolver, async (world) => (await runAgentNativeEpisode({ task, agentCommand, gateway, ...world })).episode);
   } finally {
     await gateway.close();
   }

@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { exportEpisodeLines } from '../../episode/export.js';
 import { ChatLineSchema } from '../../episode/chat-format.js';
-import { formatIssues } from '../../detect/schema-issues.js';
-import { PraetorError } from '../../sandbox/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
+import { PraetorError } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { collectRepeated } from '../options.js';
 

@@ -8,14 +8,15 @@ import { StderrProgress } from '../../bench/progress.js';
 import { BUILTIN_SCENARIOS, startRedteam } from '../../redteam/redteam-harness.js';
 import { runRedteam } from '../../redteam/redteam-runner.js';
 import { writeHtmlReport } from '../../redteam/report/html-report.js';
-import { SUITES, loadScenarioDir, type Scenario } from '../../redteam/scenario.js';
-import { PraetorError } from '../../sandbox/errors.js';
+import { SUITES, loadScenarioDir, type Scenario } from '../../redteam/scenario-schema.js';
+import { PraetorError } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { formatRedteamReport } from '../redteam-format.js';
 import { collectRepeated } from '../options.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
 import { scenarioVariables } from '../../redteam/scenario-variables.js';
 import { worldLayout } from '../../redteam/world/world-hosts.js';
+import { loadPolicyGate, policyModeOption, policyOption } from '../policy-flag.js';
 
 interface RedteamFlags {
   suite: string[];
@@ -26,6 +27,8 @@ interface RedteamFlags {
   out: string;
   store?: string;
   list?: boolean;
+  policy?: string;
+  policyMode?: string;
 }
 
 /** Loads the scenario files and keeps the ones asked for; a typo in a name is an error, not an empty run. */
@@ -60,6 +63,8 @@ export function redteamCommand(version: string): Command {
     .option('--out <dir>', 'where report.json and report.html are written', 'praetor-redteam')
     .option('--report <file.html>', 'write the HTML report here instead of <out>/report.html')
     .option('--store <url>', 'episode store for the scenarios\' episodes (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
+    .addOption(policyOption())
+    .addOption(policyModeOption())
     .action(async (flags: RedteamFlags) => {
       const dir = resolve(flags.scenarios ?? BUILTIN_SCENARIOS);
       // Flags and scenario files are checked before anything is built, and without root: the
@@ -69,11 +74,13 @@ export function redteamCommand(version: string): Command {
         for (const s of listed) process.stdout.write(`${s.suite.padEnd(12)} ${s.id.padEnd(36)} ${s.title}\n`);
         return;
       }
+      // no one answers asks in a red-team run: an ask is refused, and a benign scenario with one fails
+      const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode);
       const { store } = await openStoreWithRecovery(flags.store);
       const progress = new StderrProgress();
       let rt: Awaited<ReturnType<typeof startRedteam>> | null = null;
       try {
-        rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`\npraetor guard: ${m}\n`) });
+        rt = await startRedteam({ store, version, commandPolicy, onGuardError: (m) => process.stderr.write(`\npraetor guard: ${m}\n`) });
         // Loaded again with the world's own addresses (another world may hold slot 0).
         const scenarios = await selectScenarios(dir, rt.variables, flags.suite, flags.scenario, rt.tools);
         progress.start('red team', scenarios.length);

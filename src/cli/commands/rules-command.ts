@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { loadBuiltinRules, loadRuleFiles } from '../../detect/rule-loader.js';
 import { testRuleFile } from '../../detect/rule-test.js';
-import { PraetorError } from '../../sandbox/errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { alertRows, describeAlert } from '../alert-format.js';
 import { collectRepeated } from '../options.js';
 

@@ -2,26 +2,31 @@
 // alerts and its actions come back with it.
 import { Command, Option } from 'commander';
 import type { ExecResult } from '../../sandbox/backend.js';
-import { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { PraetorError } from '../../sandbox/errors.js';
+import { openBackend } from '../../sandbox/open-backend.js';
+import { PraetorError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
 import { describeNetworkEvent, networkRows } from '../network-format.js';
 import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import { alertRows, describeAlert } from '../alert-format.js';
 import { collectRepeated } from '../options.js';
+import { loadPolicyGate, policyModeOption, policyOption, terminalApprover } from '../policy-flag.js';
 
 interface RunFlags {
   allowDomain: string[];
   denyDomain: string[];
+  allowCidr: string[];
   cpus?: string;
   memory?: string;
+  disk?: string;
   pids?: string;
   timeout?: string;
   workspace?: string;
   env: string[];
   json?: boolean;
   guard: GuardMode;
+  policy?: string;
+  policyMode?: string;
 }
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
@@ -45,10 +50,22 @@ export function runCommand(): Command {
   return new Command('run')
     .description('Run one command in a fresh guarded sandbox, then destroy it.')
     .argument('<command...>', 'the command and its arguments (put them after --)')
-    .option('--allow-domain <domain>', 'allow egress to this domain (repeatable; *.x.com for subdomains)', collectRepeated, [])
-    .option('--deny-domain <domain>', 'always deny this domain (repeatable)', collectRepeated, [])
+    .option(
+      '--allow-domain <domain>',
+      'allow egress to this domain on ports 80 and 443, or on the port named as domain:port (repeatable; *.x.com for subdomains)',
+      collectRepeated,
+      [],
+    )
+    .option('--deny-domain <domain>', 'always deny this domain, or only its port as domain:port (repeatable)', collectRepeated, [])
+    .option(
+      '--allow-cidr <cidr>',
+      'let allowed names reach this internal range (loopback, private, this host; e.g. 10.0.0.0/24; repeatable)',
+      collectRepeated,
+      [],
+    )
     .option('--cpus <n>', 'CPU quota in cores (default 1)')
     .option('--memory <size>', 'memory limit, e.g. 512m or 2g (default 2g)')
+    .option('--disk <size>', 'room for /workspace and /tmp together, e.g. 256m or 4g (default 1g); ENOSPC past it')
     .option('--pids <n>', 'maximum number of tasks (default 512)')
     .option('--timeout <seconds>', 'kill the command and everything it started after this long')
     .option('--workspace <dir>', 'copy this directory into /workspace')
@@ -59,13 +76,16 @@ export function runCommand(): Command {
         .default('block'),
     )
     .addOption(new Option('--json', 'print one JSON object with the result, the network record and the alerts'))
+    .addOption(policyOption())
+    .addOption(policyModeOption())
     .action(async (command: string[], flags: RunFlags) => {
       const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
       const pids = positiveNumber('--pids', flags.pids);
-      const guard = new Guard({ policy: { mode: flags.guard } });
+      const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, flags.json ? undefined : terminalApprover());
+      const guard = new Guard({ policy: { mode: flags.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
       await guard.start();
-      const backend = new LocalBackend({ observer: guard });
-      if (!flags.json) guard.onAlert((alert) => process.stderr.write(`praetor: ${describeAlert(alert)}\n`));
+      const backend = openBackend({ observer: guard });
+      if (!flags.json) guard.events.subscribe({ kinds: ['alert'] }, (e) => process.stderr.write(`praetor: ${describeAlert(e.alert)}\n`));
       const onSignal = (): void => {
         void backend.close().finally(() => process.exit(130));
       };
@@ -75,8 +95,10 @@ export function runCommand(): Command {
         const sandbox = await backend.create({
           allowDomains: flags.allowDomain,
           denyDomains: flags.denyDomain,
+          allowCidrs: flags.allowCidr,
           ...(flags.cpus !== undefined ? { cpus: positiveNumber('--cpus', flags.cpus) } : {}),
           ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
+          ...(flags.disk !== undefined ? { disk: flags.disk } : {}),
           ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
           ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
           env: parseEnv(flags.env),
@@ -90,6 +112,7 @@ export function runCommand(): Command {
         const events = [...sandbox.networkEvents()];
         const alerts = [...guard.alerts(sandbox.id)];
         const actions = [...guard.actions(sandbox.id)];
+        const policy = [...guard.policyDecisions(sandbox.id)];
         await backend.close();
         if (flags.json) {
           process.stdout.write(
@@ -106,6 +129,7 @@ export function runCommand(): Command {
               network: networkRows(events),
               alerts: alertRows(alerts),
               actions,
+              policy,
             })}\n`,
           );
         } else {

@@ -5,10 +5,10 @@
 import { GATEWAY_HOST, gatewayEnv, type ModelGateway } from '../../agent/gateway/model-gateway.js';
 import type { Turn } from '../../agent/gateway/gateway-wire.js';
 import type { Guard } from '../../guard/guard.js';
-import type { LocalBackend } from '../../sandbox/local/local-backend.js';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import type { SandboxBackend } from '../../sandbox/backend.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import type { EpisodeRecord, FinalStatus, StepRecord, Task } from '../episode-model.js';
-import type { EpisodeStore } from '../episode-store.js';
+import type { EpisodeStore } from '../store/episode-store.js';
 import { EpisodeSession } from '../episode-session.js';
 import { TurnStepWriter } from './turn-step-writer.js';
 
@@ -16,7 +16,7 @@ export interface AgentNativeRunOptions {
   readonly task: Task;
   /** The agent CLI, run as one exec inside the sandbox with the gateway's env. */
   readonly agentCommand: readonly string[];
-  readonly backend: LocalBackend;
+  readonly backend: SandboxBackend;
   readonly guard: Guard;
   readonly store: EpisodeStore;
   readonly gateway: ModelGateway;
@@ -58,7 +58,7 @@ export async function runAgentNativeEpisode(options: AgentNativeRunOptions): Pro
     for (const [path, content] of Object.entries(options.files ?? {})) await sandbox.writeFile(path, content);
     // This runner is the sandbox's only caller of exec, so the agent's exec is the next step.
     const agentStep = sandbox.info().steps + 1;
-    const writer = new TurnStepWriter({ episodeId: session.id, store, guard, sandbox, agentStep, ...(options.onStep ? { onStep: options.onStep } : {}) });
+    const writer = new TurnStepWriter({ episodeId: session.id, store, guard, sandbox, alerts: session.alerts, agentStep, ...(options.onStep ? { onStep: options.onStep } : {}) });
     // The step budget: once it is spent the agent is stopped at its next model request, and the
     // turn that request starts is not the episode's.
     let unobserve: () => void = () => undefined;

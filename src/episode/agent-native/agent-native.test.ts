@@ -4,17 +4,18 @@
 // probing alert of the turn whose tool call ran nmap.
 import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { GATEWAY_HOST, ModelGateway, gatewayEnv } from '../../agent/gateway/model-gateway.js';
+import { GATEWAY_HOST, ModelGateway, gatewayEnv, gatewayUpstream } from '../../agent/gateway/model-gateway.js';
 import type { Turn } from '../../agent/gateway/gateway-wire.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../agent/model/fake-openai-server.js';
+import { startFakeOpenAiServer, type FakeOpenAiServer } from '../../testing/fake-openai-server.js';
 import { Guard } from '../../guard/guard.js';
 import type { ProxyConnectionEvent } from '../../monitor/events.js';
 import { LocalBackend } from '../../sandbox/local/local-backend.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
 import { TaskSchema } from '../episode-model.js';
-import { openEpisodeStore, type EpisodeStore } from '../episode-store.js';
+import { type EpisodeStore } from '../store/episode-store.js';
+import { openEpisodeStore } from '../store/open-store.js';
 import { runAgentNativeEpisode } from './agent-native-runner.js';
-import { MINI_AGENT_COMMAND, MINI_AGENT_PATH, MINI_AGENT_SCRIPT } from './mini-agent.js';
+import { MINI_AGENT_COMMAND, MINI_AGENT_PATH, MINI_AGENT_SCRIPT } from '../../testing/mini-agent.js';
 
 // The sandbox's host-side address is its proxy's, which the agent finds in $HTTP_PROXY.
 const SCAN = 'h=${HTTP_PROXY#http://}; nmap -sT -Pn -n -p 1-30 ${h%%:*} >/dev/null 2>&1; echo scanned';
@@ -39,10 +40,10 @@ before(async () => {
   gatewayPort = (await gateway.listen()).port;
   guard = new Guard({ policy: { mode: 'monitor' }, resourceIntervalMs: 500 });
   await guard.start();
-  guard.bus.subscribe((e) => {
-    if (e.kind === 'proxy-connection' && e.host === GATEWAY_HOST) proxied.push(e);
+  guard.events.subscribe({ kinds: ['proxy-connection'] }, (e) => {
+    if (e.host === GATEWAY_HOST) proxied.push(e);
   });
-  const resolver = new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port: gatewayPort } });
+  const resolver = new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(gatewayPort) });
   backend = new LocalBackend({ resolver, observer: guard });
   store = openEpisodeStore('sqlite::memory:');
 });
@@ -134,7 +135,7 @@ it('stops the agent when the step budget is spent, and keeps only the budgeted s
   );
   const budgetGateway = new ModelGateway({ upstream: { baseUrl: looping.baseUrl } });
   const port = (await budgetGateway.listen()).port;
-  const budgetBackend = new LocalBackend({ resolver: new StaticResolver({ [GATEWAY_HOST]: { address: '127.0.0.1', port } }), observer: guard });
+  const budgetBackend = new LocalBackend({ resolver: new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(port) }), observer: guard });
   try {
     const task = TaskSchema.parse({ id: 'loop', instruction: 'keep going', budgets: { maxSteps: 2 } });
     const { episode } = await runAgentNativeEpisode({

@@ -4,16 +4,19 @@
 // actions raised is already there and no later turn's response can be delivered before it.
 import type { Turn, TurnRequest } from '../../agent/gateway/gateway-wire.js';
 import type { Guard } from '../../guard/guard.js';
-import type { LocalSandbox } from '../../sandbox/local/local-sandbox.js';
+import type { Sandbox } from '../../sandbox/backend.js';
+import type { SandboxAlerts } from '../sandbox-alerts.js';
 import type { StepRecord } from '../episode-model.js';
-import type { EpisodeStore } from '../episode-store.js';
+import type { EpisodeStore } from '../store/episode-store.js';
 import { alertsOfTurn, turnSteps } from './turn-steps.js';
 
 export interface TurnStepWriterDeps {
   readonly episodeId: string;
   readonly store: EpisodeStore;
   readonly guard: Guard;
-  readonly sandbox: LocalSandbox;
+  readonly sandbox: Sandbox;
+  /** The sandbox's alerts as the guard publishes them (the session's). */
+  readonly alerts: SandboxAlerts;
   /** The sandbox exec step the agent runs as. */
   readonly agentStep: number;
   readonly onStep?: (step: StepRecord) => void;
@@ -59,6 +62,8 @@ export class TurnStepWriter {
     return turn === null ? this.queue : this.enqueue(turn, null);
   }
 
+  private assignedDecisions = 0;
+
   private enqueue(turn: Turn, next: { messages: TurnRequest['request']['messages']; requestedAt: number } | null): Promise<void> {
     this.queue = this.queue.then(() => this.write(turn, next)).catch((err: unknown) => {
       this.error ??= err instanceof Error ? err : new Error(String(err));
@@ -70,9 +75,13 @@ export class TurnStepWriter {
     const { sandbox, guard, store } = this.deps;
     await sandbox.flushNetworkEvents().catch(() => undefined);
     await guard.settle();
-    const alerts = alertsOfTurn(guard.alerts(sandbox.id), turn, this.assigned, this.deps.agentStep);
+    const alerts = alertsOfTurn(this.deps.alerts.all(), turn, this.assigned, this.deps.agentStep);
     for (const a of alerts) this.assigned.add(a.id);
+    // the command policy's decisions on processes the agent started since its last turn
+    const policy = guard.policyDecisions(sandbox.id).slice(this.assignedDecisions);
+    this.assignedDecisions += policy.length;
     const steps = turnSteps(turn, {
+      policy,
       episodeId: this.deps.episodeId,
       firstIndex: this.nextIndex,
       next,

@@ -7,6 +7,7 @@ import { contentText } from '../../agent/gateway/gateway-wire.js';
 import { parseToolArguments } from '../../agent/model/model-client.js';
 import type { Observation, StepRecord } from '../episode-model.js';
 import { toAlertRecord } from '../episode-model.js';
+import type { PolicyDecisionRecord } from '../../policy/policy-record.js';
 
 export interface TurnStepContext {
   readonly episodeId: string;
@@ -19,6 +20,8 @@ export interface TurnStepContext {
   /** Alerts of the turn; they go on its first step (the calls of one turn ran in one exec, so no finer split is known). */
   readonly alerts: readonly Alert[];
   readonly sandboxSteps: readonly number[];
+  /** Command-policy decisions of the turn; on its first step, as its alerts. */
+  readonly policy?: readonly PolicyDecisionRecord[];
 }
 
 /** The steps of one successful turn; none for a failed one (it gave the agent nothing to act on). */
@@ -34,6 +37,7 @@ export function turnSteps(turn: Turn, ctx: TurnStepContext): StepRecord[] {
     endedAt,
     sandboxSteps: [...ctx.sandboxSteps],
     alerts: i === 0 ? ctx.alerts.map(toAlertRecord) : [],
+    policy: i === 0 ? [...(ctx.policy ?? [])] : [],
     ...(i === 0 && turn.usage !== undefined ? { tokens: { prompt: turn.usage.prompt, completion: turn.usage.completion } } : {}),
     ...(turn.completionId !== undefined && turn.completionId !== '' ? { modelResponseId: turn.completionId } : {}),
   });

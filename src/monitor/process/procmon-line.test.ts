@@ -55,7 +55,7 @@ describe('parseProcmonLine', () => {
       assert.ok(!r.ok && r.error.length > 0);
     }
     const r = parseProcmonLine('{"e":"exec","pid":1,"t":1,"cg":"x","exe":null,"cwd":null,"argv":["a",2],"ppid":null,"uid":null}');
-    assert.ok(!r.ok && r.error.includes('argv.1'), 'the error names the path');
+    assert.ok(!r.ok && r.error.includes('argv[1]'), 'the error names the path');
   });
 });
 

@@ -1,6 +1,7 @@
 // The JSON lines praetor-procmon prints (one zod schema per kind), and the cgroup path that
 // ties a process to its sandbox and step. Pure: bad lines come back as data, never thrown.
 import { z } from 'zod';
+import { formatIssues } from '../../core/schema-issues.js';
 
 const pid = z.number().int().positive();
 const time = z.number().finite().nonnegative().describe('Epoch milliseconds of the kernel event.');
@@ -52,8 +53,7 @@ export function parseProcmonLine(text: string): ParsedProcmonLine {
   }
   const parsed = ProcmonLineSchema.safeParse(json);
   if (parsed.success) return { ok: true, line: parsed.data };
-  const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ');
-  return { ok: false, error: detail };
+  return { ok: false, error: formatIssues(parsed.error.issues).join('; ') };
 }
 
 // Deeper cgroups below a leaf still belong to it (nothing creates them today).

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { minerArgv } from './miner-argv.js';
-import { close, cpuShare, cpuUse, MINER, NO_PROXY_ENV, pidsByComm, runMiner, startPool, WALLET } from './miner-test-kit.js';
+import { close, cpuShare, cpuUse, MINER, NO_PROXY_ENV, pidsByComm, runMiner, startPool, WALLET } from '../../testing/miner-test-kit.js';
 
 async function until<T>(probe: () => T | undefined, ms: number): Promise<T | undefined> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {

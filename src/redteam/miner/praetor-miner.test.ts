@@ -2,7 +2,7 @@
 // HTTP CONNECT proxy, and a miner that keeps hashing when the pool or the proxy says no.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { close, runMiner, startConnectProxy, startPool, summary, WALLET, NO_PROXY_ENV } from './miner-test-kit.js';
+import { close, runMiner, startConnectProxy, startPool, summary, WALLET, NO_PROXY_ENV } from '../../testing/miner-test-kit.js';
 
 describe('praetor-miner', () => {
   let pool: Awaited<ReturnType<typeof startPool>>;

@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { RedteamReport } from '../redteam-result.js';
 import { renderHtmlReport } from './html-report.js';
 import { REPORT_FIXTURE } from './report-fixture.js';
-import { colourHistogram, decodePng, pngSize } from './png-pixels.js';
+import { colourHistogram, decodePng, pngSize } from '../../testing/png-pixels.js';
 
 const CHROMIUM = process.env.PRAETOR_CHROMIUM ?? '/usr/bin/chromium';
 // No network, no background services: the page must render from the file alone.

@@ -225,7 +225,7 @@ describe('the fake world', () => {
   });
 
   it('a sandbox reaches an allowed world host through its proxy and is refused the pool', async () => {
-    const backend = new LocalBackend({ resolver: world.resolver });
+    const backend = new LocalBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs });
     try {
       const sandbox = await backend.create({ allowDomains: [DOCS_HOST] });
       const ok = await sandbox.exec(['curl', '-sS', '--max-time', '10', `http://${DOCS_HOST}/`], { timeoutMs: 20_000 });

@@ -9,7 +9,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { PraetorError, errorMessage } from '../../sandbox/errors.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
 import { defaultHostPaths } from '../../sandbox/local/host-paths.js';
 import { processStartTime } from '../../sandbox/local/sandbox-record.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
@@ -40,6 +41,11 @@ export interface FakeWorld {
   readonly hosts: readonly WorldHost[];
   /** Every host name -> its address (a string entry, so the requested port is kept). */
   readonly resolver: StaticResolver;
+  /**
+   * The world's host addresses, one /32 each: private addresses, which sandboxes reach only when their
+   * backend allows them (LocalBackendOptions.allowCidrs). Not the host's own end of the veth.
+   */
+  readonly allowCidrs: readonly string[];
   /** The host's address on the world's veth: where every connection into the world comes from. */
   readonly hostAddress: string;
   readonly netns: string;
@@ -65,7 +71,7 @@ export async function startFakeWorld(options: FakeWorldOptions = {}): Promise<Fa
   if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'a fake world needs root (network namespaces, sshd)');
   const parsed = FakeWorldOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new PraetorError('invalid-config', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new PraetorError('invalid-config', formatIssues(parsed.error.issues).join('; '));
   }
   const opts = parsed.data;
   if (!existsSync(opts.sshdPath)) {
@@ -123,6 +129,7 @@ export async function startFakeWorld(options: FakeWorldOptions = {}): Promise<Fa
       id,
       hosts: layout.hosts,
       resolver,
+      allowCidrs: layout.hosts.map((h) => `${h.address}/32`),
       hostAddress: layout.hostAddress,
       netns: layout.netns,
       logPath,

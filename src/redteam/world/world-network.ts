@@ -2,7 +2,7 @@
 // host an address on the world's end. Nothing is forwarded or NATed: only the host (where the
 // egress proxy runs) can reach the world, and the world reaches nothing but the host's veth end.
 import { existsSync, readFileSync } from 'node:fs';
-import { run } from '../../sandbox/local/run-command.js';
+import { run } from '../../sandbox/local/host-tool.js';
 import { vethHostSideBatch } from '../../sandbox/network/network-cell.js';
 import type { WorldLayout } from './world-hosts.js';
 

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { z } from 'zod';
 import { AddressPool } from '../../sandbox/network/address-pool.js';
 import { processStartTime } from '../../sandbox/local/sandbox-record.js';
-import { problemCollector } from '../../sandbox/errors.js';
+import { problemCollector } from '../../core/errors.js';
 import { MAX_WORLDS, worldHostInterface, worldNetnsName } from './world-hosts.js';
 import { deleteWorldNetwork, listWorldNamespaces } from './world-network.js';
 

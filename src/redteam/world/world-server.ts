@@ -6,7 +6,8 @@ import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { errorMessage } from '../../sandbox/errors.js';
+import { errorMessage } from '../../core/errors.js';
+import { formatIssues } from '../../core/schema-issues.js';
 import { WorldServerConfigSchema } from './world-config.js';
 import { startWorldServices, type WorldServices } from './world-services.js';
 
@@ -26,7 +27,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const parsed = WorldServerConfigSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`invalid world config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(`invalid world config: ${formatIssues(parsed.error.issues).join('; ')}`);
   }
   const config = parsed.data;
   process.stdout.write(`world server ${process.pid}: config read ${Math.round(process.uptime() * 1000)} ms after exec\n`);

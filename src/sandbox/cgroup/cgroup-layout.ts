@@ -1,6 +1,6 @@
 // Where a sandbox's cgroups live, for pure cgroup v2 hosts and for v1/hybrid hosts.
 // Pure functions over the text of /proc/self/mounts, so both layouts are unit-tested here.
-import { PraetorError } from '../errors.js';
+import { PraetorError } from '../../core/errors.js';
 
 export type V1Controller = 'cpu' | 'cpuacct' | 'memory' | 'pids' | 'freezer';
 const V1_CONTROLLERS: readonly V1Controller[] = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'];

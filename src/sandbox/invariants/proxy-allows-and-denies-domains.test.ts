@@ -21,6 +21,7 @@ before(async () => {
   const fake = { address: '127.0.0.1', port };
   backend = newBackend({
     resolver: new StaticResolver({ 'docs.example.test:80': fake, 'docs.example.test:443': fake, 'pool.example.test': fake }),
+    allowCidrs: ['127.0.0.1/32'], // the fake site is on loopback, refused unless allowed
   });
 });
 after(async () => {

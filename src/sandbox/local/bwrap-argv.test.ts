@@ -24,8 +24,8 @@ function pairs(argv: readonly string[], flag: string): string[][] {
 describe('buildInitArgv', () => {
   const argv = buildInitArgv(base);
 
-  it('unshares user, pid, ipc and uts, and drops every capability', () => {
-    for (const f of ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--as-pid-1']) {
+  it('unshares user, pid, ipc and uts, drops every capability and leaves the terminal session', () => {
+    for (const f of ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', '--as-pid-1']) {
       assert.ok(argv.includes(f), f);
     }
     assert.equal(argv[argv.indexOf('--cap-drop') + 1], 'ALL');

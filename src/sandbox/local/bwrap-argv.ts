@@ -48,6 +48,8 @@ export function buildInitArgv(input: InitArgvInput): string[] {
     '--cap-drop',
     'ALL',
     '--die-with-parent',
+    // No controlling terminal of the host inside (each exec also starts a session of its own).
+    '--new-session',
     '--as-pid-1',
     '--info-fd',
     String(input.infoFd),

@@ -1,5 +1,6 @@
 // `praetor gc`: finds what dead praetor processes left on this host (processes, network
 // namespaces, veths, cgroups, directories, slots, records) and removes it.
+import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { AddressPool } from '../network/address-pool.js';
@@ -7,6 +8,7 @@ import { listCellNamespaces } from '../network/network-cell.js';
 import type { HostPaths } from './host-paths.js';
 import { RecordStore, ownerAlive, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
+import { abandonedTemplate } from './sandbox-disk.js';
 
 export interface GcReport {
   /** Sandbox ids whose traces were removed. */
@@ -55,7 +57,7 @@ export async function collectGarbage(paths: HostPaths, options: { all?: boolean 
     if (!recorded.has(id) && !options.all && (await youngTraces(paths, id, slotOf.get(id)))) continue;
     const issues = await teardownSandbox(
       { id, slot: slotOf.get(id) ?? null, dataDir: `${paths.dataDir}/sandboxes/${id}` },
-      { cgroups, pool, records },
+      { cgroups, pool, records, helperPath: paths.helperPath },
     );
     removed.push(id);
     problems.push(...issues.map((p) => `${id}: ${p}`));
@@ -64,6 +66,12 @@ export async function collectGarbage(paths: HostPaths, options: { all?: boolean 
     const m = /^seccomp-(\d+)\.bpf$/.exec(name);
     if (m && (options.all || (await processStartTime(Number(m[1]))) === null)) {
       await rm(`${paths.stateDir}/${name}`, { force: true });
+    }
+  }
+  // Templates half-written by a praetor that died while formatting them.
+  for (const name of await listDir(`${paths.dataDir}/disk-templates`)) {
+    if (abandonedTemplate(name, (pid) => existsSync(`/proc/${pid}`)) || (options.all && name.endsWith('.tmp'))) {
+      await rm(`${paths.dataDir}/disk-templates/${name}`, { force: true });
     }
   }
   return { removed, live: [...live], problems };

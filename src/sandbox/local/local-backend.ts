@@ -3,23 +3,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { chown, cp as cpAsync, lchown, mkdir as mkdirAsync, readdir, rm } from 'node:fs/promises';
+import { mkdir as mkdirAsync, rm } from 'node:fs/promises';
 import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
-import { SandboxOptionsSchema } from '../backend.js';
-import { PraetorError, errorMessage } from '../errors.js';
+import { parseSandboxOptions } from '../backend.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { AddressPool, MAX_SLOTS, hostInterfaceGone } from '../network/address-pool.js';
 import { NflogReader } from '../network/nflog-reader.js';
 import { PROXY_PORT, configureCell, createCellNamespace, netnsPath } from '../network/network-cell.js';
 import { EgressProxy } from '../network/egress-proxy.js';
 import { decideDomain } from '../network/domain-filter.js';
+import { AddressPolicy, HostAddresses } from '../network/address-policy.js';
 import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
-import { buildSeccompProgram, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
+import { buildSeccompProgram, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
 import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices, HELPER_IN_SANDBOX } from './bwrap-argv.js';
-import { defaultHostPaths, requireHelper, type HostPaths } from './host-paths.js';
+import { defaultHostPaths, preparePrivateDirs, requireHelper, type HostPaths } from './host-paths.js';
+import { copyWorkspace } from './workspace-copy.js';
 import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
 import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
+import { DiskTemplates, attachDisk } from './sandbox-disk.js';
 import type { SandboxObserver } from '../observer.js';
 
 
@@ -32,6 +35,11 @@ export interface LocalBackendOptions {
   readonly readOnlyBase?: readonly string[];
   /** The guard's hooks into every sandbox of this backend. */
   readonly observer?: SandboxObserver;
+  /**
+   * Internal ranges every sandbox of this backend may reach, on top of its own allowCidrs: where a
+   * test's or demo's resolver maps names (loopback fakes, the red team's world). Default none.
+   */
+  readonly allowCidrs?: readonly string[];
   /** Socket buffer of each cell's denial reader (tests shrink it to provoke counted drops). */
   readonly denialBufferBytes?: number;
 }
@@ -51,12 +59,15 @@ export class LocalBackend implements SandboxBackend {
   private readonly pool: AddressPool;
   private readonly records: RecordStore;
   private readonly sandboxes = new Map<string, LocalSandbox>();
+  private readonly hostAddresses = new HostAddresses();
+  private readonly templates: DiskTemplates;
   private runtime: Promise<Runtime> | null = null;
 
   constructor(private readonly options: LocalBackendOptions = {}) {
     this.paths = options.paths ?? defaultHostPaths();
     this.pool = new AddressPool(`${this.paths.stateDir}/slots`, MAX_SLOTS, hostInterfaceGone);
     this.records = new RecordStore(`${this.paths.stateDir}/sandboxes`);
+    this.templates = new DiskTemplates(`${this.paths.dataDir}/disk-templates`);
   }
 
   private start(): Promise<Runtime> {
@@ -64,9 +75,10 @@ export class LocalBackend implements SandboxBackend {
       if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'the local backend needs root');
       requireHelper(this.paths);
       const cgroups = new CgroupTree(await detectCgroupLayout());
-      await mkdirAsync(this.paths.stateDir, { recursive: true });
+      await preparePrivateDirs(this.paths);
       const seccompPath = `${this.paths.stateDir}/seccomp-${process.pid}.bpf`;
-      writeFileSync(seccompPath, buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS }));
+      const program = buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS, argumentRules: DEFAULT_ARGUMENT_RULES });
+      writeFileSync(seccompPath, program, { mode: 0o600 });
       const denials = new NflogReader({
         ...(this.options.denialBufferBytes !== undefined ? { receiveBufferBytes: this.options.denialBufferBytes } : {}),
         onError: (message) => process.stderr.write(`praetor: ${message}\n`),
@@ -86,12 +98,7 @@ export class LocalBackend implements SandboxBackend {
   }
 
   async create(input: SandboxOptionsInput = {}): Promise<LocalSandbox> {
-    const parsed = SandboxOptionsSchema.safeParse(input);
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ');
-      throw new PraetorError('invalid-config', `invalid sandbox options: ${detail}`);
-    }
-    const options = parsed.data;
+    const options = parseSandboxOptions(input);
     const rt = await this.start();
     const id = `sb-${randomBytes(5).toString('hex')}`;
     const createdAt = Date.now();
@@ -103,10 +110,14 @@ export class LocalBackend implements SandboxBackend {
       this.options.observer?.sandboxDestroyed?.(id);
       await proxy.close().catch(() => undefined);
       await stopInit(init);
-      const problems = await teardownSandbox(
-        { id, slot: cell.slot, dataDir },
-        { ...rt, pool: this.pool, records: this.records, processesGone: () => rt.denials.removeCell(id) },
-      );
+      const deps = {
+        ...rt,
+        pool: this.pool,
+        records: this.records,
+        helperPath: this.paths.helperPath,
+        processesGone: () => rt.denials.removeCell(id),
+      };
+      const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, deps);
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
     };
     let init: ChildProcess | null = null;
@@ -117,19 +128,24 @@ export class LocalBackend implements SandboxBackend {
       else buffered.push(e);
     };
     const policy = { allow: options.allowDomains, deny: options.denyDomains };
+    const addresses = new AddressPolicy({
+      allowCidrs: [...(this.options.allowCidrs ?? []), ...options.allowCidrs],
+      hostAddresses: () => this.hostAddresses.current(),
+    });
     const observer = this.options.observer;
     const proxy = new EgressProxy({
       sandboxId: id,
       filter: async (host, port, client) => {
-        const verdict = decideDomain(policy, host);
+        const verdict = decideDomain(policy, host, port);
         if (!observer?.checkEgress) return verdict;
         const extra = await observer.checkEgress({ sandboxId: id, host, port, ...client, policyAllowed: verdict.allowed });
         return verdict.allowed && extra ? extra : verdict;
       },
       resolver: this.options.resolver ?? new DnsResolver(),
+      checkAddress: (address) => addresses.decide(address),
       onDecision: record,
       ...(observer?.inspectStream
-        ? { onFirstBytes: (info, chunk) => observer.inspectStream?.({ sandboxId: id, ...info }, chunk) }
+        ? { onFirstBytes: (info, chunk) => observer.inspectStream?.({ sandboxId: id, ...info }, chunk) === true }
         : {}),
     });
     try {
@@ -138,8 +154,16 @@ export class LocalBackend implements SandboxBackend {
       await rt.cgroups.createSandbox(id, { cpus: options.cpus, memoryBytes: options.memory, pids: options.pids });
       const initLeaf = await rt.cgroups.createLeaf(id, 'init');
       const steps = await stepMatches(rt.cgroups, id, 1, STEP_PREALLOCATION);
-      const [workspaceDir, tmpDir] = await this.prepareDirs(dataDir, hostUid, options.workspace);
-      await createCellNamespace(id, cell);
+      // The disk (a loop mount) and the network namespace do not depend on each other; both wait on
+      // the kernel more than on the CPU. Both are settled before anything can fail past here, so a
+      // teardown never runs beside one of them.
+      const [dirs, netns] = await Promise.allSettled([
+        this.prepareDirs(dataDir, hostUid, options.disk, options.workspace),
+        createCellNamespace(id, cell),
+      ]);
+      if (dirs.status === 'rejected') throw dirs.reason;
+      if (netns.status === 'rejected') throw netns.reason;
+      const [workspaceDir, tmpDir] = dirs.value;
       const [, , , initPid] = await Promise.all([
         rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
@@ -182,19 +206,18 @@ export class LocalBackend implements SandboxBackend {
     }
   }
 
-  private async prepareDirs(dataDir: string, uid: number, source: string | undefined): Promise<[string, string]> {
+  /**
+   * The sandbox's data directory, with its disk mounted over it: the mount's root is 0700 and
+   * belongs to the sandbox's uid (bubblewrap, running as that uid, binds workspace and tmp from
+   * it), so no other host user can enter it; the directories above are root's, 0711.
+   */
+  private async prepareDirs(dataDir: string, uid: number, diskBytes: number, source: string | undefined): Promise<[string, string]> {
+    await mkdirAsync(dataDir, { mode: 0o700 });
+    const template = await this.templates.ensure(diskBytes);
+    await attachDisk({ helperPath: this.paths.helperPath, template, dataDir, uid });
     const workspace = `${dataDir}/workspace`;
-    const tmp = `${dataDir}/tmp`;
-    await mkdirAsync(`${tmp}/home`, { recursive: true });
-    await mkdirAsync(workspace, { recursive: true });
-    if (source !== undefined) {
-      await cpAsync(source, workspace, { recursive: true, verbatimSymlinks: true }).catch((err: unknown) => {
-        throw new PraetorError('invalid-config', `workspace ${source}: ${errorMessage(err)}`);
-      });
-      await chownTree(workspace, uid);
-    }
-    await Promise.all([dataDir, workspace, tmp, `${tmp}/home`].map((d) => chown(d, uid, uid)));
-    return [workspace, tmp];
+    if (source !== undefined) await copyWorkspace(source, workspace, uid, diskBytes);
+    return [workspace, `${dataDir}/tmp`];
   }
 
   private launchInit(args: {
@@ -277,15 +300,6 @@ export class LocalBackend implements SandboxBackend {
     }
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw new PraetorError('sandbox-failure', failed.map((f) => errorMessage(f.reason)).join('; '));
-  }
-}
-
-async function chownTree(dir: string, uid: number): Promise<void> {
-  await lchown(dir, uid, uid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) await chownTree(path, uid);
-    else await lchown(path, uid, uid);
   }
 }
 

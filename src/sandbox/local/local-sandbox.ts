@@ -4,11 +4,13 @@ import type {
   ExecOptions,
   ExecResult,
   Sandbox,
+  SandboxHostView,
   SandboxInfo,
   SandboxOptions,
   SandboxProcess,
 } from '../backend.js';
-import { PraetorError, errorMessage } from '../errors.js';
+import { REFUSED_EXIT_CODE } from '../backend.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
 import type { NetworkEvent } from '../network/network-events.js';
 import type { CellAddresses } from '../network/address-pool.js';
@@ -18,7 +20,7 @@ import { runExec } from './exec-runner.js';
 import { Spawner, spawnerPathFor } from './spawner.js';
 import type { EnterSpec } from './spawner-protocol.js';
 import { sandboxEnv } from './bwrap-argv.js';
-import type { SandboxObserver } from '../observer.js';
+import type { SandboxAction, SandboxObserver } from '../observer.js';
 
 /** Steps whose cgroup and firewall rule exist ahead of use, so an exec never waits for nft. */
 export const STEP_PREALLOCATION = 8;
@@ -34,6 +36,8 @@ export function refillSize(prepared: number): number {
   return Math.min(MAX_REFILL, Math.max(STEP_PREALLOCATION, prepared));
 }
 const MAX_EVENTS = 100_000;
+/** HOME of every exec (sandboxEnv): under the sandbox's /tmp, which is `${dataDir}/tmp` on the host. */
+const SANDBOX_HOME = '/tmp/home';
 
 export function stepLeaf(step: number): string {
   return `step-${step}`;
@@ -110,6 +114,10 @@ export class LocalSandbox implements Sandbox {
     return { hostUid, slot: cell.slot, hostAddress: cell.hostAddress, sandboxAddress: cell.sandboxAddress, initPid, proxyUrl, dataDir };
   }
 
+  watchable(): SandboxHostView {
+    return { initPid: this.deps.initPid, homeDir: `${this.deps.dataDir}${SANDBOX_HOME}`, homeInSandbox: SANDBOX_HOME };
+  }
+
   info(): SandboxInfo {
     return { id: this.id, backend: 'local', createdAt: this.deps.createdAt, options: this.deps.options, steps: this.steps };
   }
@@ -138,10 +146,32 @@ export class LocalSandbox implements Sandbox {
     await this.deps.flushDenials();
   }
 
-  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const stdin = options.stdin === undefined ? null : options.stdin.toString();
+    const env = { ...this.deps.options.env, ...options.env };
+    return this.execStep(argv, options, { kind: 'exec', argv, cwd: options.cwd ?? '/workspace', env, stdin });
+  }
+
+  /** Asks the observer; a hook that throws refuses (fail closed). */
+  private async authorize(step: number, action: SandboxAction): Promise<string | null> {
+    const observer = this.deps.observer;
+    if (observer?.authorize === undefined) return null;
+    try {
+      return (await observer.authorize(this.id, step, action))?.reason ?? null;
+    } catch (err) {
+      return `the policy check failed, so praetor refuses: ${errorMessage(err)}`;
+    }
+  }
+
+  private async execStep(argv: readonly string[], options: ExecOptions, action: SandboxAction): Promise<ExecResult> {
     if (this.destroyed) throw new PraetorError('sandbox-not-found', `sandbox ${this.id} is destroyed`);
     if (argv.length === 0) throw new PraetorError('usage', 'exec needs a command');
     const step = ++this.steps;
+    const refused = await this.authorize(step, action);
+    if (refused !== null) {
+      if (action.kind !== 'exec') throw new PraetorError('policy-denied', refused);
+      return refusedResult(step, refused);
+    }
     await this.ensurePrepared(step);
     const enter = { cwd: options.cwd ?? '/workspace', cgroups: this.deps.cgroups.leaf(this.id, stepLeaf(step)).procsFiles };
     this.running.add(step);
@@ -213,14 +243,14 @@ export class LocalSandbox implements Sandbox {
   async readFile(path: string): Promise<Buffer> {
     // Read through an exec, with the sandbox's own rights: a symlink planted by the agent can
     // not make praetor (root) read a host file for it.
-    const result = await this.exec(['cat', '--', path]);
+    const result = await this.execStep(['cat', '--', path], {}, { kind: 'read-file', path });
     if (result.exitCode !== 0) throw new PraetorError('sandbox-failure', `read ${path}: ${result.stderr.toString().trim()}`);
     return result.stdout;
   }
 
   async writeFile(path: string, data: string | Buffer): Promise<void> {
     const script = 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"';
-    const result = await this.exec(['sh', '-c', script, 'praetor-write', path], { stdin: data });
+    const result = await this.execStep(['sh', '-c', script, 'praetor-write', path], { stdin: data }, { kind: 'write-file', path });
     if (result.exitCode !== 0) throw new PraetorError('sandbox-failure', `write ${path}: ${result.stderr.toString().trim()}`);
   }
 
@@ -284,6 +314,22 @@ export class LocalSandbox implements Sandbox {
   get isDestroyed(): boolean {
     return this.destroyed !== null;
   }
+}
+
+/** An exec refused before it started: exit 77 and the reason on stderr, as the agent sees it. */
+function refusedResult(step: number, reason: string): ExecResult {
+  return {
+    step,
+    exitCode: REFUSED_EXIT_CODE,
+    signal: null,
+    stdout: Buffer.alloc(0),
+    stderr: Buffer.from(`praetor: refused: ${reason}\n`),
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    timedOut: false,
+    durationMs: 0,
+    refused: reason,
+  };
 }
 
 /** pid and every descendant, from /proc/<pid>/task/<tid>/children. */

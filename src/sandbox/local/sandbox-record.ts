@@ -2,6 +2,7 @@
 // everything a killed praetor left behind.
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { formatIssues } from '../../core/schema-issues.js';
 
 export const SandboxRecordSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
@@ -42,7 +43,7 @@ export class RecordStore {
       try {
         const parsed = SandboxRecordSchema.safeParse(JSON.parse(await readFile(`${this.dir}/${name}`, 'utf8')));
         if (parsed.success) records.push(parsed.data);
-        else errors.push(`${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        else errors.push(`${name}: ${formatIssues(parsed.error.issues).join('; ')}`);
       } catch (err) {
         errors.push(`${name}: ${(err as Error).message}`);
       }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Socket } from 'node:net';
-import { PraetorError } from '../errors.js';
+import { PraetorError } from '../../core/errors.js';
 import { FrameDecoder, encodeExec, encodeRelease, type EnterSpec, type SpawnerEvent } from './spawner-protocol.js';
 
 export const SPAWNER_NAME = 'praetor-spawner';

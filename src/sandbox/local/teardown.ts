@@ -1,12 +1,13 @@
 // Removes every trace of one sandbox: processes, network namespace (and its veth), cgroups,
-// directories, network slot and record. Used by destroy() and by `praetor gc` alike, and safe
+// disk, directories, network slot and record. Used by destroy() and by `praetor gc` alike, and safe
 // to run on a half-created or already half-removed sandbox.
 import { rm } from 'node:fs/promises';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
 import { slotAddresses, type AddressPool } from '../network/address-pool.js';
 import { deleteCellNamespace } from '../network/network-cell.js';
 import type { RecordStore } from './sandbox-record.js';
-import { problemCollector } from '../errors.js';
+import { problemCollector } from '../../core/errors.js';
+import { detachDisk } from './sandbox-disk.js';
 
 export interface TeardownTarget {
   readonly id: string;
@@ -18,6 +19,8 @@ export interface TeardownDeps {
   readonly cgroups: CgroupTree;
   readonly pool: AddressPool;
   readonly records: RecordStore;
+  /** praetor-spawn, which detaches the sandbox's disk. */
+  readonly helperPath: string;
   /**
    * Runs once the sandbox's processes are dead: the live backend's reader of denials reads the
    * last ones and closes its socket in the cell, which holds the namespace (and so the veth) until
@@ -38,6 +41,8 @@ export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps
   await attempt('cgroups', () => deps.cgroups.removeSandbox(target.id));
   if (target.dataDir !== null) {
     const dir = target.dataDir;
+    // Detached first, so the removal below takes the image and the directory, not the disk's files.
+    await attempt('disk', () => detachDisk(deps.helperPath, dir));
     await attempt('directories', () => rm(dir, { recursive: true, force: true }));
   }
   if (target.slot !== null) {

@@ -53,31 +53,59 @@ describe('matchesPattern', () => {
 
 describe('decideDomain', () => {
   it('allows nothing by default', () => {
-    assert.deepEqual(decideDomain({ allow: [], deny: [] }, 'example.com'), { allowed: false, reason: 'not in allow list' });
+    assert.deepEqual(decideDomain({ allow: [], deny: [] }, 'example.com', 443), { allowed: false, reason: 'not in allow list' });
   });
 
   it('reports the allowing rule', () => {
-    const d = decideDomain({ allow: ['registry.npmjs.org', '.pypi.org'], deny: [] }, 'files.pypi.org');
+    const d = decideDomain({ allow: ['registry.npmjs.org', '.pypi.org'], deny: [] }, 'files.pypi.org', 443);
     assert.deepEqual(d, { allowed: true, reason: 'allowed by rule ".pypi.org"' });
   });
 
   it('lets deny win over allow', () => {
     const policy = { allow: ['.pool.example', 'docs.example'], deny: ['*.pool.example'] };
-    assert.deepEqual(decideDomain(policy, 'eu.pool.example'), { allowed: false, reason: 'denied by rule "*.pool.example"' });
-    assert.deepEqual(decideDomain(policy, 'pool.example'), { allowed: true, reason: 'allowed by rule ".pool.example"' });
-    assert.equal(decideDomain(policy, 'docs.example').allowed, true);
-    assert.equal(decideDomain(policy, 'other.example').allowed, false);
+    assert.deepEqual(decideDomain(policy, 'eu.pool.example', 443), { allowed: false, reason: 'denied by rule "*.pool.example"' });
+    assert.deepEqual(decideDomain(policy, 'pool.example', 80), { allowed: true, reason: 'allowed by rule ".pool.example"' });
+    assert.equal(decideDomain(policy, 'docs.example', 443).allowed, true);
+    assert.equal(decideDomain(policy, 'other.example', 443).allowed, false);
   });
 
   it('cannot be dodged by spelling an address differently', () => {
     const policy = { allow: ['.internal.example', '10.1.2.3'], deny: ['10.1.2.3'] };
-    assert.equal(decideDomain(policy, '10.1.515').allowed, false);
-    assert.equal(decideDomain(policy, '10.1.2.3.').allowed, false);
+    assert.equal(decideDomain(policy, '10.1.515', 80).allowed, false);
+    assert.equal(decideDomain(policy, '10.1.2.3.', 80).allowed, false);
+  });
+
+  it('opens 80 and 443 of an allowed name, other ports only when an entry names them', () => {
+    const policy = { allow: ['allowed.test', 'api.test:8080', '*.svc.test:8443', '[::1]:9000', '10.0.0.1:22'], deny: [] };
+    assert.equal(decideDomain(policy, 'allowed.test', 80).allowed, true);
+    assert.equal(decideDomain(policy, 'allowed.test', 443).allowed, true);
+    const ssh = decideDomain(policy, 'allowed.test', 2222);
+    assert.equal(ssh.allowed, false);
+    assert.match(ssh.reason, /^port 2222 not allowed: "allowed.test" opens 80 and 443 only \(name the port, as in allowed\.test:2222\)/);
+    assert.deepEqual(decideDomain(policy, 'api.test', 8080), { allowed: true, reason: 'allowed by rule "api.test:8080"' });
+    assert.match(decideDomain(policy, 'api.test', 443).reason, /"api.test:8080" opens 8080 only/);
+    assert.equal(decideDomain(policy, 'a.svc.test', 8443).allowed, true);
+    assert.equal(decideDomain(policy, 'a.svc.test', 443).allowed, false);
+    assert.equal(decideDomain(policy, '::1', 9000).allowed, true);
+    assert.equal(decideDomain(policy, '::1', 80).allowed, false);
+    assert.equal(decideDomain(policy, '10.0.0.1', 22).allowed, true);
+    assert.equal(decideDomain(policy, 'other.test', 80).reason, 'not in allow list');
+  });
+
+  it('a deny entry without a port closes every port; with one, that port', () => {
+    const policy = { allow: ['a.test', 'a.test:22', 'b.test', 'b.test:22'], deny: ['a.test', 'b.test:22'] };
+    assert.equal(decideDomain(policy, 'a.test', 22).allowed, false);
+    assert.equal(decideDomain(policy, 'a.test', 443).allowed, false);
+    assert.equal(decideDomain(policy, 'b.test', 22).allowed, false);
+    assert.equal(decideDomain(policy, 'b.test', 443).allowed, true);
   });
 });
 
 describe('validateDomainPattern', () => {
-  const valid = ['example.com', '*.example.com', '.example.com', 'example.com.', 'a_b.example', '10.0.0.1', '::1', '[2001:db8::1]', 'localhost'];
+  const valid = [
+    'example.com', '*.example.com', '.example.com', 'example.com.', 'a_b.example', '10.0.0.1', '::1', '[2001:db8::1]', 'localhost',
+    'example.com:443', 'example.com:8080', '*.example.com:8443', '[::1]:443', '10.0.0.1:22',
+  ];
   for (const p of valid) {
     it(`accepts ${p}`, () => assert.equal(validateDomainPattern(p), null));
   }
@@ -92,8 +120,12 @@ describe('validateDomainPattern', () => {
     ['example.*', /leading "\*\."/],
     ['**.example.com', /leading "\*\."/],
     ['https://example.com', /scheme/],
-    ['example.com:443', /port/],
-    ['[::1]:443', /port/],
+    ['example.com:0', /port 0 is not in 1\.\.65535/],
+    ['example.com:70000', /port 70000 is not in 1\.\.65535/],
+    ['example.com:80:443', /one port per entry/],
+    ['example.com:', /":PORT"/],
+    ['example.com:http', /":PORT"/],
+    ['[::1]:', /one port per entry/],
     ['example.com/path', /path/],
     ['user@example.com', /credentials/],
     ['*.', /no domain/],

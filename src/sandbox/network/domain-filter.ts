@@ -1,5 +1,7 @@
 // Host allow/deny policy for the egress proxy: pattern validation, host normalisation and matching.
-// Deny wins over allow, and nothing is allowed unless a rule says so.
+// Deny wins over allow, and nothing is allowed unless a rule says so. An entry may name a port
+// ("host:8080"); an allow entry without one opens the web ports only (80 and 443), a deny entry
+// without one closes every port.
 
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 
@@ -55,18 +57,50 @@ export function matchesPattern(pattern: string, host: string): boolean {
   return h.endsWith(`.${apex}`) || (wildcard === 'apex-and-subdomains' && h === apex);
 }
 
-export function decideDomain(policy: DomainPolicy, host: string): DomainDecision {
-  const denyRule = policy.deny.find((p) => matchesPattern(p, host));
+/** Ports an allow entry that names none opens: the web's. */
+export const DEFAULT_PORTS: readonly number[] = [80, 443];
+
+/** Splits a (valid) entry into its host pattern and the port it names, if any. */
+export function splitPort(entry: string): { pattern: string; port: number | null } {
+  const bracketed = /^(\[[^\]]*\]):(\d{1,5})$/.exec(entry);
+  if (bracketed) return { pattern: bracketed[1] ?? '', port: Number(bracketed[2]) };
+  if (isIPv6(entry) || (entry.startsWith('[') && entry.endsWith(']'))) return { pattern: entry, port: null };
+  const named = /^([^:]+):(\d{1,5})$/.exec(entry);
+  return named ? { pattern: named[1] ?? '', port: Number(named[2]) } : { pattern: entry, port: null };
+}
+
+export function decideDomain(policy: DomainPolicy, host: string, port: number): DomainDecision {
+  const denyRule = policy.deny.find((entry) => {
+    const e = splitPort(entry);
+    return matchesPattern(e.pattern, host) && (e.port === null || e.port === port);
+  });
   if (denyRule !== undefined) return { allowed: false, reason: `denied by rule "${denyRule}"` };
-  const allowRule = policy.allow.find((p) => matchesPattern(p, host));
-  if (allowRule !== undefined) return { allowed: true, reason: `allowed by rule "${allowRule}"` };
+  let nameAllowed: string | undefined;
+  for (const entry of policy.allow) {
+    const e = splitPort(entry);
+    if (!matchesPattern(e.pattern, host)) continue;
+    if (e.port === null ? DEFAULT_PORTS.includes(port) : e.port === port) return { allowed: true, reason: `allowed by rule "${entry}"` };
+    nameAllowed ??= entry;
+  }
+  if (nameAllowed !== undefined) {
+    return {
+      allowed: false,
+      reason: `port ${port} not allowed: "${nameAllowed}" opens ${splitPort(nameAllowed).port ?? DEFAULT_PORTS.join(' and ')} only (name the port, as in ${formatEntry(host, port)})`,
+    };
+  }
   return { allowed: false, reason: 'not in allow list' };
+}
+
+function formatEntry(host: string, port: number): string {
+  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
 const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 
-/** Why a pattern is unusable, or null when it is fine. Meant for config validation, before any matching. */
-export function validateDomainPattern(p: string): string | null {
+/** Why an entry (a pattern, optionally with ":port") is unusable, or null when it is fine. For config validation. */
+export function validateDomainPattern(entry: string): string | null {
+  const { pattern: p, port } = splitPort(entry);
+  if (port !== null && (port < 1 || port > 65535)) return `port ${port} is not in 1..65535`;
   if (p.length === 0) return 'empty pattern';
   if (/\s/.test(p)) return 'pattern must not contain whitespace';
   if (p.includes('://')) return 'pattern must be a host name, not a URL (remove the scheme)';
@@ -79,11 +113,11 @@ export function validateDomainPattern(p: string): string | null {
 
   const bracketed = /^\[([^\]]*)\](.*)$/.exec(p);
   if (bracketed) {
-    if (bracketed[2] !== '') return 'pattern must not contain a port';
+    if (bracketed[2] !== '') return 'a port follows the host as ":PORT", one port per entry';
     return isIPv6(bracketed[1] ?? '') ? null : 'invalid IPv6 literal in brackets';
   }
-  if (isIPv6(p)) return null;
-  if (p.includes(':')) return 'pattern must not contain a port';
+  if (isIPv6(p)) return port === null ? null : 'put an IPv6 address in brackets to add a port ([::1]:8080)';
+  if (p.includes(':')) return 'a port follows the host as ":PORT" (1..65535), one port per entry';
 
   const prefixed = p.startsWith('*.') || p.startsWith('.');
   const body = p.slice(p.startsWith('*.') ? 2 : p.startsWith('.') ? 1 : 0).replace(/\.$/, '');

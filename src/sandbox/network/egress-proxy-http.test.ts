@@ -10,7 +10,7 @@ import {
   startProxy,
   useOrigins,
   waitFor,
-} from './egress-proxy-harness.js';
+} from '../../testing/egress-proxy-harness.js';
 
 const origins = useOrigins();
 
@@ -92,7 +92,7 @@ describe('EgressProxy: absolute-form HTTP', () => {
     }
   });
 
-  it('answers 400 to origin-form and non-http absolute requests, with no decision', async () => {
+  it('answers 400 to origin-form and non-http absolute requests, and records them as denied', async () => {
     const h = await startProxy(origins);
     try {
       const plain = await proxiedRequest(h.port, 'GET', '/');
@@ -101,7 +101,10 @@ describe('EgressProxy: absolute-form HTTP', () => {
       const https = await proxiedRequest(h.port, 'GET', 'https://allowed.example/');
       assert.equal(https.status, 400);
       assert.match(https.body, /CONNECT/);
-      assert.equal(h.decisions.length, 0);
+      await waitFor(() => h.decisions.length === 2);
+      assert.deepEqual(h.decisions.map((d) => [d.method, d.decision, d.host, d.port]), [['HTTP', 'denied', '', 0], ['HTTP', 'denied', '', 0]]);
+      assert.match(h.decisions[0]?.reason ?? '', /^malformed request: this is an egress proxy.* \(GET "\/"\)$/);
+      assert.match(h.decisions[1]?.reason ?? '', /^malformed request: scheme "https" is not proxied.* \(GET "https:\/\/allowed.example\/"\)$/);
     } finally {
       await h.proxy.close();
     }

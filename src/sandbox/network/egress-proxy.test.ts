@@ -7,11 +7,12 @@ import {
   GREETING,
   collect,
   openTunnel,
+  loopbackAllowed,
   policyFilter,
   startProxy,
   useOrigins,
   waitFor,
-} from './egress-proxy-harness.js';
+} from '../../testing/egress-proxy-harness.js';
 import { EgressProxy, type EgressFilter } from './egress-proxy.js';
 import type { ProxyDecision } from './network-events.js';
 import { StaticResolver } from './resolver.js';
@@ -38,7 +39,7 @@ describe('EgressProxy: CONNECT', () => {
       assert.equal(d.host, 'allowed.example');
       assert.equal(d.port, 7000);
       assert.equal(d.decision, 'allowed');
-      assert.equal(d.reason, 'allowed by rule "allowed.example"');
+      assert.equal(d.reason, 'allowed by rule "allowed.example:7000"');
       assert.equal(d.bytesOut, 'early-and-later'.length);
       assert.equal(d.bytesIn, GREETING.length + 'early-and-later'.length);
       assert.equal(d.resolvedAddress, '127.0.0.1');
@@ -64,7 +65,10 @@ describe('EgressProxy: CONNECT', () => {
       assert.equal(inn.text, GREETING);
       assert.deepEqual(
         { ...out.info, connectionId: 0 },
-        { connectionId: 0, clientPort: t.localPort, host: 'echo.fake.example', port: 22, direction: 'out' },
+        {
+          connectionId: 0, clientPort: t.localPort, host: 'echo.fake.example', port: 22, direction: 'out',
+          method: 'CONNECT', resolvedAddress: '127.0.0.1', addressClass: 'loopback',
+        },
       );
       assert.equal(out.info.connectionId, inn.info.connectionId);
       assert.equal(h.decisions[0]?.connectionId, out.info.connectionId);
@@ -113,7 +117,7 @@ describe('EgressProxy: CONNECT', () => {
           kind: 'proxy-decision', sandboxId: 'sbx-test', connectionId: 0, clientPort: t.localPort, time: 0,
           method: 'CONNECT', host: 'blocked.fake.example',
           port: 443, decision: 'denied', reason: 'denied by rule "blocked.fake.example"', bytesOut: 0, bytesIn: 0,
-          resolvedAddress: null, error: null,
+          resolvedAddress: null, addressClass: null, error: null,
         },
       );
     } finally {
@@ -162,6 +166,7 @@ describe('EgressProxy: CONNECT', () => {
       sandboxId: 'sbx-test',
       filter: () => new Promise(() => undefined),
       resolver: new StaticResolver({}),
+      checkAddress: (address) => loopbackAllowed.decide(address),
       onDecision: (d) => decisions.push(d),
       connectTimeoutMs: 100,
     });
@@ -198,14 +203,19 @@ describe('EgressProxy: CONNECT', () => {
     }
   });
 
-  it('rejects malformed targets with 400 and no decision', async () => {
+  it('rejects malformed targets with 400 and records each as denied', async () => {
     const h = await startProxy(origins);
     try {
-      for (const target of ['a..b:443', 'allowed.example:99999', 'allowed.example:0', '[allowed.example]:443', 'user@allowed.example:443']) {
+      const targets = ['a..b:443', 'allowed.example:99999', 'allowed.example:0', '[allowed.example]:443', 'user@allowed.example:443'];
+      for (const target of targets) {
         const t = await openTunnel(h.port, target);
         assert.equal(t.response.status, 400, target);
       }
-      assert.equal(h.decisions.length, 0);
+      await waitFor(() => h.decisions.length === targets.length);
+      for (const [i, d] of h.decisions.entries()) {
+        assert.deepEqual([d.method, d.decision, d.host, d.port], ['CONNECT', 'denied', '', 0]);
+        assert.equal(d.reason, `malformed CONNECT target ${JSON.stringify(targets[i])}`);
+      }
     } finally {
       await h.proxy.close();
     }

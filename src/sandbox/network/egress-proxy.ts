@@ -1,5 +1,6 @@
 // The egress proxy a sandbox's traffic must leave through: HTTP CONNECT, absolute-form HTTP and SOCKS5
-// on one port, a policy decision per request or tunnel, and one ProxyDecision record when it ends.
+// on one port, a policy decision per request or tunnel, a check of the address it then connects to,
+// and one ProxyDecision record when it ends (malformed requests and refused SOCKS commands included).
 
 import {
   createServer as createHttpServer,
@@ -9,9 +10,10 @@ import {
 } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { isValidHost, normalizeHost } from './domain-filter.js';
-import type { ProxyDecision } from './network-events.js';
+import type { AddressVerdict } from './address-policy.js';
+import type { ProxyDecision, ProxyMethod } from './network-events.js';
 import { ResolveError, type UpstreamResolver } from './resolver.js';
 import {
   deniedBody,
@@ -26,8 +28,8 @@ import {
   stripHopByHop,
   type Target,
 } from './http-forward.js';
-import { encodeReply, negotiateSocks5, SOCKS5_VERSION, Socks5Reply } from './socks5.js';
-import { codeOf, linger, relay, socksCode, withTimeout } from './stream-relay.js';
+import { encodeReply, negotiateSocks5, SOCKS5_VERSION, Socks5Command, Socks5Reply } from './socks5.js';
+import { codeOf, linger, relay, socksCode, withTimeout, type Inspection } from './stream-relay.js';
 
 export interface EgressVerdict {
   allowed: boolean;
@@ -47,19 +49,35 @@ export interface FirstBytesInfo extends EgressClient {
   host: string;
   port: number;
   direction: 'out' | 'in';
+  method: ProxyMethod;
+  resolvedAddress: string | null;
+  addressClass: string | null;
 }
+
+/**
+ * Decides the address a request is about to be connected to, after resolution. Throwing denies.
+ * The proxy then connects to exactly that address: there is no second lookup to rebind.
+ */
+export type AddressFilter = (address: string) => AddressVerdict;
+
+/** Bytes of each direction the inspection hook may ask to see, at most (a ClientHello fits with room). */
+export const INSPECT_BUDGET = 64 * 1024;
 
 export interface EgressProxyOptions {
   sandboxId: string;
   filter: EgressFilter;
   resolver: UpstreamResolver;
+  /** Required: an allowed name may still resolve to loopback, the host or a private network. */
+  checkAddress: AddressFilter;
   /** Called once per request or tunnel, when it ends. Must not throw. */
   onDecision: (d: ProxyDecision) => void;
   /**
    * Sees the first chunk in each direction of every allowed stream, before it is forwarded (tunnels:
-   * raw bytes; HTTP forwards: body bytes). Throwing tears the stream down.
+   * raw bytes; HTTP forwards: body bytes); returning true asks for the next chunk too (a ClientHello
+   * or request head split over several reads), up to INSPECT_BUDGET bytes. Throwing tears the
+   * stream down.
    */
-  onFirstBytes?: (info: FirstBytesInfo, chunk: Buffer) => void;
+  onFirstBytes?: (info: FirstBytesInfo, chunk: Buffer) => boolean | void;
   /** Budget for the filter's verdict, for resolving plus connecting upstream, and for a SOCKS5 handshake. Default 10 s. */
   connectTimeoutMs?: number;
 }
@@ -67,7 +85,7 @@ export interface EgressProxyOptions {
 /** Mutable while the stream lives; frozen into a ProxyDecision when it ends. */
 interface StreamRecord {
   readonly id: number;
-  readonly method: 'CONNECT' | 'HTTP';
+  readonly method: ProxyMethod;
   readonly host: string;
   readonly port: number;
   readonly clientPort: number | null;
@@ -77,13 +95,16 @@ interface StreamRecord {
   bytesOut: number;
   bytesIn: number;
   resolvedAddress: string | null;
+  addressClass: string | null;
   error: string | null;
   emitted: boolean;
 }
 
 type Upstream =
   | { ok: true; socket: Socket; address: string }
-  | { ok: false; address: string | null; code: string; message: string };
+  /** `refused`: the address check said no; the request is denied, not failed. */
+  | { ok: false; refused: true }
+  | { ok: false; refused: false; address: string | null; code: string; message: string };
 
 
 export class EgressProxy {
@@ -106,6 +127,8 @@ export class EgressProxy {
     this.#http.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void this.#onRequest(req, res).catch(() => res.destroy());
     });
+    // Node answers a request it cannot parse with a 400 by itself; this records it as well.
+    this.#http.on('clientError', (err: Error & { code?: string }, socket: Duplex) => this.#onClientError(err, socket as Socket));
   }
 
   listen(host: string, port = 0): Promise<{ address: string; port: number }> {
@@ -164,13 +187,18 @@ export class EgressProxy {
   async #onConnect(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
     client.pause(); // nothing may flow until the verdict and the upstream are in
     const target = parseAuthority(req.url ?? '', 443);
-    if (!target) return this.#refuse(client, rawResponse(400, 'Bad Request', {}, 'praetor: malformed CONNECT target\n'));
-    const rec = await this.#decide('CONNECT', target, client);
-    if (!rec.allowed) {
-      this.#refuse(client, rawResponse(403, 'Forbidden', this.#deniedHeaders(rec), deniedBody(rec)));
-      return this.#emit(rec, 'denied');
+    if (!target) {
+      this.#refuse(client, rawResponse(400, 'Bad Request', {}, 'praetor: malformed CONNECT target\n'));
+      return this.#malformed('CONNECT', client, `malformed CONNECT target ${quoted(req.url ?? '')}`);
     }
+    const rec = await this.#decide('CONNECT', target, client);
+    const denied = (): void => {
+      this.#refuse(client, rawResponse(403, 'Forbidden', this.#deniedHeaders(rec), deniedBody(rec)));
+      this.#emit(rec, 'denied');
+    };
+    if (!rec.allowed) return denied();
     const up = await this.#dial(rec);
+    if (!up.ok && up.refused) return denied();
     if (!up.ok) {
       const headers = { 'X-Praetor-Error': headerValue(up.message), 'X-Praetor-Sandbox': headerValue(this.#opts.sandboxId) };
       this.#refuse(client, rawResponse(502, 'Bad Gateway', headers, `praetor: ${up.message}\n`));
@@ -183,15 +211,30 @@ export class EgressProxy {
 
   async #onSocks(client: Socket): Promise<void> {
     const hs = await negotiateSocks5(client, this.#timeoutMs);
-    if (!hs.ok) return linger(client);
-    const host = normalizeHost(hs.host);
-    if (!isValidHost(host) || hs.port === 0) return this.#refuse(client, encodeReply(Socks5Reply.hostUnreachable));
-    const rec = await this.#decide('CONNECT', { host, port: hs.port }, client);
-    if (!rec.allowed) {
-      this.#refuse(client, encodeReply(Socks5Reply.notAllowedByRuleset));
-      return this.#emit(rec, 'denied');
+    if (!hs.ok) {
+      if (hs.malformed) this.#malformed('CONNECT', client, `malformed SOCKS5 request: ${hs.error}`);
+      return linger(client);
     }
+    const host = normalizeHost(hs.host);
+    if (hs.command !== Socks5Command.connect) {
+      // BIND would open a port for a peer to connect in; UDP ASSOCIATE, a UDP relay. Neither is offered.
+      this.#refuse(client, encodeReply(Socks5Reply.commandNotSupported));
+      const method = hs.command === Socks5Command.bind ? 'BIND' : hs.command === Socks5Command.udpAssociate ? 'UDP-ASSOCIATE' : 'CONNECT';
+      const what = method === 'CONNECT' ? `command ${hs.command}` : method.replace('-', ' ');
+      return this.#malformed(method, client, `SOCKS5 ${what} is not supported`, { host: isValidHost(host) ? host : '', port: hs.port });
+    }
+    if (!isValidHost(host) || hs.port === 0) {
+      this.#refuse(client, encodeReply(Socks5Reply.hostUnreachable));
+      return this.#malformed('CONNECT', client, `malformed SOCKS5 target ${quoted(hs.host)}:${hs.port}`);
+    }
+    const rec = await this.#decide('CONNECT', { host, port: hs.port }, client);
+    const denied = (): void => {
+      this.#refuse(client, encodeReply(Socks5Reply.notAllowedByRuleset));
+      this.#emit(rec, 'denied');
+    };
+    if (!rec.allowed) return denied();
     const up = await this.#dial(rec);
+    if (!up.ok && up.refused) return denied();
     if (!up.ok) {
       this.#refuse(client, encodeReply(socksCode(up.code)));
       return this.#emit(rec, 'allowed');
@@ -203,13 +246,18 @@ export class EgressProxy {
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = parseAbsoluteForm(req.url ?? '');
-    if ('error' in parsed) return sendText(res, 400, {}, `praetor: ${parsed.error}\n`);
-    const rec = await this.#decide('HTTP', parsed, req.socket);
-    if (!rec.allowed) {
-      sendText(res, 403, this.#deniedHeaders(rec), deniedBody(rec));
-      return this.#emit(rec, 'denied');
+    if ('error' in parsed) {
+      sendText(res, 400, {}, `praetor: ${parsed.error}\n`);
+      return this.#malformed('HTTP', req.socket, `malformed request: ${parsed.error} (${req.method ?? '?'} ${quoted(req.url ?? '')})`);
     }
+    const rec = await this.#decide('HTTP', parsed, req.socket);
+    const denied = (): void => {
+      sendText(res, 403, this.#deniedHeaders(rec), deniedBody(rec));
+      this.#emit(rec, 'denied');
+    };
+    if (!rec.allowed) return denied();
     const up = await this.#dial(rec);
+    if (!up.ok && up.refused) return denied();
     if (!up.ok) {
       sendText(res, 502, { 'X-Praetor-Error': headerValue(up.message), 'X-Praetor-Sandbox': headerValue(this.#opts.sandboxId) }, `praetor: ${up.message}\n`);
       return this.#emit(rec, 'allowed');
@@ -289,26 +337,54 @@ export class EgressProxy {
     if (head.length > 0) sendOut(head);
   }
 
-  #sniffer(rec: StreamRecord, abort: (error: string) => void): (direction: 'out' | 'in', chunk: Buffer) => boolean {
+  /** The inspection of one stream: 'veto' drops the chunk (the stream is being torn down), 'more' asks for the next. */
+  #sniffer(rec: StreamRecord, abort: (error: string) => void): (direction: 'out' | 'in', chunk: Buffer) => Inspection {
     const hook = this.#opts.onFirstBytes;
+    const seen = { out: 0, in: 0 };
     return (direction, chunk) => {
-      if (!hook) return true;
+      if (!hook) return 'done';
       try {
-        hook({ connectionId: rec.id, clientPort: rec.clientPort, host: rec.host, port: rec.port, direction }, chunk);
-        return true;
+        const info = {
+          connectionId: rec.id, clientPort: rec.clientPort, host: rec.host, port: rec.port, direction,
+          method: rec.method, resolvedAddress: rec.resolvedAddress, addressClass: rec.addressClass,
+        };
+        const more = hook(info, chunk);
+        seen[direction] += chunk.length;
+        return more === true && seen[direction] < INSPECT_BUDGET ? 'more' : 'done';
       } catch (err) {
         abort(`onFirstBytes error: ${errorMessage(err)}`);
-        return false;
+        return 'veto';
       }
     };
   }
 
-  async #decide(method: 'CONNECT' | 'HTTP', target: Target, client: Socket): Promise<StreamRecord> {
-    const rec: StreamRecord = {
+  #record(method: ProxyMethod, target: Target, client: Socket): StreamRecord {
+    return {
       id: this.#nextId++, method, host: target.host, port: target.port, clientPort: client.remotePort ?? null,
-      time: 0, allowed: false, reason: '',
-      bytesOut: 0, bytesIn: 0, resolvedAddress: null, error: null, emitted: false,
+      time: Date.now(), allowed: false, reason: '',
+      bytesOut: 0, bytesIn: 0, resolvedAddress: null, addressClass: null, error: null, emitted: false,
     };
+  }
+
+  /** Records a request refused before any policy could look at it: unreadable, or a SOCKS command not offered. */
+  #malformed(method: ProxyMethod, client: Socket, reason: string, target: Target = { host: '', port: 0 }): void {
+    const rec = this.#record(method, target, client);
+    rec.reason = reason;
+    this.#emit(rec, 'denied');
+  }
+
+  #onClientError(err: Error & { code?: string }, socket: Socket): void {
+    // Only what the parser refused is a malformed request; resets and timeouts are not decisions.
+    if (typeof err.code === 'string' && err.code.startsWith('HPE_') && !socket.destroyed) {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      this.#malformed('HTTP', socket, `malformed request: ${err.code}`);
+    }
+    socket.destroy();
+  }
+
+  async #decide(method: ProxyMethod, target: Target, client: Socket): Promise<StreamRecord> {
+    const rec = this.#record(method, target, client);
     try {
       const pending = Promise.resolve().then(() =>
         this.#opts.filter(target.host, target.port, { connectionId: rec.id, clientPort: rec.clientPort }),
@@ -324,12 +400,16 @@ export class EgressProxy {
     return rec;
   }
 
-  /** Resolves and connects within one time budget; failures come back as data for the 502 / SOCKS reply. */
+  /**
+   * Resolves, checks the address and connects to exactly that address, within one time budget.
+   * A refused address comes back as a denial (the record says why); failures as data for the 502
+   * or SOCKS reply.
+   */
   async #dial(rec: StreamRecord): Promise<Upstream> {
     const fail = (address: string | null, code: string, message: string): Upstream => {
       rec.resolvedAddress = address;
       rec.error = message;
-      return { ok: false, address, code, message };
+      return { ok: false, refused: false, address, code, message };
     };
     const started = Date.now();
     let target;
@@ -340,6 +420,13 @@ export class EgressProxy {
     }
     if (this.#closed) return fail(target.address, 'ECANCELED', 'proxy closed');
     rec.resolvedAddress = target.address;
+    const verdict = this.#checkAddress(target.address, target.trustedService);
+    rec.addressClass = verdict.addressClass;
+    if (!verdict.allowed) {
+      rec.allowed = false;
+      rec.reason = verdict.reason;
+      return { ok: false, refused: true };
+    }
     const where = `${formatHost(target.address)}:${target.port}`;
     return new Promise<Upstream>((resolve) => {
       const socket = connect({ host: target.address, port: target.port, allowHalfOpen: true });
@@ -363,13 +450,27 @@ export class EgressProxy {
     });
   }
 
+  /** The address filter's verdict; a filter that throws denies. A trusted service passes whatever its address. */
+  #checkAddress(address: string, trustedService: string | undefined): AddressVerdict {
+    let verdict: AddressVerdict;
+    try {
+      verdict = this.#opts.checkAddress(address);
+    } catch (err) {
+      return { allowed: false, addressClass: 'not-an-address', reason: `internal-address: check failed: ${errorMessage(err)}` };
+    }
+    if (!verdict.allowed && trustedService !== undefined && verdict.addressClass !== 'not-an-address') {
+      return { allowed: true, addressClass: verdict.addressClass };
+    }
+    return verdict;
+  }
+
   #emit(rec: StreamRecord, decision: 'allowed' | 'denied'): void {
     if (rec.emitted) return;
     rec.emitted = true;
     this.#opts.onDecision({
       kind: 'proxy-decision', sandboxId: this.#opts.sandboxId, connectionId: rec.id, clientPort: rec.clientPort,
       time: rec.time, method: rec.method, host: rec.host, port: rec.port, decision, reason: rec.reason, bytesOut: rec.bytesOut,
-      bytesIn: rec.bytesIn, resolvedAddress: rec.resolvedAddress, error: rec.error,
+      bytesIn: rec.bytesIn, resolvedAddress: rec.resolvedAddress, addressClass: rec.addressClass, error: rec.error,
     });
   }
 
@@ -389,4 +490,9 @@ export class EgressProxy {
     if (!client.destroyed) client.end(answer);
     linger(client);
   }
+}
+
+/** A client's text, made safe and short for a record. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}...` : text);
 }

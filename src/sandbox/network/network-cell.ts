@@ -2,7 +2,7 @@
 // nftables ruleset that denies all but loopback and the proxy, and its removal.
 import { type CellAddresses } from './address-pool.js';
 import { addStepRules, buildCellRuleset, type StepMatch } from './nft-ruleset.js';
-import { run } from '../local/run-command.js';
+import { run } from '../local/host-tool.js';
 
 export const PROXY_PORT = 3128;
 

@@ -28,7 +28,13 @@ export interface DenialsDropped {
   readonly dropped: number | null;
 }
 
-/** One decision of the egress proxy on one request or tunnel. */
+/**
+ * What a client asked the proxy for: an HTTP CONNECT or SOCKS5 CONNECT tunnel, an absolute-form
+ * HTTP request, or a SOCKS5 BIND or UDP ASSOCIATE (always refused, recorded all the same).
+ */
+export type ProxyMethod = 'CONNECT' | 'HTTP' | 'BIND' | 'UDP-ASSOCIATE';
+
+/** One decision of the egress proxy on one request or tunnel (a malformed one included). */
 export interface ProxyDecision {
   readonly kind: 'proxy-decision';
   readonly sandboxId: string;
@@ -37,17 +43,27 @@ export interface ProxyDecision {
   /** Source port of the sandbox-side connection, which identifies the process that opened it. */
   readonly clientPort: number | null;
   readonly time: number; // epoch ms, when the decision was taken
-  readonly method: 'CONNECT' | 'HTTP';
+  readonly method: ProxyMethod;
+  /** The target asked for; '' and 0 when a malformed request named none that could be read. */
   readonly host: string;
   readonly port: number;
   readonly decision: 'allowed' | 'denied';
-  /** Why: the rule that matched, or the error that made the filter deny. */
+  /**
+   * Why: the rule that matched, the error that made the filter deny, `malformed request: ...`, or
+   * `internal-address: ...` when the name led to an address the sandbox may not reach.
+   */
   readonly reason: string;
   /** Bytes from the sandbox to upstream, and back, once the stream closed. */
   readonly bytesOut: number;
   readonly bytesIn: number;
   /** Address the name resolved to, when the request was allowed and resolved. */
   readonly resolvedAddress: string | null;
+  /**
+   * What kind of internal address resolvedAddress is (loopback, private, metadata, host, ...; see
+   * address-policy.ts), null for a public one or none: set on a refusal, and on a connection an
+   * allowCidrs entry let through.
+   */
+  readonly addressClass: string | null;
   readonly error: string | null;
 }
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { PraetorError } from '../errors.js';
+import { PraetorError } from '../../core/errors.js';
 import type { DeniedAttempt, DenialsDropped } from './network-events.js';
 import { NFLOG_GROUP } from './nft-ruleset.js';
 import { deniedAttempt, denialsDropped, parseNflogLine, type NflogLine } from './nflog-line.js';

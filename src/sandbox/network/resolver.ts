@@ -3,12 +3,19 @@
 
 import { lookup } from 'node:dns/promises';
 import { isIPv6 } from 'node:net';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../core/errors.js';
 import { normalizeHost } from './domain-filter.js';
 
 export interface UpstreamTarget {
+  /** An IP address: the proxy connects to exactly this, after checking it, with no lookup of its own. */
   address: string;
   port: number;
+  /**
+   * Names a service praetor itself runs at this internal address and port (the model gateway), so
+   * the proxy's internal-address check lets it through. Only entries praetor's own code writes
+   * into a StaticResolver set it; nothing a sandbox or DNS says can.
+   */
+  trustedService?: string;
 }
 
 export interface UpstreamResolver {

@@ -1,5 +1,6 @@
-// SOCKS5 wire format (RFC 1928), server side: no-auth, CONNECT only. The egress proxy does the
-// policy and the tunnelling; this module only turns bytes into a target and replies into bytes.
+// SOCKS5 wire format (RFC 1928), server side: no-auth; requests of every command are read, so the
+// proxy can record a BIND or UDP ASSOCIATE it refuses. The egress proxy does the policy and the
+// tunnelling; this module only turns bytes into a request and replies into bytes.
 
 import type { Socket } from 'node:net';
 
@@ -20,7 +21,7 @@ export type Socks5ReplyCode = (typeof Socks5Reply)[keyof typeof Socks5Reply];
 
 const NO_AUTH = 0x00;
 const NO_ACCEPTABLE_METHOD = 0xff;
-const CMD_CONNECT = 0x01;
+export const Socks5Command = { connect: 0x01, bind: 0x02, udpAssociate: 0x03 } as const;
 const ATYP_IPV4 = 0x01;
 const ATYP_DOMAIN = 0x03;
 const ATYP_IPV6 = 0x04;
@@ -39,12 +40,17 @@ export function parseGreeting(buf: Buffer): Parsed<{ methods: number[] }> {
   return { kind: 'ok', value: { methods: [...buf.subarray(2, 2 + count)] }, rest: buf.subarray(2 + count) };
 }
 
-export function parseConnectRequest(buf: Buffer): Parsed<{ host: string; port: number }> {
+export interface Socks5Request {
+  /** CONNECT (1), BIND (2), UDP ASSOCIATE (3), or anything a client sent. */
+  command: number;
+  host: string;
+  port: number;
+}
+
+export function parseRequest(buf: Buffer): Parsed<Socks5Request> {
   if (buf.length < 5) return { kind: 'incomplete' };
   if (buf[0] !== SOCKS5_VERSION) return { kind: 'invalid', reply: Socks5Reply.generalFailure, message: 'bad version in request' };
-  if (buf[1] !== CMD_CONNECT) {
-    return { kind: 'invalid', reply: Socks5Reply.commandNotSupported, message: `command ${buf[1]} not supported` };
-  }
+  const command = buf[1] ?? 0;
   const atyp = buf[3];
   let host: string;
   let at: number;
@@ -68,7 +74,7 @@ export function parseConnectRequest(buf: Buffer): Parsed<{ host: string; port: n
     return { kind: 'invalid', reply: Socks5Reply.addressTypeNotSupported, message: `address type ${atyp} not supported` };
   }
   const port = buf.readUInt16BE(at);
-  return { kind: 'ok', value: { host, port }, rest: buf.subarray(at + 2) };
+  return { kind: 'ok', value: { command, host, port }, rest: buf.subarray(at + 2) };
 }
 
 /** A reply with BND.ADDR 0.0.0.0:0: clients of CONNECT do not use the bound address. */
@@ -77,19 +83,21 @@ export function encodeReply(code: Socks5ReplyCode): Buffer {
 }
 
 export type Socks5Handshake =
-  | { ok: true; host: string; port: number; head: Buffer }
-  | { ok: false; error: string };
+  | { ok: true; command: number; host: string; port: number; head: Buffer }
+  /** `malformed`: the client spoke, and what it said was not a usable SOCKS5 request (not a close or a timeout). */
+  | { ok: false; error: string; malformed: boolean };
 
 /**
- * Runs the method negotiation and reads the CONNECT request. On success the socket is left paused
- * with its reply still owed (the caller decides it); `head` holds any bytes sent past the request.
- * On failure the error reply, if the protocol has one, has been written and the socket ended.
+ * Runs the method negotiation and reads the request. On success the socket is left paused with
+ * its reply still owed (the caller decides it, the command included); `head` holds any bytes sent
+ * past the request. On failure the error reply, if the protocol has one, has been written and the
+ * socket ended.
  */
 export function negotiateSocks5(socket: Socket, timeoutMs: number): Promise<Socks5Handshake> {
   return new Promise((resolve) => {
     let buf: Buffer = Buffer.alloc(0);
     let stage: 'greeting' | 'request' = 'greeting';
-    const timer = setTimeout(() => fail('handshake timed out', null), timeoutMs);
+    const timer = setTimeout(() => fail('handshake timed out', null, false), timeoutMs);
 
     const finish = (result: Socks5Handshake): void => {
       clearTimeout(timer);
@@ -98,12 +106,12 @@ export function negotiateSocks5(socket: Socket, timeoutMs: number): Promise<Sock
       socket.pause();
       resolve(result);
     };
-    const fail = (error: string, reply: Buffer | null): void => {
+    const fail = (error: string, reply: Buffer | null, malformed = true): void => {
       if (reply && socket.writable) socket.end(reply);
       else socket.destroy();
-      finish({ ok: false, error });
+      finish({ ok: false, error, malformed });
     };
-    const onClose = (): void => finish({ ok: false, error: 'client closed during handshake' });
+    const onClose = (): void => finish({ ok: false, error: 'client closed during handshake', malformed: false });
     const onData = (chunk: Buffer): void => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       if (stage === 'greeting') {
@@ -118,10 +126,10 @@ export function negotiateSocks5(socket: Socket, timeoutMs: number): Promise<Sock
         buf = g.rest;
         if (buf.length === 0) return;
       }
-      const r = parseConnectRequest(buf);
+      const r = parseRequest(buf);
       if (r.kind === 'incomplete') return;
       if (r.kind === 'invalid') return fail(r.message, r.reply === null ? null : encodeReply(r.reply));
-      finish({ ok: true, host: r.value.host, port: r.value.port, head: r.rest });
+      finish({ ok: true, ...r.value, head: r.rest });
     };
 
     socket.on('data', onData);

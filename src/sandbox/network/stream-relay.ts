@@ -4,13 +4,20 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { Socks5Reply, type Socks5ReplyCode } from './socks5.js';
 
-/** Copies `from` into `to` with backpressure. `first` sees the first chunk and may veto it; returns the data handler. */
-export function relay(from: Readable, to: Writable, first: (chunk: Buffer) => boolean, count?: (n: number) => void): (chunk: Buffer) => void {
-  let seen = false;
+/** What the inspection of a chunk says: drop it ('veto'), forward it and show the next one too ('more'), or stop looking. */
+export type Inspection = 'veto' | 'more' | 'done';
+
+/**
+ * Copies `from` into `to` with backpressure. `inspect` sees each chunk before it is forwarded, from
+ * the first until it answers 'done'; it may veto one. Returns the data handler.
+ */
+export function relay(from: Readable, to: Writable, inspect: (chunk: Buffer) => Inspection, count?: (n: number) => void): (chunk: Buffer) => void {
+  let inspecting = true;
   const onData = (chunk: Buffer): void => {
-    if (!seen) {
-      seen = true;
-      if (!first(chunk)) return;
+    if (inspecting) {
+      const verdict = inspect(chunk);
+      if (verdict === 'veto') return;
+      inspecting = verdict === 'more';
     }
     if (to.destroyed || to.writableEnded) return;
     count?.(chunk.length);

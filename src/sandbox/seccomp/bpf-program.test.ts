@@ -10,7 +10,7 @@ import {
   type SeccompArch,
   type SeccompPolicy,
 } from './bpf-program.js';
-import { DEFAULT_DENIED_SYSCALLS } from './default-policy.js';
+import { DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS } from './default-policy.js';
 import { AUDIT_ARCH, SYSCALL_NUMBERS, syscallNumber } from './syscall-table.js';
 
 const ARCHES: readonly SeccompArch[] = ['x86_64', 'aarch64'];
@@ -30,8 +30,16 @@ function verdict(program: Buffer, arch: SeccompArch, name: string, args: readonl
 }
 
 function defaultProgram(arch: SeccompArch): Buffer {
-  return buildSeccompProgram({ arch, deny: DEFAULT_DENIED_SYSCALLS });
+  return buildSeccompProgram({ arch, deny: DEFAULT_DENIED_SYSCALLS, argumentRules: DEFAULT_ARGUMENT_RULES });
 }
+
+const AF_UNIX = 1n;
+const AF_INET = 2n;
+const AF_INET6 = 10n;
+const AF_NETLINK = 16n;
+const AF_VSOCK = 40n;
+const SOCK_STREAM = 1n;
+const SOCK_RAW = 3n;
 
 void describe('buildSeccompProgram', () => {
   for (const arch of ARCHES) {
@@ -83,6 +91,30 @@ void describe('buildSeccompProgram', () => {
         assert.equal(verdict(program, arch, 'ioctl', [1n, 0x5413n /* TIOCGWINSZ */]), 'allow');
       });
 
+      void it('denies modify_ldt where the arch has it', () => {
+        if (syscallNumber(arch, 'modify_ldt') !== null) assert.equal(verdict(program, arch, 'modify_ldt'), 'errno 1');
+      });
+
+      void it("allows only Docker's personality values", () => {
+        for (const p of [0n, 8n, 0x20000n, 0x20008n, 0xffffffffn]) assert.equal(verdict(program, arch, 'personality', [p]), 'allow', p.toString(16));
+        for (const p of [0x0040000n /* ADDR_NO_RANDOMIZE */, 0x0100000n /* MMAP_PAGE_ZERO */, 0x0400000n /* READ_IMPLIES_EXEC */, 1n, 0x20001n]) {
+          assert.equal(verdict(program, arch, 'personality', [p]), 'errno 1', p.toString(16));
+        }
+        // personality takes an unsigned int: the high word is not part of the value.
+        assert.equal(verdict(program, arch, 'personality', [(1n << 40n) | 0x0040000n]), 'errno 1');
+      });
+
+      void it('denies vsock sockets and every netlink family but NETLINK_ROUTE', () => {
+        assert.equal(verdict(program, arch, 'socket', [AF_VSOCK, SOCK_STREAM, 0n]), 'errno 1');
+        assert.equal(verdict(program, arch, 'socket', [AF_NETLINK, SOCK_RAW, 0n]), 'allow');
+        for (const proto of [4n /* SOCK_DIAG */, 9n /* AUDIT */, 11n /* CONNECTOR */, 12n /* NETFILTER */, 15n /* KOBJECT_UEVENT */, 16n /* GENERIC */]) {
+          assert.equal(verdict(program, arch, 'socket', [AF_NETLINK, SOCK_RAW, proto]), 'errno 1', `netlink ${proto}`);
+        }
+        for (const family of [AF_UNIX, AF_INET, AF_INET6]) {
+          for (const proto of [0n, 4n, 6n, 17n]) assert.equal(verdict(program, arch, 'socket', [family, SOCK_STREAM, proto]), 'allow');
+        }
+      });
+
       void it('fits the kernel limits', () => {
         assert.equal(program.length % 8, 0);
         assert.ok(program.length / 8 <= 4096);
@@ -111,6 +143,39 @@ void describe('buildSeccompProgram', () => {
     assert.equal(verdict(program, 'x86_64', 'clone', [SIGCHLD]), 'errno 1');
     assert.equal(verdict(program, 'x86_64', 'clone3'), 'errno 1');
     assert.equal(verdict(program, 'x86_64', 'ioctl', [1n, 0x5401n]), 'errno 1');
+  });
+
+  void it('lets a deny-list entry override an argument rule', () => {
+    const program = buildSeccompProgram({ arch: 'x86_64', deny: ['personality'], argumentRules: DEFAULT_ARGUMENT_RULES });
+    assert.equal(verdict(program, 'x86_64', 'personality', [0n]), 'errno 1');
+    assert.equal(verdict(program, 'x86_64', 'socket', [AF_INET, SOCK_STREAM, 0n]), 'allow');
+  });
+
+  void it('denies when any alternative holds, each a conjunction of its tests', () => {
+    const program = buildSeccompProgram({
+      arch: 'x86_64',
+      deny: [],
+      argumentRules: [{ syscall: 'kill', denyWhen: [[{ arg: 0, oneOf: [1, 2] }, { arg: 1, noneOf: [0] }], [{ arg: 1, oneOf: [9] }]] }],
+    });
+    assert.equal(verdict(program, 'x86_64', 'kill', [1n, 15n]), 'errno 1');
+    assert.equal(verdict(program, 'x86_64', 'kill', [2n, 15n]), 'errno 1');
+    assert.equal(verdict(program, 'x86_64', 'kill', [2n, 0n]), 'allow');
+    assert.equal(verdict(program, 'x86_64', 'kill', [3n, 15n]), 'allow');
+    assert.equal(verdict(program, 'x86_64', 'kill', [3n, 9n]), 'errno 1');
+    assert.equal(verdict(program, 'x86_64', 'tkill', [1n, 15n]), 'allow');
+  });
+
+  void it('refuses argument rules it can not compile faithfully', () => {
+    const build = (rule: unknown): Buffer => buildSeccompProgram({ arch: 'x86_64', deny: [], argumentRules: [rule as never] });
+    assert.throws(() => build({ syscall: 'nosuch', denyWhen: [[{ arg: 0, oneOf: [1] }]] }), /unknown syscall name/);
+    assert.throws(() => build({ syscall: 'ioctl', denyWhen: [[{ arg: 1, oneOf: [1] }]] }), /its own check/);
+    assert.throws(() => build({ syscall: 'kill', denyWhen: [] }), /no alternative/);
+    assert.throws(() => build({ syscall: 'kill', denyWhen: [[]] }), /would deny every call/);
+    assert.throws(() => build({ syscall: 'kill', denyWhen: [[{ arg: 6, oneOf: [1] }]] }), /not 0..5/);
+    assert.throws(() => build({ syscall: 'kill', denyWhen: [[{ arg: 0, oneOf: [] }]] }), /1..32 values/);
+    assert.throws(() => build({ syscall: 'kill', denyWhen: [[{ arg: 0, oneOf: [2 ** 32] }]] }), /32-bit unsigned/);
+    const twice = { syscall: 'kill', denyWhen: [[{ arg: 0, oneOf: [1] }]] };
+    assert.throws(() => buildSeccompProgram({ arch: 'x86_64', deny: [], argumentRules: [twice, twice] }), /given twice/);
   });
 
   void it('skips names the arch lacks and throws on names no arch knows', () => {

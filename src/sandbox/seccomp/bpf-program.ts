@@ -10,8 +10,24 @@ export interface SeccompPolicy {
   arch: SeccompArch;
   /** Syscall names answered with `errno`; names the arch lacks are skipped, names no arch knows throw. */
   deny: readonly string[];
+  /** Syscalls denied only for some arguments; an entry in `deny` overrides the rule for that name. */
+  argumentRules?: readonly ArgumentRule[];
   /** Errno the denied calls fail with (1..4095); EPERM when absent. */
   errno?: number;
+}
+
+/**
+ * One test on the low 32 bits of a syscall argument (0-based). Only for arguments the kernel reads
+ * as a 32-bit int or unsigned int, where the low word is the whole value.
+ */
+export type ArgumentTest =
+  | { readonly arg: number; readonly oneOf: readonly number[] }
+  | { readonly arg: number; readonly noneOf: readonly number[] };
+
+/** `syscall` is denied when any alternative of `denyWhen` holds (every test of it), allowed otherwise. */
+export interface ArgumentRule {
+  readonly syscall: string;
+  readonly denyWhen: readonly (readonly ArgumentTest[])[];
 }
 
 /** The fields of struct seccomp_data the filter reads. Args are the raw 64-bit registers. */
@@ -41,6 +57,7 @@ const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
 const BPF_JGE_K = 0x35;
 const BPF_JSET_K = 0x45;
+const BPF_JA = 0x05;
 const BPF_RET_K = 0x06;
 
 const BPF_MAXINSNS = 4096;
@@ -77,6 +94,7 @@ interface PendingInsn {
   k: number;
   jt: string | null; // label to jump to, or null for the next instruction
   jf: string | null;
+  ja?: string; // BPF_JA's target, a 32-bit offset in k
 }
 
 /** Collects instructions with symbolic forward jumps, then resolves them into u8 offsets. */
@@ -103,6 +121,16 @@ class Assembler {
     this.insns.push({ code, k, jt: null, jf: label });
   }
 
+  /** Go to `label` unconditionally. */
+  jump(label: string): void {
+    this.insns.push({ code: BPF_JA, k: 0, jt: null, jf: null, ja: label });
+  }
+
+  /** A label no other call to fresh() returns. */
+  fresh(prefix: string): string {
+    return `.${prefix}${this.anonymous++}`;
+  }
+
   /** Return `action` when the test holds. The return sits beside its test, so no jump ever grows with the policy. */
   returnIf(code: number, k: number, action: number): void {
     const skip = `.skip${this.anonymous++}`;
@@ -126,7 +154,7 @@ class Assembler {
       out.writeUInt16LE(insn.code, at);
       out.writeUInt8(this.offset(index, insn.jt), at + 2);
       out.writeUInt8(this.offset(index, insn.jf), at + 3);
-      out.writeUInt32LE(insn.k >>> 0, at + 4);
+      out.writeUInt32LE((insn.ja === undefined ? insn.k : this.offset(index, insn.ja)) >>> 0, at + 4);
     });
     return out;
   }
@@ -193,9 +221,65 @@ export function buildSeccompProgram(policy: SeccompPolicy): Buffer {
     asm.label('not-ioctl');
   }
 
+  const special = new Set(['clone', 'clone3', 'ioctl']);
+  const ruled = new Set<string>();
+  for (const rule of policy.argumentRules ?? []) {
+    checkRule(rule, special, ruled);
+    const number = nr(rule.syscall);
+    if (number === null || denied.has(number)) continue;
+    emitArgumentRule(asm, number, rule, deny);
+  }
+
   for (const number of denied) asm.returnIf(BPF_JEQ_K, number, deny);
   asm.ret(SECCOMP_RET.ALLOW);
   return asm.assemble();
+}
+
+function checkRule(rule: ArgumentRule, special: ReadonlySet<string>, seen: Set<string>): void {
+  const where = `seccomp argument rule for '${rule.syscall}'`;
+  syscallNumber('x86_64', rule.syscall); // throws on a name no arch knows
+  if (special.has(rule.syscall)) throw new Error(`${where}: that syscall has its own check`);
+  if (seen.has(rule.syscall)) throw new Error(`${where}: given twice`);
+  seen.add(rule.syscall);
+  if (rule.denyWhen.length === 0) throw new Error(`${where}: no alternative`);
+  for (const alternative of rule.denyWhen) {
+    if (alternative.length === 0) throw new Error(`${where}: an alternative with no test would deny every call`);
+    for (const test of alternative) {
+      const values = 'oneOf' in test ? test.oneOf : test.noneOf;
+      if (!Number.isInteger(test.arg) || test.arg < 0 || test.arg > 5) throw new Error(`${where}: argument ${test.arg} is not 0..5`);
+      if (values.length === 0 || values.length > 32) throw new Error(`${where}: a test needs 1..32 values`);
+      for (const v of values) {
+        if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`${where}: ${v} is not a 32-bit unsigned value`);
+      }
+    }
+  }
+}
+
+/**
+ * nr == number: for each alternative, run its tests (a failing one skips to the next alternative);
+ * one that passes them all denies. No alternative: allow, since `number` is in no deny list.
+ */
+function emitArgumentRule(asm: Assembler, number: number, rule: ArgumentRule, deny: number): void {
+  const other = asm.fresh('not-ruled');
+  asm.jumpUnless(BPF_JEQ_K, number, other);
+  for (const alternative of rule.denyWhen) {
+    const next = asm.fresh('next-alternative');
+    for (const test of alternative) {
+      asm.load(argLowWord(test.arg));
+      if ('oneOf' in test) {
+        const holds = asm.fresh('test-holds');
+        for (const v of test.oneOf) asm.jumpIf(BPF_JEQ_K, v, holds);
+        asm.jump(next);
+        asm.label(holds);
+      } else {
+        for (const v of test.noneOf) asm.jumpIf(BPF_JEQ_K, v, next);
+      }
+    }
+    asm.ret(deny);
+    asm.label(next);
+  }
+  asm.ret(SECCOMP_RET.ALLOW);
+  asm.label(other);
 }
 
 /** Numbers of the denied names on `arch`, in policy order, without repeats. */
@@ -238,6 +322,9 @@ export function interpretSeccompProgram(program: Buffer, data: SeccompData): num
         break;
       case BPF_JSET_K:
         pc += 1 + ((acc & k) !== 0 ? jt : jf);
+        break;
+      case BPF_JA:
+        pc += 1 + k;
         break;
       case BPF_RET_K:
         return k;

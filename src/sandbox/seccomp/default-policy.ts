@@ -1,6 +1,7 @@
 // The syscalls every sandbox refuses by default: none is needed to edit, build or test code, and each
 // either reshapes the sandbox itself, reaches past it into the host, or widens the kernel's attack surface.
 
+import type { ArgumentRule } from './bpf-program.js';
 import type { SeccompArch } from './syscall-table.js';
 
 export const DEFAULT_DENIED_SYSCALLS: readonly string[] = Object.freeze([
@@ -70,7 +71,45 @@ export const DEFAULT_DENIED_SYSCALLS: readonly string[] = Object.freeze([
   'vhangup',
   'lookup_dcookie',
   'nfsservctl',
-  // personality stays allowed: build tools use it (e.g. setarch, ADDR_NO_RANDOMIZE for reproducible runs).
+  // x86 segment descriptors of one's own: only 16-bit and Wine-style code needs them, and the LDT
+  // has been the way into several kernel bugs (it is also off in many distribution kernels).
+  'modify_ldt',
+]);
+
+/** personality(2) values a sandbox may set: those Docker's default profile allows. */
+export const ALLOWED_PERSONALITIES: readonly number[] = Object.freeze([
+  0x0, // PER_LINUX
+  0x8, // PER_LINUX32 (linux32, setarch i686)
+  0x20000, // UNAME26
+  0x20008, // PER_LINUX32 | UNAME26
+  0xffffffff, // the query: reads the personality, sets nothing
+]);
+
+const AF_NETLINK = 16;
+const AF_VSOCK = 40;
+const NETLINK_ROUTE = 0;
+
+/**
+ * Calls refused only for some arguments. personality: the other flags switch off address-space
+ * randomisation (ADDR_NO_RANDOMIZE), map page zero (MMAP_PAGE_ZERO) or make data executable
+ * (READ_IMPLIES_EXEC), help only an exploit; the debuggers that set them need ptrace, denied above.
+ * socket: AF_VSOCK talks to the hypervisor or its guests, past the network namespace and the egress
+ * proxy. Netlink is allowed for NETLINK_ROUTE only: getifaddrs (node's os.networkInterfaces, python's
+ * if_nameindex), glibc's getaddrinfo with AI_ADDRCONFIG and `ip addr` read the sandbox's own network
+ * namespace through it, and changing anything there needs CAP_NET_ADMIN over a namespace that
+ * belongs to the host, which a sandbox never has. Every other family (sock_diag, audit, uevents,
+ * netfilter, generic netlink and its families, connector, xfrm) is kernel surface no build or test
+ * needs; `ss` falls back to /proc/net without sock_diag.
+ */
+export const DEFAULT_ARGUMENT_RULES: readonly ArgumentRule[] = Object.freeze([
+  { syscall: 'personality', denyWhen: [[{ arg: 0, noneOf: ALLOWED_PERSONALITIES }]] },
+  {
+    syscall: 'socket',
+    denyWhen: [
+      [{ arg: 0, oneOf: [AF_VSOCK] }],
+      [{ arg: 0, oneOf: [AF_NETLINK] }, { arg: 2, noneOf: [NETLINK_ROUTE] }],
+    ],
+  },
 ]);
 
 /** The seccomp arch of a Node platform arch (`process.arch` by default). */

@@ -5,8 +5,10 @@ export {
   describeAction,
   interpretSeccompProgram,
   SECCOMP_RET,
+  type ArgumentRule,
+  type ArgumentTest,
   type SeccompData,
   type SeccompPolicy,
 } from './bpf-program.js';
-export { DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from './default-policy.js';
+export { ALLOWED_PERSONALITIES, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from './default-policy.js';
 export { AUDIT_ARCH, SYSCALL_NUMBERS, syscallNumber, type SeccompArch } from './syscall-table.js';

@@ -1,0 +1,40 @@
+// The SQLite store's schema as migrations: entry i takes PRAGMA user_version from i to i + 1.
+// Append new entries; never edit one that has shipped, since stores in the field already ran it.
+
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  // 1: episodes and their steps. Scalars are columns (queries filter on them); nested data is JSON.
+  `CREATE TABLE episodes (
+     id            TEXT PRIMARY KEY,
+     task_id       TEXT NOT NULL,
+     sandbox_id    TEXT NOT NULL,
+     policy        TEXT NOT NULL,
+     status        TEXT NOT NULL,
+     status_reason TEXT,
+     started_at    INTEGER NOT NULL,
+     ended_at      INTEGER,
+     task          TEXT NOT NULL,
+     outcome       TEXT,
+     messages      TEXT
+   ) STRICT;
+   CREATE INDEX episodes_by_start ON episodes (started_at);
+   CREATE INDEX episodes_by_status ON episodes (status, started_at);
+   CREATE TABLE steps (
+     episode_id        TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+     idx               INTEGER NOT NULL,
+     turn              TEXT,
+     started_at        INTEGER NOT NULL,
+     ended_at          INTEGER NOT NULL,
+     message           TEXT,
+     action            TEXT,
+     observation       TEXT,
+     sandbox_steps     TEXT NOT NULL,
+     resources         TEXT,
+     alerts            TEXT NOT NULL,
+     tokens            TEXT,
+     model_request_id  TEXT,
+     model_response_id TEXT,
+     PRIMARY KEY (episode_id, idx)
+   ) STRICT, WITHOUT ROWID;`,
+  // 2: the command-policy decisions of each step (allow, ask, deny; the rule), as JSON.
+  `ALTER TABLE steps ADD COLUMN policy TEXT;`,
+];

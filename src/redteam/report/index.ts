@@ -1,1 +1,0 @@
-export { renderHtmlReport, writeHtmlReport } from './html-report.js';
