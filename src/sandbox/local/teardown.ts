@@ -3,7 +3,7 @@
 // to run on a half-created or already half-removed sandbox.
 import { rm } from 'node:fs/promises';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
-import { slotAddresses, type AddressPool } from '../network/address-pool.js';
+import type { AddressPool } from '../network/address-pool.js';
 import { deleteCellNamespace } from '../network/network-cell.js';
 import type { RecordStore } from './sandbox-record.js';
 import { problemCollector } from '../../core/errors.js';
@@ -33,8 +33,7 @@ export interface TeardownDeps {
 export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps): Promise<string[]> {
   const { problems, attempt } = problemCollector();
   // Network first: whatever else fails, the sandbox must not keep a way out.
-  const hostInterface = target.slot === null ? null : slotAddresses(target.slot).hostInterface;
-  await attempt('network namespace', () => deleteCellNamespace(target.id, hostInterface));
+  await attempt('network namespace', () => deleteCellNamespace(target.id));
   await attempt('processes', () => deps.cgroups.kill(target.id));
   const processesGone = deps.processesGone;
   if (processesGone) await attempt('denial reader', processesGone);

@@ -67,18 +67,9 @@ async function nftInCell(sandboxId: string, script: string): Promise<void> {
   await run('nsenter', [`--net=${netnsPath(sandboxId)}`, 'nft', '-f', '-'], { input: script });
 }
 
-const ALREADY_GONE = /^(Cannot find device .*|Command failed -:\d+|.*No such file or directory|.*Invalid netns.*|.*does not exist.*)$/;
-
-/**
- * Deletes the cell's veth pair and its namespace, in one `ip` run. The namespace itself goes once
- * nothing holds it (its processes, the denial reader's socket), in the kernel's own time; deleting
- * the veth by its host end makes the interface go now. What is already gone is not an error.
- */
-export async function deleteCellNamespace(sandboxId: string, hostInterface: string | null = null): Promise<void> {
-  const batch = `${hostInterface === null ? '' : `link delete ${hostInterface}\n`}netns delete ${netnsName(sandboxId)}\n`;
-  const out = await run('ip', ['-force', '-batch', '-'], { input: batch, allowFailure: /./ });
-  const problems = out.stderr.split('\n').filter((l) => l.trim() !== '' && !ALREADY_GONE.test(l.trim()));
-  if (problems.length > 0) throw new Error(`ip: ${problems.join('; ')}`);
+/** Deleting the namespace also deletes the veth pair. Missing namespaces are not an error. */
+export async function deleteCellNamespace(sandboxId: string): Promise<void> {
+  await run('ip', ['netns', 'delete', netnsName(sandboxId)], { allowFailure: /No such file|Invalid netns|does not exist/ });
 }
 
 export async function listCellNamespaces(): Promise<string[]> {
