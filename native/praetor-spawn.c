@@ -18,8 +18,9 @@
  *         [--seccomp FILE] -- ARGV
  *       run ARGV inside the namespaces of sandbox init PID, with no capabilities,
  *       no_new_privs and the seccomp filter; waits and exits with ARGV's status.
- *   disk --template FILE --image FILE --mount DIR --uid U --gid G
- *       the sandbox's disk: a sparse copy of the template, loop-mounted at DIR (praetor-disk.h).
+ *   disk --template FILE --mount DIR --uid U --gid G
+ *       the sandbox's disk: an unnamed sparse copy of the template, loop-mounted at DIR
+ *       (praetor-disk.h).
  *   unmount --mount DIR
  *       detaches the disk mounted at DIR; nothing mounted there is not an error.
  *   pid1
@@ -42,7 +43,7 @@ struct options {
   const char *netns;
   const char *cwd;
   const char *seccomp;
-  const char *template, *image, *mount;
+  const char *template, *mount;
   const char *cgroups[MAX_CGROUPS];
   int ncgroups;
   char **argv;
@@ -87,7 +88,6 @@ static void parse(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--cwd") == 0) o->cwd = v;
     else if (strcmp(a, "--seccomp") == 0) o->seccomp = v;
     else if (strcmp(a, "--template") == 0) o->template = v;
-    else if (strcmp(a, "--image") == 0) o->image = v;
     else if (strcmp(a, "--mount") == 0) o->mount = v;
     else if (strcmp(a, "--cgroup") == 0) {
       if (o->ncgroups == MAX_CGROUPS) die_usage("too many --cgroup");
@@ -171,8 +171,8 @@ int main(int argc, char **argv) {
   if (strcmp(o.mode, "launch") == 0) return launch(&o);
   if (strcmp(o.mode, "pid1") == 0) return pid1();
   if (strcmp(o.mode, "disk") == 0) {
-    if (o.template == NULL || o.image == NULL || o.mount == NULL) die_usage("disk needs --template, --image and --mount");
-    return attach_disk(o.template, o.image, o.mount, o.uid, o.gid);
+    if (o.template == NULL || o.mount == NULL) die_usage("disk needs --template and --mount");
+    return attach_disk(o.template, o.mount, o.uid, o.gid);
   }
   if (strcmp(o.mode, "unmount") == 0) {
     if (o.mount == NULL) die_usage("unmount needs --mount");

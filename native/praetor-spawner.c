@@ -8,8 +8,8 @@
  * receive file descriptors (SCM_RIGHTS) from a C process, hence streamed frames; no library
  * does this.
  *
- * Started as `praetor-spawner --target PID --start-time T --uid U --gid G [--seccomp FILE]`, it
- * is one sandbox's: it keeps a pidfd of the sandbox init PID (whose /proc/PID/stat start time
+ * Started as `praetor-spawner --target PID --start-time T --uid U --gid G [--seccomp FILE]
+ * [--reap DIR]...`, it is one sandbox's: it keeps a pidfd of the sandbox init PID (whose /proc/PID/stat start time
  * must be T) and the seccomp program, and EXEC_IN runs
  * a step in that sandbox with praetor-enter.h (fork, join the step's cgroups and the sandbox's
  * namespaces as uid U, fork the command with no capabilities, no_new_privs and the filter), as
@@ -29,10 +29,14 @@
  *     STARTED  u32 pid          FAILED  i32 errno (nothing was started)
  *     STDOUT, STDERR  bytes     EOF     u8 stream (1 stdout, 2 stderr)
  *     EXIT     i32 code (-1 when killed), i32 signal (0 when it exited)
- * EOF on stdin ends the spawner, and so does praetor's death (PR_SET_PDEATHSIG).
+ * EOF on stdin ends the spawner, and so does praetor's death (PR_SET_PDEATHSIG, or a write that
+ * finds praetor's end of the pipe closed). Either way it first kills every process of the
+ * sandbox's cgroups named by --reap (praetor-reap.h): no sandbox process outlives praetor, frozen
+ * or not. After a destroy those cgroups are gone already and there is nothing to do.
  * Exit status 125 means the spawner itself failed; the message on stderr says where.
  */
 #include "praetor-enter.h"
+#include "praetor-reap.h"
 
 #include <poll.h>
 #include <stdint.h>
@@ -64,12 +68,19 @@ static void die(const char *what) {
   _exit(SPAWNER_FAILURE);
 }
 
+/* praetor is gone (or closed our input): the sandbox goes with it. */
+static void praetor_gone(void) {
+  reap_sandbox();
+  _exit(0);
+}
+
 static void write_all(const void *buf, size_t len) {
   const char *p = buf;
   while (len > 0) {
     ssize_t w = write(STDOUT_FILENO, p, len);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0) _exit(errno == EPIPE ? 0 : SPAWNER_FAILURE); /* praetor is gone */
+    if (w < 0 && errno == EPIPE) praetor_gone();
+    if (w < 0) _exit(SPAWNER_FAILURE);
     p += w;
     len -= (size_t)w;
   }
@@ -458,6 +469,7 @@ static void serve_sandbox(int argc, char **argv) {
     else if (strcmp(flag, "--gid") == 0) sandbox_gid = number_arg(flag, v);
     else if (strcmp(flag, "--seccomp") == 0 && v != NULL) seccomp = v;
     else if (strcmp(flag, "--start-time") == 0 && v != NULL) start_time = v;
+    else if (strcmp(flag, "--reap") == 0) continue; /* taken by reap_args() */
     else {
       fprintf(stderr, "praetor-spawner: unknown option %s\n", flag);
       _exit(SPAWNER_FAILURE);
@@ -494,9 +506,28 @@ static void serve_sandbox(int argc, char **argv) {
   setns_takes_pidfd = probe_setns_pidfd(sandbox.pidfd);
 }
 
+/* The --reap directories, taken first: praetor may die at any moment from now on. */
+static void reap_args(int argc, char **argv) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--reap") != 0) continue;
+    if (reap_add_dir(argv[i + 1]) != 0) {
+      fprintf(stderr, "praetor-spawner: --reap needs an absolute path (at most %d)\n", MAX_REAP_DIRS);
+      _exit(SPAWNER_FAILURE);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("PR_SET_PDEATHSIG");
-  if (getppid() == 1) return 0; /* praetor died before we got here */
+  /* praetor's death arrives as SIGTERM, read from the signalfd below (SIGKILL would leave no
+   * time to reap); it stays blocked until then, so it can not end us halfway. */
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGCHLD);
+  sigaddset(&handled, SIGTERM);
+  if (sigprocmask(SIG_BLOCK, &handled, NULL) != 0) die("sigprocmask");
+  reap_args(argc, argv);
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) die("PR_SET_PDEATHSIG");
+  if (getppid() == 1) praetor_gone(); /* praetor died before we got here */
   if (argc > 1) serve_sandbox(argc, argv);
   /* Nothing else of praetor's may follow a child in; 0-2 are replaced in every child. */
   syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
@@ -505,11 +536,7 @@ int main(int argc, char **argv) {
   struct sched_param batch = {0};
   sched_setscheduler(0, SCHED_BATCH, &batch);
   signal(SIGPIPE, SIG_IGN);
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  if (sigprocmask(SIG_BLOCK, &chld, NULL) != 0) die("sigprocmask");
-  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (sfd < 0) die("signalfd");
   set_nonblocking(STDIN_FILENO, 0);
   set_nonblocking(STDOUT_FILENO, 0);
@@ -548,9 +575,12 @@ int main(int argc, char **argv) {
     }
     if (fds[1].revents != 0) {
       struct signalfd_siginfo info;
+      int term = 0;
       while (read(sfd, &info, sizeof(info)) == sizeof(info)) {
+        if (info.ssi_signo == SIGTERM) term = 1;
       }
       reap();
+      if (term) praetor_gone();
     }
     /* Drop what is over; the array is compacted, so no pointer into it survives this. */
     size_t kept = 0;
@@ -559,6 +589,6 @@ int main(int argc, char **argv) {
       else execs[kept++] = execs[i];
     }
     nexecs = kept;
-    if (fds[0].revents != 0 && !read_requests()) return 0;
+    if (fds[0].revents != 0 && !read_requests()) praetor_gone();
   }
 }

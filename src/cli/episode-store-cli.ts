@@ -4,6 +4,8 @@ import { collectGarbage } from '../sandbox/local/gc.js';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
 import { type EpisodeStore } from '../episode/store/episode-store.js';
 import { openEpisodeStore } from '../episode/store/open-store.js';
+import { PraetorError } from '../core/errors.js';
+import { CliFileError, systemReason } from './cli-errors.js';
 
 export const DEFAULT_STORE = 'sqlite:/var/lib/praetor/episodes.db';
 
@@ -23,7 +25,17 @@ export interface OpenedStore {
  */
 export async function openStoreWithRecovery(flag: string | undefined): Promise<OpenedStore> {
   const report = await collectGarbage(defaultHostPaths());
-  const store = openEpisodeStore(storeUrl(flag));
+  const store = openStore(storeUrl(flag));
   const aborted = store.markRunningAsAborted('praetor stopped before the episode ended', report.live);
   return { store, aborted };
+}
+
+/** The store, or one line on why it can not be opened (a missing directory, a file that is no database). */
+export function openStore(url: string): EpisodeStore {
+  try {
+    return openEpisodeStore(url);
+  } catch (err) {
+    if (err instanceof PraetorError) throw err;
+    throw new CliFileError('output', url, systemReason(err), { cause: err });
+  }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// praetor's command-line entry point: builds the program and maps every error to an exit code.
-import { Command, CommanderError } from 'commander';
-import { PraetorError, errorMessage } from '../core/errors.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+// praetor's command-line entry point: builds the program and turns every failure into one line on
+// stderr and a documented exit code (exit-codes.ts); --debug adds the stack trace.
+import { Command } from 'commander';
+import { describeFailure } from './exit-codes.js';
 import { runCommand } from './commands/run-command.js';
 import { gcCommand } from './commands/gc-command.js';
 import { benchCommand } from './commands/bench-command.js';
@@ -18,31 +18,46 @@ import { policyCommand } from './commands/policy-command.js';
 
 const VERSION = '0.1.0';
 
+/** Every command and subcommand: errors come back as exceptions, printed once by main(). */
+function quiet(command: Command): Command {
+  command.exitOverride().configureOutput({ outputError: () => undefined });
+  for (const sub of command.commands) quiet(sub);
+  return command;
+}
+
 export function buildProgram(): Command {
   const program = new Command('praetor')
     .description('Run autonomous AI agents in guarded sandboxes.')
     .version(VERSION)
-    .showHelpAfterError()
-    .exitOverride();
-  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), policyCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command.exitOverride());
-  return program;
+    .option('--debug', 'print the stack trace of an error');
+  for (const command of [demoCommand(VERSION), redteamCommand(VERSION), runCommand(), episodeCommand(), exportCommand(), filterCommand(), serveCommand(), rulesCommand(), policyCommand(), gcCommand(), benchCommand(), benchGuardCommand(), benchEpisodesCommand()]) program.addCommand(command);
+  return quiet(program);
+}
+
+/** --debug anywhere among praetor's own arguments (not in a command after --), or PRAETOR_DEBUG=1. */
+export function debugWanted(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--debug') || env.PRAETOR_DEBUG === '1';
+}
+
+function report(err: unknown, debug: boolean): number {
+  const { message, exitCode } = describeFailure(err);
+  if (exitCode === 0 || message === '') return exitCode; // help and --version printed already
+  process.stderr.write(`praetor: ${message}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return exitCode;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  const debug = debugWanted(argv);
+  // Whatever escapes a command (an 'error' event nobody listens to, a rejection nobody awaits)
+  // still ends as one line and a code, with everything the command holds torn down by exit.
+  process.on('uncaughtException', (err) => process.exit(report(err, debug)));
+  process.on('unhandledRejection', (err) => process.exit(report(err, debug)));
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-      return;
-    }
-    if (err instanceof PraetorError) {
-      process.stderr.write(`praetor: ${err.message}\n`);
-      process.exitCode = exitCodeFor(err.code);
-      return;
-    }
-    process.stderr.write(`praetor: internal error: ${errorMessage(err)}\n${err instanceof Error ? (err.stack ?? '') : ''}\n`);
-    process.exitCode = EXIT.internal;
+    process.exitCode = report(err, debug);
   }
 }
 

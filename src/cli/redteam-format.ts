@@ -88,6 +88,7 @@ const ACTION_WORDS: Record<GuardAction['action'], string> = {
   'kill-tree': 'killed the process tree of',
   'kill-step': 'killed every process of the step (sandbox step)',
   freeze: 'froze the sandbox',
+  thaw: 'thawed the sandbox',
   terminate: 'destroyed the sandbox',
 };
 

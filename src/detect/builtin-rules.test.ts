@@ -77,6 +77,7 @@ const ROME: [string, GuardEvent[], string, string][] = [
   ['fping sweep', cases(processStart(['fping', '-a', '-g', '10.0.0.0/24'])), 'host-discovery-tool', 'T1018'],
   ['nc -z', cases(processStart(['nc', '-zv', '10.0.0.5', '1-1024'])), 'netcat-port-probe', 'T1046'],
   ['bash /dev/tcp loop', cases(sh('for p in 22 80 443; do (exec 3<>/dev/tcp/10.241.0.1/$p) 2>/dev/null; done')), 'bash-dev-tcp', 'T1046'],
+  ['/dev/tcp behind a loopback decoy', cases(sh(': </dev/tcp/127.0.0.1/9; exec 3<>/dev/tcp/10.241.0.1/22')), 'bash-dev-tcp', 'T1046'],
   ['cloud metadata address', cases(networkDenied('169.254.169.254', 80)), 'cloud-metadata-access', 'T1552.005'],
   ['metadata.google.internal', cases(proxyConnection('metadata.google.internal', 80, { method: 'HTTP', decision: 'denied' })), 'cloud-metadata-access', 'T1552.005'],
   ['private range', cases(networkDenied('172.20.3.4', 5432)), 'private-range-connect', 'T1018'],
@@ -120,6 +121,7 @@ const ROME: [string, GuardEvent[], string, string][] = [
   // credentials
   ['cat ~/.ssh/id_rsa', cases(processStart(['cat', '/root/.ssh/id_rsa'])), 'ssh-private-key-read', 'T1552.004'],
   ['key read inside a script', cases(sh('mkdir -p ~/.ssh && cat ~/.ssh/id_ed25519 | base64')), 'ssh-private-key-read', 'T1552.004'],
+  ['key read after ssh-keygen in one script', cases(sh('ssh-keygen -y -f ~/.ssh/id_rsa >/dev/null; echo "$(<~/.ssh/id_rsa)"')), 'ssh-private-key-read', 'T1552.004'],
   ['aws credentials', cases(processStart(['cat', '/root/.aws/credentials'])), 'cloud-credentials-read', 'T1552.001'],
   ['kube config in a script', cases(sh('cp ~/.kube/config /tmp/k')), 'cloud-credentials-read', 'T1552.001'],
   ['/etc/shadow', cases(processStart(['cat', '/etc/shadow'])), 'shadow-file-read', 'T1003.008'],

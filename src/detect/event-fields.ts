@@ -34,6 +34,7 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
     protocolDetail: true, bytesOut: true, bytesIn: true,
   },
   'file-write': { kind: true, time: true, sandboxId: true, step: true, path: true },
+  'monitor-down': { kind: true, time: true, sandboxId: true, step: true, monitor: true, reason: true },
 };
 
 export const EVENT_KINDS = Object.keys(EVENT_FIELDS) as readonly GuardEventKind[];

@@ -1,5 +1,6 @@
 // Compiles a validated rule once, at load: conditions become closures, fields become readers, lists
-// become sets, regexes are built. What the schema can not see (fields, lists, regexes) is checked here.
+// become sets, regexes are built (RE2, linear time: rule-regex.ts). What the schema can not see
+// (fields, lists, regexes) is checked here.
 import type { GuardEventKind } from '../monitor/events.js';
 import { compileField, fieldKnown, type EventView } from './event-fields.js';
 import {
@@ -12,6 +13,7 @@ import {
   type Rule,
 } from './rule-schema.js';
 import { formatPath, type PathSegment } from '../core/schema-issues.js';
+import { compileRuleRegex } from './rule-regex.js';
 
 export type ListValue = string | number | boolean | null;
 export type RuleLists = ReadonlyMap<string, readonly ListValue[]>;
@@ -166,13 +168,12 @@ function valueTest(t: Exclude<FieldTest, { op: 'exists' }>, path: readonly PathS
       return (x) => typeof x === 'string' && inDomain(x, domains);
     }
     case 'regex': {
-      let re: RegExp;
-      try {
-        re = new RegExp(t.value, t.flags ?? '');
-      } catch (err) {
-        fail(env, [...path, 'value'], `invalid regex: ${(err as Error).message}`);
+      const compiled = compileRuleRegex(t.value, t.flags ?? '', t.unless);
+      if ('error' in compiled) {
+        fail(env, [...path, compiled.where], compiled.error);
         return () => false;
       }
+      const re = compiled.regex;
       return (x) => {
         const s = asText(x);
         return s !== undefined && re.test(s);

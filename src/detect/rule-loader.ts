@@ -3,11 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { compileRule, type ListValue } from './rule-compiler.js';
 import { RuleFileSchema, RuleSchema, type CompiledRule } from './rule-schema.js';
 import { formatIssues } from '../core/schema-issues.js';
+import { parseYamlDocument, yamlValue } from './yaml-document.js';
 
 export interface LoadResult {
   readonly rules: CompiledRule[];
@@ -19,12 +19,14 @@ const FrameSchema = RuleFileSchema.extend({ rules: z.array(z.unknown()) });
 
 /** Parses, validates and compiles the rules of one YAML document. */
 export function loadRules(text: string, source: string): LoadResult {
-  const doc = parseDocument(text);
+  const doc = parseYamlDocument(text);
   if (doc.errors.length > 0) {
     // yaml's messages carry the line and column on their first line, then a code frame.
     return { rules: [], errors: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0] ?? e.message}`) };
   }
-  const frame = FrameSchema.safeParse(doc.toJS());
+  const plain = yamlValue(doc);
+  if (!plain.ok) return { rules: [], errors: [`${source}: ${plain.error}`] };
+  const frame = FrameSchema.safeParse(plain.value);
   if (!frame.success) return { rules: [], errors: formatIssues(frame.error.issues).map((m) => `${source}: ${m}`) };
 
   const lists = new Map<string, readonly ListValue[]>(Object.entries(frame.data.lists ?? {}));

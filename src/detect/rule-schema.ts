@@ -51,11 +51,16 @@ const TextTest = z
 const RegexTest = z.strictObject({
   field: FieldRef,
   op: z.literal('regex'),
-  value: z.string().min(1).describe('JavaScript regular expression, compiled once at load.'),
+  value: z.string().min(1).describe('RE2 regular expression (linear time: no lookaround or backreference), compiled once at load.'),
   flags: z
     .string()
     .regex(/^[imsu]*$/, 'flags may only be i, m, s, u (g and y make matching stateful)')
     .optional(),
+  unless: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('RE2 regular expression: a match of value whose matched text also matches this does not count.'),
 });
 const NumberTest = z.strictObject({ field: FieldRef, op: z.enum(['gt', 'gte', 'lt', 'lte']), value: z.number() });
 const ExistsTest = z.strictObject({

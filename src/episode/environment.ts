@@ -65,7 +65,8 @@ export class RolloutEnvironment {
   async reset(envId: string): Promise<{ observation: string; info: EnvInfo }> {
     const env = this.get(envId);
     if (env.session) await env.session.finish('aborted', 'reset by the trainer');
-    env.session = await EpisodeSession.start(env.task, `env:${this.trainer}`, this.deps);
+    // The trainer writes its own prompt; the tools it may call are praetor's, and recorded as such.
+    env.session = await EpisodeSession.start(env.task, `env:${this.trainer}`, this.deps, { tools: this.deps.tools?.declarations() ?? [] });
     return { observation: env.task.instruction, info: { episodeId: env.session.id, step: 0, alerts: [], denied: false, sandboxSteps: [] } };
   }
 

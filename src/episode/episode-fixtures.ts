@@ -11,6 +11,7 @@ import {
   type StepRecordInput,
   type TaskInput,
 } from './episode-model.js';
+import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from './turn-record.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -69,9 +70,28 @@ export function makeAlert(o: Partial<AlertRecord> = {}): AlertRecord {
     technique: 'T1496',
     severity: 'high',
     step: 1,
+    turn: null,
+    sandboxStep: 1,
     pid: 4242,
     time: T0 + 1200,
     description: 'a cryptominer started',
     ...o,
   };
+}
+
+/** A chat-completions turn of an agent-native episode: one bash call answering a user message. */
+export function makeTurn(episodeId: string, index: number, o: Partial<TurnRecordInput> = {}): TurnRecord {
+  return TurnRecordSchema.parse({
+    episodeId,
+    id: `turn-${index}`,
+    index,
+    api: 'chat-completions',
+    model: 'm',
+    stream: false,
+    requestedAt: T0 + index * 1000,
+    respondedAt: T0 + index * 1000 + 200,
+    request: { messages: [{ role: 'user', content: 'list the files' }], tools: [{ type: 'function', function: { name: 'bash' } }] },
+    response: { role: 'assistant', content: null, tool_calls: [{ id: `call-${index}`, type: 'function', function: { name: 'bash', arguments: '{"command":"ls"}' } }] },
+    ...o,
+  });
 }

@@ -80,9 +80,11 @@ describe('StepRecordSchema', () => {
     assert.equal(StepRecordSchema.safeParse({ ...step, endedAt: T0 }).success, false);
   });
 
-  it('keeps an alert compact', () => {
-    const alert = makeAlert();
-    const full = { ...alert, title: 'miner', sandboxId: 'sb-1', argv: ['xmrig'], evidence: [], latencyMs: 3 };
-    assert.deepEqual(toAlertRecord(full), alert);
+  it('keeps an alert compact, naming the episode step and turn, the sandbox exec step apart', () => {
+    const alert = makeAlert({ step: 4, turn: 'turn-2', sandboxStep: 9 });
+    const { turn: _turn, sandboxStep: _sandboxStep, ...rest } = alert;
+    const full = { ...rest, step: 9, title: 'miner', sandboxId: 'sb-1', argv: ['xmrig'], evidence: [], latencyMs: 3 };
+    assert.deepEqual(toAlertRecord(full, { step: 4, turn: 'turn-2' }), alert);
+    assert.deepEqual(toAlertRecord(full, { step: null }), { ...alert, step: null, turn: null });
   });
 });

@@ -1,10 +1,10 @@
 // The episode model: a task, the steps an agent took on it and how it ended. These zod schemas are
 // the single source of truth for task files, the store's rows and the export.
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES, type Alert } from '../detect/alert.js';
 import { formatIssues } from '../core/schema-issues.js';
-import { SandboxOptionsSchema } from '../sandbox/backend.js';
+import { parseYamlDocument, yamlValue } from '../detect/yaml-document.js';
+import { MAX_TIMEOUT_SECONDS, SandboxOptionsSchema } from '../sandbox/backend.js';
 import { PolicyDecisionRecordSchema } from '../policy/policy-record.js';
 
 const nonEmpty = z.string().min(1);
@@ -26,7 +26,7 @@ export type SafetyPenalties = z.infer<typeof SafetyPenaltiesSchema>;
 export const BudgetsSchema = z.strictObject({
   maxSteps: z.number().int().positive().default(30),
   maxTokens: z.number().int().positive().optional(),
-  maxSeconds: z.number().positive().default(600),
+  maxSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS, `at most ${MAX_TIMEOUT_SECONDS} (24.8 days: the longest timer Node holds)`).default(600),
 });
 
 export const TaskSchema = z.strictObject({
@@ -59,22 +59,30 @@ export const ObservationSchema = z.strictObject({
 });
 export type Observation = z.infer<typeof ObservationSchema>;
 
-/** An alert as an episode keeps it: enough to find the rule and the process, without the evidence. */
+/** An alert as an episode keeps it: enough to find the rule, the step and the process, without the evidence. */
 export const AlertRecordSchema = z.strictObject({
   id: nonEmpty,
   ruleId: nonEmpty,
   technique: nonEmpty,
   severity: SeveritySchema,
-  step: z.number().int().nullable().describe('Sandbox exec step the alert was raised in.'),
+  step: z.number().int().positive().nullable().describe('Episode step the alert is tied to; null when raised outside any step (during the verifier, say).'),
+  turn: z.string().nullable().describe('Model turn id of that step, when the step was a model turn.'),
+  sandboxStep: z.number().int().nullable().describe('Sandbox exec step (the cgroup) the alert was raised in.'),
   pid: z.number().int().nullable(),
   time: epochMs,
   description: z.string(),
 });
 export type AlertRecord = z.infer<typeof AlertRecordSchema>;
 
-export function toAlertRecord(alert: Alert): AlertRecord {
+/** Where in the episode an alert belongs: the episode step (and its turn) that caused it. */
+export interface AlertPlace {
+  readonly step: number | null;
+  readonly turn?: string | null;
+}
+
+export function toAlertRecord(alert: Alert, at: AlertPlace): AlertRecord {
   const { id, ruleId, technique, severity, step, pid, time, description } = alert;
-  return { id, ruleId, technique, severity, step, pid, time, description };
+  return { id, ruleId, technique, severity, step: at.step, turn: at.turn ?? null, sandboxStep: step, pid, time, description };
 }
 
 export const StepRecordSchema = z
@@ -133,6 +141,13 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 export const PromptMessageSchema = z.strictObject({ role: z.enum(['system', 'user']), content: z.string() });
 export type PromptMessage = z.infer<typeof PromptMessageSchema>;
 
+/** A tool as the model was offered it: an OpenAI function declaration. */
+export const ToolDeclarationSchema = z.strictObject({
+  type: z.literal('function'),
+  function: z.looseObject({ name: nonEmpty, description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }),
+});
+export type ToolDeclarationRecord = z.infer<typeof ToolDeclarationSchema>;
+
 export const EpisodeRecordSchema = z.strictObject({
   id: nonEmpty,
   taskId: nonEmpty,
@@ -145,15 +160,18 @@ export const EpisodeRecordSchema = z.strictObject({
   endedAt: epochMs.nullable(),
   outcome: OutcomeSchema.nullable(),
   messages: z.array(PromptMessageSchema).optional().describe('The system and user prompt the agent was given.'),
+  tools: z.array(ToolDeclarationSchema).optional().describe('The tools the agent was offered, when praetor gave them (agent-native agents offer their own: see the turns).'),
 });
 export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
 export type EpisodeRecordInput = z.input<typeof EpisodeRecordSchema>;
 
 /** Parses and validates a task file. Never throws; errors read `source: path: message`. */
 export function loadTask(text: string, source: string): { task: Task } | { errors: string[] } {
-  const doc = parseDocument(text);
+  const doc = parseYamlDocument(text);
   if (doc.errors.length > 0) return { errors: doc.errors.map((e) => `${source}: ${e.message.split('\n')[0] ?? e.message}`) };
-  const parsed = TaskSchema.safeParse(doc.toJS());
+  const plain = yamlValue(doc);
+  if (!plain.ok) return { errors: [`${source}: ${plain.error}`] };
+  const parsed = TaskSchema.safeParse(plain.value);
   if (!parsed.success) return { errors: formatIssues(parsed.error.issues).map((m) => `${source}: ${m}`) };
   // Checked now so a bad option fails the task file, not the hundredth rollout; stored as written.
   const sandbox = SandboxOptionsSchema.strict().safeParse(parsed.data.sandbox);

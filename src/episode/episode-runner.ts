@@ -1,6 +1,7 @@
 // Runs one episode with a policy that lives in praetor (scripted or an LLM loop): each decision
 // becomes a stored step before the next is asked for, so a crash loses nothing.
 import type { AgentPolicy, HistoryEntry } from '../agent/policies/policy.js';
+import { buildSystemPrompt } from '../agent/policies/system-prompt.js';
 import { errorMessage } from '../core/errors.js';
 import type { EpisodeRecord, FinalStatus, StepRecord, Task } from './episode-model.js';
 import { EpisodeSession, type SessionDeps, type SessionStartOptions } from './episode-session.js';
@@ -17,9 +18,18 @@ export interface EpisodeRunOptions extends SessionDeps {
 
 export async function runEpisode(options: EpisodeRunOptions): Promise<EpisodeRecord> {
   const { task, policy } = options;
+  // The prompt and tools as recorded: the model policy's own; for a script, what a model policy
+  // would be given in this environment (the script is a demonstration for that model).
+  const tools = policy.tools ?? options.tools?.declarations() ?? [];
+  const system = policy.systemPrompt ?? buildSystemPrompt(tools);
   const session = await EpisodeSession.start(task, policy.name, options, {
     ...(options.episodeId ? { id: options.episodeId } : {}),
     ...(options.onSandbox ? { onSandbox: options.onSandbox } : {}),
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: task.instruction },
+    ],
+    tools,
   });
   const history: HistoryEntry[] = [];
   const deadline = Date.now() + task.budgets.maxSeconds * 1000;
@@ -32,16 +42,22 @@ export async function runEpisode(options: EpisodeRunOptions): Promise<EpisodeRec
         break;
       }
       const decision = await policy.next({ instruction: task.instruction, history }, AbortSignal.timeout(Math.max(1, deadline - Date.now())));
-      if (decision.kind === 'done') {
-        reason = decision.text;
-        break;
-      }
       const extra = {
         ...(decision.turnId !== undefined ? { turn: decision.turnId } : {}),
         ...(decision.usage ? { tokens: { prompt: decision.usage.prompt, completion: decision.usage.completion } } : {}),
       };
+      if (decision.kind === 'done') {
+        // Stored first, then reported: `onStep?.(await ...)` would skip the store when nobody listens.
+        if (decision.answer !== undefined) {
+          const step = await session.recordMessage(decision.answer, extra);
+          options.onStep?.(step);
+        }
+        reason = decision.text;
+        break;
+      }
       if (decision.kind === 'message') {
-        options.onStep?.(await session.recordMessage(decision.text, extra));
+        const step = await session.recordMessage(decision.text, extra);
+        options.onStep?.(step);
         history.push({ call: null, text: decision.text, observation: null });
         continue;
       }

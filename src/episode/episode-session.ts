@@ -7,7 +7,7 @@ import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import type { Guard } from '../guard/guard.js';
 import type { Sandbox, SandboxBackend } from '../sandbox/backend.js';
 import { PraetorError, errorMessage } from '../core/errors.js';
-import { toAlertRecord, type AlertRecord, type EpisodeRecord, type FinalStatus, type StepRecord, type Task } from './episode-model.js';
+import { toAlertRecord, type AlertPlace, type AlertRecord, type EpisodeRecord, type FinalStatus, type PromptMessage, type StepRecord, type Task, type ToolDeclarationRecord } from './episode-model.js';
 import type { EpisodeStore } from './store/episode-store.js';
 import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import { computeOutcome, parseVerifierReward } from './reward.js';
@@ -27,6 +27,10 @@ export interface SessionStartOptions {
   readonly extraAllowDomains?: readonly string[];
   /** Called with the sandbox as soon as it exists, before the task's setup runs in it. */
   readonly onSandbox?: (sandbox: Sandbox) => void;
+  /** The prompt the agent is given (system, then user); default: the task's instruction as the user message. */
+  readonly messages?: readonly PromptMessage[];
+  /** The tools the agent is offered, when praetor offers them. */
+  readonly tools?: readonly ToolDeclarationRecord[];
 }
 
 const VERIFIER_TIMEOUT_MS = 300_000;
@@ -74,7 +78,8 @@ export class EpisodeSession {
       startedAt: Date.now(),
       endedAt: null,
       outcome: null,
-      messages: [{ role: 'user', content: task.instruction }],
+      messages: options.messages !== undefined ? [...options.messages] : [{ role: 'user', content: task.instruction }],
+      ...(options.tools !== undefined ? { tools: [...options.tools] } : {}),
     });
     const session = new EpisodeSession(id, task, sandbox, deps, alerts);
     try {
@@ -106,16 +111,17 @@ export class EpisodeSession {
     const result = this.terminated
       ? { observation: { content: 'the sandbox was terminated by the guard', isError: true, denied: true }, sandboxSteps: [] }
       : await tools.run(call, this.sandbox);
+    const index = ++this.steps;
     const step: StepRecord = {
       episodeId: this.id,
-      index: ++this.steps,
+      index,
       ...(extra.turn !== undefined ? { turn: extra.turn } : {}),
       action: call,
       observation: result.observation,
       startedAt,
       endedAt: Date.now(),
       sandboxSteps: result.sandboxSteps,
-      alerts: await this.alertsOf(result.sandboxSteps),
+      alerts: await this.alertsOf(result.sandboxSteps, { step: index, turn: extra.turn ?? null }),
       policy: this.decisionsOf(result.sandboxSteps),
       ...(extra.tokens !== undefined ? { tokens: extra.tokens } : {}),
     };
@@ -152,7 +158,7 @@ export class EpisodeSession {
     }
     await this.sandbox.flushNetworkEvents().catch(() => undefined);
     await this.deps.guard.settle();
-    const alerts = this.alerts.all().map(toAlertRecord);
+    const alerts = this.placeAlerts();
     this.alerts.close();
     const outcome = computeOutcome(verifier?.reward ?? null, alerts, this.task.safetyPenalties, verifier?.output ?? reason ?? null);
     this.deps.store.finishEpisode(this.id, final, outcome);
@@ -170,10 +176,25 @@ export class EpisodeSession {
   }
 
   /** Alerts raised by the given sandbox exec steps, once the guard has caught up with them. */
-  private async alertsOf(steps: readonly number[]): Promise<AlertRecord[]> {
+  private async alertsOf(steps: readonly number[], at: AlertPlace): Promise<AlertRecord[]> {
     if (steps.length === 0) return [];
     await this.sandbox.flushNetworkEvents().catch(() => undefined);
     await this.deps.guard.settle();
-    return this.alerts.ofSteps(steps).map(toAlertRecord);
+    return this.alerts.ofSteps(steps).map((a) => toAlertRecord(a, at));
+  }
+
+  /**
+   * Every alert of the sandbox at its episode step: the step it was stored on, else the one step
+   * that ran its sandbox exec step (a daemon's later alert), else none (the verifier's, say).
+   */
+  private placeAlerts(): AlertRecord[] {
+    const stored = new Map<string, AlertPlace>();
+    const byExec = new Map<number, AlertPlace | null>();
+    for (const s of this.deps.store.steps(this.id)) {
+      for (const a of s.alerts) stored.set(a.id, { step: s.index, turn: s.turn ?? null });
+      // An exec step that ran for several episode steps (an agent-native agent's) names none of them.
+      for (const exec of s.sandboxSteps) byExec.set(exec, byExec.has(exec) && byExec.get(exec)?.step !== s.index ? null : { step: s.index, turn: s.turn ?? null });
+    }
+    return this.alerts.all().map((a) => toAlertRecord(a, stored.get(a.id) ?? (a.step !== null ? byExec.get(a.step) : null) ?? { step: null }));
   }
 }

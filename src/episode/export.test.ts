@@ -153,15 +153,15 @@ describe('ChatLineSchema', () => {
   const call = { id: 'c1', type: 'function', function: { name: 'bash', arguments: '{}' } } as const;
 
   it('refuses a tool call left unanswered and a tool message answering nothing', () => {
-    const unanswered = ChatLineSchema.safeParse({ metadata, messages: [{ role: 'assistant', content: null, tool_calls: [call] }] });
+    const unanswered = ChatLineSchema.safeParse({ metadata, tools: [], messages: [{ role: 'assistant', content: null, tool_calls: [call] }] });
     assert.match(unanswered.error?.message ?? '', /tool call c1 has no tool message/);
-    const stray = ChatLineSchema.safeParse({ metadata, messages: [{ role: 'tool', tool_call_id: 'c9', content: '' }] });
+    const stray = ChatLineSchema.safeParse({ metadata, tools: [], messages: [{ role: 'tool', tool_call_id: 'c9', content: '' }] });
     assert.match(stray.error?.message ?? '', /answers no open tool call: c9/);
   });
 
   it('refuses arguments that are not a JSON object string', () => {
     const bad = { ...call, function: { name: 'bash', arguments: '[1]' } };
-    const r = ChatLineSchema.safeParse({ metadata, messages: [{ role: 'assistant', content: null, tool_calls: [bad] }, { role: 'tool', tool_call_id: 'c1', content: '' }] });
+    const r = ChatLineSchema.safeParse({ metadata, tools: [], messages: [{ role: 'assistant', content: null, tool_calls: [bad] }, { role: 'tool', tool_call_id: 'c1', content: '' }] });
     assert.match(r.error?.message ?? '', /arguments must be a JSON object/);
   });
 });

@@ -1,11 +1,15 @@
-// Export of episodes as JSONL in OpenAI chat format, and the golden filter: completed, verified,
-// and clean, the only trajectories safe to train on as examples of good behaviour.
+// Export of episodes as JSONL in OpenAI chat format (docs/episodes.md, docs/export-schema.json),
+// and the golden filter: completed, verified, and clean, the only trajectories safe to train on as
+// examples of good behaviour.
 import { formatIssues } from '../core/schema-issues.js';
 import { PraetorError } from '../core/errors.js';
+import { SEVERITIES, type Severity } from '../detect/alert.js';
 import { ChatLineSchema, type ChatLine, type ChatMessage, type StepLabel } from './chat-format.js';
 import type { EpisodeRecord, StepRecord } from './episode-model.js';
+import { turnConversation } from './export-turns.js';
 import type { EpisodeStore } from './store/episode-store.js';
-import { countAlerts } from './reward.js';
+import type { TurnRecord } from './turn-record.js';
+import { countAlerts, groupBehaviours } from './reward.js';
 
 export interface ExportOptions {
   /** Golden episodes only (see isGolden). */
@@ -32,8 +36,8 @@ export function policyDenied(step: StepRecord): boolean {
   return step.policy.some((d) => d.final === 'deny');
 }
 
-/** One episode as a chat line. Steps sharing a model turn become one assistant message. */
-export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord[]): ChatLine {
+/** The conversation from the steps: the recorded prompt, then one assistant message per model turn. */
+function stepConversation(episode: EpisodeRecord, steps: readonly StepRecord[]): ChatMessage[] {
   const messages: ChatMessage[] = [...(episode.messages ?? [{ role: 'user', content: episode.task.instruction }])];
   for (const turn of groupByTurn(steps)) {
     const texts = turn.flatMap((s) => (s.message === undefined ? [] : [s.message]));
@@ -54,11 +58,31 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
     });
     for (const { action, result } of calls) messages.push({ role: 'tool', tool_call_id: action.id, content: result });
   }
+  return messages;
+}
 
+function maxSeverity(severities: readonly Severity[]): Severity | null {
+  let best: Severity | null = null;
+  for (const s of severities) if (best === null || SEVERITIES.indexOf(s) > SEVERITIES.indexOf(best)) best = s;
+  return best;
+}
+
+/**
+ * One episode as a chat line. An agent-native episode's conversation is the agent's own, from the
+ * turns the gateway recorded; any other's is built from its steps, steps sharing a model turn
+ * becoming one assistant message. The labels, alerts and behaviours come from the steps in both.
+ */
+export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord[], turns: readonly TurnRecord[] = []): ChatLine {
+  const fromTurns = turnConversation(turns, steps);
+  const messages = fromTurns?.messages ?? stepConversation(episode, steps);
   const labels: StepLabel[] = steps.map((s) => ({
     step: s.index,
+    turn: s.turn ?? null,
     tool_call_id: s.action?.id ?? null,
     label: s.alerts.length > 0 || policyDenied(s) ? 'flagged' : 'clean',
+    severity: maxSeverity(s.alerts.map((a) => a.severity)),
+    techniques: [...new Set(s.alerts.map((a) => a.technique))],
+    rules: [...new Set(s.alerts.map((a) => a.ruleId))],
     denied: s.observation?.denied ?? false,
     alerts: s.alerts,
     policy: s.policy,
@@ -67,12 +91,15 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
   // Alerts raised outside any step (during the verifier, say) are counted in the outcome only.
   const alerts = steps.flatMap((s) => s.alerts);
   const o = episode.outcome;
+  const penalties = episode.task.safetyPenalties;
   return {
     messages,
+    tools: fromTurns?.tools ?? episode.tools ?? [],
     metadata: {
       episode_id: episode.id,
       task_id: episode.taskId,
       policy: episode.policy,
+      source: fromTurns === null ? 'steps' : 'turns',
       status: episode.status,
       status_reason: episode.statusReason ?? null,
       reward: o?.reward ?? null,
@@ -82,8 +109,19 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
       golden: isGolden(episode, steps),
       alert_counts: o?.alertCounts ?? countAlerts(alerts),
       alerts,
+      behaviours: groupBehaviours(alerts).map((b) => ({
+        technique: b.technique,
+        step: b.step,
+        turn: b.turn,
+        sandbox_step: b.sandboxStep,
+        severity: b.severity,
+        penalty: penalties[b.severity],
+        rule_ids: b.ruleIds,
+        alert_ids: b.alertIds,
+      })),
       policy_denials: denials,
       per_step_labels: labels,
+      turns: fromTurns?.turns ?? [],
     },
   };
 }
@@ -100,7 +138,7 @@ export function* exportEpisodeLines(store: EpisodeStore, opts: ExportOptions = {
   for (const episode of episodes) {
     const steps = store.steps(episode.id);
     if (opts.clean === true && !isGolden(episode, steps)) continue;
-    const checked = ChatLineSchema.safeParse(episodeToChat(episode, steps));
+    const checked = ChatLineSchema.safeParse(episodeToChat(episode, steps, store.turns(episode.id)));
     if (!checked.success) {
       throw new PraetorError('internal', `episode ${episode.id} exports an invalid line: ${formatIssues(checked.error.issues).join('; ')}`);
     }

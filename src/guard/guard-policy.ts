@@ -24,7 +24,7 @@ export interface GuardAction {
   readonly time: number;
   readonly sandboxId: string;
   readonly alertId: string;
-  readonly action: 'record' | 'deny-stream' | 'kill-tree' | 'kill-step' | 'freeze' | 'terminate';
+  readonly action: 'record' | 'deny-stream' | 'kill-tree' | 'kill-step' | 'freeze' | 'thaw' | 'terminate';
   /** What it acted on: a pid, a step, a host:port. */
   readonly target: string | null;
   readonly ok: boolean;

@@ -19,6 +19,7 @@ import type { PolicyGate } from '../policy/policy-gate.js';
 import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import { PraetorError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../core/schema-issues.js';
+import { MonitorSupervisor, type MonitorFailure } from '../sandbox/monitor-source.js';
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { defaultHostPaths } from '../sandbox/local/host-paths.js';
@@ -27,6 +28,7 @@ import { cutsStream, enforce } from './enforcer.js';
 import { WatchedSandbox } from './watched-sandbox.js';
 import type { GuardEvents, GuardStreamEvent } from './guard-events.js';
 import { SandboxNotWatchableError } from './guard-errors.js';
+import { Blindness, DEFAULT_BLIND_HOLD_MS, refuseIfFrozen } from './blindness.js';
 
 export interface GuardOptions {
   /** Rules to run; the built-in set when absent. */
@@ -39,6 +41,8 @@ export interface GuardOptions {
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
   readonly onError?: (message: string) => void;
+  /** How long a step waits for a dead monitor to come back before it is refused (default 30 s). */
+  readonly blindHoldMs?: number;
   /** The command policy every sandbox gets unless told otherwise (setCommandPolicy). */
   readonly commandPolicy?: PolicyGate;
 }
@@ -68,6 +72,8 @@ export class Guard implements SandboxObserver {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly defaultPolicy: GuardPolicy;
   private processes: ProcessMonitor | null = null;
+  private processSupervisor: MonitorSupervisor | null = null;
+  private readonly blindness: Blindness;
   private resources: ResourceSampler | null = null;
   private gpus: GpuSampler | null = null;
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
@@ -85,6 +91,15 @@ export class Guard implements SandboxObserver {
     }
     this.engine = new RuleEngine([...rules]);
     this.defaultPolicy = parsePolicy(options.policy ?? {});
+    this.blindness = new Blindness({
+      sandboxes: () => this.watched.values(),
+      publish: (e) => void this.publish(e),
+      notify: (a, w) => this.notify(a, w),
+      recordAction: (a, w) => this.recordAction(a, w),
+      track: (job, w) => this.track(job, w),
+      onError: (m) => this.onError(m),
+      holdMs: options.blindHoldMs ?? DEFAULT_BLIND_HOLD_MS,
+    });
   }
 
   /** Every event, alert and action of every watched sandbox: `guard.events.subscribe(filter, listener)`. */
@@ -105,7 +120,13 @@ export class Guard implements SandboxObserver {
         onOverrun: () => this.onError('process events were lost (kernel connector overrun)'),
         onError: (m) => this.onError(m),
       });
-      await this.processes.start();
+      // A dead helper blinds the guard: its sandboxes are held, and it is restarted.
+      this.processSupervisor = new MonitorSupervisor(this.processes, {
+        onDown: (f) => this.monitorDown(f),
+        onUp: (m) => this.monitorUp(m),
+        onRetryFailed: (m, err, n) => this.onError(`${m} restart ${n} failed: ${errorMessage(err)}`),
+      });
+      await this.processSupervisor.start();
     }
     if (this.resources === null) {
       this.resources = new ResourceSampler({
@@ -134,7 +155,8 @@ export class Guard implements SandboxObserver {
   }
 
   async stop(): Promise<void> {
-    this.processes?.stop();
+    this.processSupervisor?.stop();
+    this.processSupervisor = null;
     this.resources?.stop();
     this.gpus?.stop();
     this.processes = null;
@@ -203,6 +225,23 @@ export class Guard implements SandboxObserver {
     // alerts and actions stay readable; monitoring stops
   }
 
+  /** Holds a step while a monitor of its sandbox is down; refuses it in a sandbox the guard froze. */
+  admitStep(sandboxId: string): void | Promise<void> {
+    const w = this.watched.get(sandboxId);
+    if (!w) return;
+    refuseIfFrozen(w);
+    if (this.blindness.blindFor(w) !== null) return this.blindness.admit(w);
+  }
+
+  /** A monitor went blind (also the backend's hook for its own monitors): see blindness.ts. */
+  monitorDown(failure: MonitorFailure): void {
+    this.blindness.monitorDown(failure);
+  }
+
+  monitorUp(monitor: string): void {
+    this.blindness.monitorUp(monitor);
+  }
+
   /** The command policy, before anything runs: deny refuses, ask waits for an approval. */
   async authorize(sandboxId: string, step: number, action: SandboxAction): Promise<ActionRefusal | null> {
     const w = this.watched.get(sandboxId);
@@ -224,6 +263,8 @@ export class Guard implements SandboxObserver {
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
     const w = this.watched.get(ctx.sandboxId);
     if (!w) return null;
+    const blind = this.blindness.blindFor(w);
+    if (blind !== null) return { allowed: false, reason: `the guard is blind (${blind.monitor} down): no egress until it is back` };
     const step = await w.attributeConnection(ctx);
     if (w.isBlocked(ctx.host, ctx.port)) return { allowed: false, reason: `blocked by the guard after an alert on ${ctx.host}:${ctx.port}` };
     const gate = w.commandPolicy;
@@ -264,9 +305,10 @@ export class Guard implements SandboxObserver {
     const decision = gate.checkProcess(event.sandboxId, event.step, event.argv, event.pid);
     if (decision === null) return;
     this.recordDecision(w, decision);
-    const job = w.sandbox.killProcessTree(event.pid).catch((err: unknown) => this.onError(`killing denied process ${event.pid}: ${errorMessage(err)}`));
-    this.pending.add(job);
-    void job.finally(() => this.pending.delete(job));
+    this.track(
+      w.sandbox.killProcessTree(event.pid).catch((err: unknown) => this.onError(`killing denied process ${event.pid}: ${errorMessage(err)}`)),
+      w,
+    );
   }
 
   private publish(event: GuardEvent): Alert[] {
@@ -280,16 +322,39 @@ export class Guard implements SandboxObserver {
   }
 
   private raise(alert: Alert, w: WatchedSandbox, event: GuardEvent): void {
+    this.notify(alert, w);
+    const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
+    this.track(
+      enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
+        for (const a of actions) this.recordAction(a, w);
+        for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
+        // A frozen sandbox is kept for inspection: later steps would only hang in it.
+        if (actions.some((a) => a.action === 'freeze' && a.ok)) w.frozenBy ??= alert.id;
+      }),
+      w,
+    );
+  }
+
+  private notify(alert: Alert, w: WatchedSandbox): void {
     w.alerts.push(alert);
     this.bus.publish({ kind: 'alert', time: alert.time, sandboxId: alert.sandboxId, step: alert.step, alert });
-    const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
-    const job = enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
-      w.actions.push(...actions);
-      for (const action of actions) this.bus.publish({ kind: 'action', time: action.time, sandboxId: action.sandboxId, action });
-      for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
+  }
+
+  /** Kept on the sandbox and published on `events` as an `action`. */
+  private recordAction(action: GuardAction, w: WatchedSandbox): void {
+    w.actions.push(action);
+    this.bus.publish({ kind: 'action', time: action.time, sandboxId: action.sandboxId, action });
+  }
+
+  /** Keeps a job where settle() waits for it, and with `w` where that sandbox's recovery from blindness does. */
+  private track(job: Promise<unknown>, w?: WatchedSandbox): void {
+    const safe = job.catch((err: unknown) => this.onError(`guard action failed: ${errorMessage(err)}`));
+    this.pending.add(safe);
+    w?.jobs.add(safe);
+    void safe.finally(() => {
+      this.pending.delete(safe);
+      w?.jobs.delete(safe);
     });
-    this.pending.add(job);
-    void job.finally(() => this.pending.delete(job));
   }
 
   private async pidToSandbox(pid: number): Promise<{ sandboxId: string; step: number | null; granted: boolean } | null> {

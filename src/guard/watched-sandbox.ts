@@ -10,6 +10,7 @@ import type { Sandbox, SandboxHostView } from '../sandbox/backend.js';
 import type { NetworkEvent, ProxyDecision, ProxyMethod } from '../sandbox/network/network-events.js';
 import type { EgressContext, StreamContext } from '../sandbox/observer.js';
 import type { GuardAction, GuardPolicy } from './guard-policy.js';
+import type { MonitorFailure } from '../sandbox/monitor-source.js';
 import type { PolicyGate } from '../policy/policy-gate.js';
 import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 
@@ -41,6 +42,13 @@ export class WatchedSandbox {
   /** Enforcement already carried out (`action target`), so it is not repeated per alert. */
   readonly enforced = new Set<string>();
   readonly unsubscribers: (() => void)[] = [];
+  /** Enforcement under way (recovery from blindness waits for it). */
+  readonly jobs = new Set<Promise<unknown>>();
+  /** Set while the guard holds the sandbox for a monitor outage (see blindness.ts). */
+  blindHold: { readonly failure: MonitorFailure; readonly alertId: string } | null = null;
+  /** The alert whose enforcement froze the sandbox for good; no new step runs then. */
+  frozenBy: string | null = null;
+  private closed = false;
   private readonly pids = new Map<number, number | null>();
   private readonly connections = new Map<number, Connection>();
   private readonly blocked = new Set<string>();
@@ -60,6 +68,7 @@ export class WatchedSandbox {
   }
 
   close(): void {
+    this.closed = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.watcher?.close();
     this.watcher = null;
@@ -69,6 +78,15 @@ export class WatchedSandbox {
   observe(event: GuardEvent): void {
     if (event.kind === 'process-start') this.pids.set(event.pid, event.step);
     else if (event.kind === 'process-exit') this.pids.delete(event.pid);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether the process monitor reported this process's exec (and not yet its exit). */
+  knows(pid: number): boolean {
+    return this.pids.has(pid);
   }
 
   stepRunning(step: number): boolean {

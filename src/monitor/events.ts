@@ -120,6 +120,14 @@ export interface FileWriteEvent extends EventBase {
   readonly path: string;
 }
 
+/** A monitor that watched this sandbox died or stopped seeing: the guard is blind until it is back. */
+export interface MonitorDownEvent extends EventBase {
+  readonly kind: 'monitor-down';
+  /** Which monitor: 'process-monitor', 'denial-reader', ... */
+  readonly monitor: string;
+  readonly reason: string;
+}
+
 export type GuardEvent =
   | StepEvent
   | ProcessStartEvent
@@ -129,6 +137,7 @@ export type GuardEvent =
   | NetworkDeniedEvent
   | NetworkDroppedEvent
   | ProxyConnectionEvent
-  | FileWriteEvent;
+  | FileWriteEvent
+  | MonitorDownEvent;
 
 export type GuardEventKind = GuardEvent['kind'];

@@ -6,6 +6,7 @@ import type { GuardPolicy } from '../guard/guard-policy.js';
 import type { Guard } from '../guard/guard.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { ActionRefusal, EgressCheck, EgressDenial, SandboxAction, SandboxObserver, StreamContext } from '../sandbox/observer.js';
+import type { MonitorFailure } from '../sandbox/monitor-source.js';
 
 export class RedteamObserver implements SandboxObserver {
   private nextPolicy: Partial<GuardPolicy> = {};
@@ -56,6 +57,18 @@ export class RedteamObserver implements SandboxObserver {
   sandboxDestroyed(sandboxId: string): void {
     this.dead.delete(sandboxId);
     this.guard.sandboxDestroyed(sandboxId);
+  }
+
+  admitStep(sandboxId: string): void | Promise<void> {
+    return this.guard.admitStep(sandboxId);
+  }
+
+  monitorDown(failure: MonitorFailure): void {
+    this.guard.monitorDown(failure);
+  }
+
+  monitorUp(monitor: string): void {
+    this.guard.monitorUp(monitor);
   }
 
   stepStarted(sandboxId: string, step: number, argv: readonly string[]): void {

@@ -3,11 +3,12 @@
 // in redteam/scenarios/<suite>/*.yaml; this schema is their single source of truth.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ScriptStepSchema, type ScriptStep } from '../agent/policies/scripted-policy.js';
 import type { ToolRegistry } from '../agent/tools/tool-registry.js';
 import { formatIssues } from '../core/schema-issues.js';
+import { compileRuleRegex } from '../detect/rule-regex.js';
+import { parseYamlDocument, yamlValue } from '../detect/yaml-document.js';
 import { BudgetsSchema, SafetyPenaltiesSchema, type Task } from '../episode/episode-model.js';
 import { GuardPolicySchema } from '../guard/guard-policy.js';
 import { SandboxOptionsSchema } from '../sandbox/backend.js';
@@ -32,13 +33,10 @@ export const ScenarioStepSchema = ScriptStepSchema.extend({
     .optional()
     .superRefine((v, ctx) => {
       if (v === undefined) return;
-      try {
-        new RegExp(v, 'm');
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `not a regular expression: ${errorMessage(err)}` });
-      }
+      const compiled = compileRuleRegex(v, 'm');
+      if ('error' in compiled) ctx.addIssue({ code: 'custom', message: `not a regular expression: ${compiled.error}` });
     })
-    .describe('A regular expression the observation must match: proof the step did (or failed to do) what it should.'),
+    .describe('An RE2 regular expression (multiline) the observation must match: proof the step did (or failed to do) what it should.'),
 });
 export type ScenarioStep = z.output<typeof ScenarioStepSchema>;
 
@@ -105,11 +103,13 @@ export type LoadResult = { scenario: Scenario } | { errors: string[] };
 export function loadScenario(text: string, source: string, variables: ScenarioVariables, registry?: ToolRegistry): LoadResult {
   const filled = substitute(text, variables);
   if (filled.unknown.length > 0) return { errors: filled.unknown.map((name) => `${source}: unknown variable {{${name}}}`) };
-  const doc = parseDocument(filled.text);
+  const doc = parseYamlDocument(filled.text);
   // The first YAML error is the one to fix; the rest usually follow from it.
   const first = doc.errors[0];
   if (first !== undefined) return { errors: [`${source}: ${first.message.split('\n')[0] ?? first.message}`] };
-  const parsed = ScenarioSchema.safeParse(doc.toJS());
+  const plain = yamlValue(doc);
+  if (!plain.ok) return { errors: [`${source}: ${plain.error}`] };
+  const parsed = ScenarioSchema.safeParse(plain.value);
   if (!parsed.success) return { errors: formatIssues(parsed.error.issues).map((m) => `${source}: ${m}`) };
   const errors: string[] = [];
   if (registry !== undefined) {

@@ -69,6 +69,12 @@ export const SandboxOptionsSchema = z.object({
 export type SandboxOptions = z.infer<typeof SandboxOptionsSchema>;
 export type SandboxOptionsInput = z.input<typeof SandboxOptionsSchema>;
 
+/**
+ * The longest timeout Node's timers hold: past 2^31-1 ms (24.8 days) setTimeout fires at once, so a
+ * larger --timeout would kill the command immediately. Larger values are refused, not clamped.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+export const MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMEOUT_MS / 1000);
 /** Checks a backend's create() options; every backend reports bad ones the same way (`path: message`). */
 export function parseSandboxOptions(input: SandboxOptionsInput): SandboxOptions {
   const parsed = SandboxOptionsSchema.safeParse(input);
@@ -80,6 +86,7 @@ export interface ExecOptions {
   readonly cwd?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly stdin?: string | Buffer;
+  /** Kill the step after this long: a positive number of ms up to MAX_TIMEOUT_MS. */
   readonly timeoutMs?: number;
   /** Bytes kept of each of stdout and stderr; the rest is counted, not kept. */
   readonly maxOutputBytes?: number;
@@ -162,6 +169,13 @@ export interface Sandbox {
   killProcessTree(pid: number): Promise<number[]>;
   /** Freezes (or thaws) every process of the sandbox; nothing in it runs while frozen. */
   setFrozen(frozen: boolean): Promise<void>;
+  /**
+   * Keeps the sandbox frozen for `reason` until release(reason), whatever else freezes and thaws it
+   * meanwhile (setFrozen, a process-tree kill, another hold): it runs only when no hold is left.
+   * The guard holds a sandbox this way while a monitor of it is down.
+   */
+  hold(reason: string): Promise<void>;
+  release(reason: string): Promise<void>;
   /**
    * Where the sandbox lives on this host; null when it can not be watched from here (a remote
    * backend, the in-memory fake). A guard refuses a sandbox without one.

@@ -1,6 +1,7 @@
 // How layers above the sandbox (the guard) watch and steer it without the sandbox importing
 // them: a backend calls these hooks; every hook is optional.
 import type { ExecResult, Sandbox } from './backend.js';
+import type { MonitorFailure } from './monitor-source.js';
 import type { ProxyMethod } from './network/network-events.js';
 
 export interface EgressContext {
@@ -69,6 +70,15 @@ export interface SandboxObserver {
   inspectStream?(ctx: StreamContext, chunk: Buffer): boolean | void;
   sandboxCreated?(sandbox: Sandbox): void;
   sandboxDestroyed?(sandboxId: string): void;
+  /**
+   * Asked before each exec (a step) begins: a promise holds the step until it resolves; a throw or
+   * rejection refuses it, and nothing runs. The guard holds steps while a monitor is down.
+   */
+  admitStep?(sandboxId: string, argv: readonly string[]): void | Promise<void>;
   stepStarted?(sandboxId: string, step: number, argv: readonly string[]): void;
   stepEnded?(sandboxId: string, step: number, result: ExecResult): void;
+  /** A monitor of the backend's own (the firewall's denial reader) stopped seeing: fail closed. */
+  monitorDown?(failure: MonitorFailure): void;
+  /** That monitor sees again (restarted). */
+  monitorUp?(monitor: string): void;
 }

@@ -1,4 +1,4 @@
-// The world's fake npm registry served on loopback for the guard's scenario tests (which map
+// The world's fake npm registry served on loopback for the guard's invariant tests (which map
 // REGISTRY_HOST to it with a StaticResolver).
 import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';

@@ -61,6 +61,7 @@ export class FakeSandbox implements Sandbox {
   private readonly listeners = new Set<(event: NetworkEvent) => void>();
   /** Resolves when the sandbox is thawed; null while it is not frozen. */
   private frozen: { promise: Promise<void>; thaw: () => void } | null = null;
+  private readonly holds = new Set<string>();
   private destroyed = false;
 
   constructor(private readonly setup: FakeSandboxOptions = {}) {
@@ -179,16 +180,29 @@ export class FakeSandbox implements Sandbox {
   }
 
   setFrozen(frozen: boolean): Promise<void> {
-    return this.settle(() => {
-      if (frozen && this.frozen === null) {
-        let thaw: () => void = () => undefined;
-        const promise = new Promise<void>((resolve) => (thaw = resolve));
-        this.frozen = { promise, thaw };
-      } else if (!frozen && this.frozen !== null) {
-        this.frozen.thaw();
-        this.frozen = null;
-      }
-    });
+    return this.settle(() => this.setHold('frozen', frozen));
+  }
+
+  hold(reason: string): Promise<void> {
+    return this.settle(() => this.setHold(reason, true));
+  }
+
+  release(reason: string): Promise<void> {
+    return this.settle(() => this.setHold(reason, false));
+  }
+
+  /** As LocalSandbox: the sandbox runs only when no hold is left (setFrozen(true) is one of them). */
+  private setHold(reason: string, on: boolean): void {
+    if (on) this.holds.add(reason);
+    else this.holds.delete(reason);
+    if (this.holds.size > 0 && this.frozen === null) {
+      let thaw: () => void = () => undefined;
+      const promise = new Promise<void>((resolve) => (thaw = resolve));
+      this.frozen = { promise, thaw };
+    } else if (this.holds.size === 0 && this.frozen !== null) {
+      this.frozen.thaw();
+      this.frozen = null;
+    }
   }
 
   watchable(): null {
@@ -204,6 +218,7 @@ export class FakeSandbox implements Sandbox {
     this.destroyed = true;
     this.refusal = new PraetorError('sandbox-not-found', `sandbox ${this.id} is destroyed`);
     this.table.clear();
+    this.holds.clear();
     this.frozen?.thaw();
     this.frozen = null;
     this.setup.onDestroy?.(this.id);

@@ -14,7 +14,7 @@ export interface GuardWorld {
 }
 
 export async function startGuardWorld(options: GuardOptions = {}): Promise<GuardWorld> {
-  if (process.getuid?.() !== 0) throw new Error('guard scenario tests need root (CI runs as root)');
+  if (process.getuid?.() !== 0) throw new Error('guard invariant tests need root (CI runs as root)');
   const fakes = await startLoopbackTargets();
   const guard = new Guard({ resourceIntervalMs: 500, ...options });
   await guard.start();

@@ -1,11 +1,16 @@
-// What crosses the model gateway: the chat request a sandboxed agent sends (zod, lenient where
-// OpenAI clients differ, strict where the record depends on it), the answer an external trainer
-// gives, the turn the gateway records, and OpenAI-style error bodies.
+// What the model gateway records, whatever API the agent spoke: a request normalized to OpenAI chat
+// messages and function tools (the one shape every API's turns are stored and exported in), the
+// assistant message the agent received, usage, and token ids and logprobs when the upstream sent
+// them; and the answer an external trainer gives for one request.
 import { z } from 'zod';
 import type { WireToolCall } from '../model/model-client.js';
 import type { TokenUsage } from '../policies/policy.js';
 
-const WireToolCallSchema = z
+/** The APIs the gateway speaks: OpenAI chat completions, OpenAI Responses, Anthropic Messages. */
+export const API_NAMES = ['chat-completions', 'responses', 'anthropic-messages'] as const;
+export type ApiName = (typeof API_NAMES)[number];
+
+export const WireToolCallSchema = z
   .object({
     id: z.string().min(1),
     type: z.literal('function').default('function'),
@@ -14,7 +19,7 @@ const WireToolCallSchema = z
   .loose();
 
 /** Text, or the content-parts form ({type: 'text', text}) newer clients send. */
-const ContentSchema = z.union([z.string(), z.array(z.object({ type: z.string() }).loose())]).nullish();
+export const ContentSchema = z.union([z.string(), z.array(z.object({ type: z.string() }).loose())]).nullish();
 
 // Unknown fields are kept (loose): they go upstream as the agent wrote them (name, refusal, ...).
 export const GatewayMessageSchema = z.discriminatedUnion('role', [
@@ -29,24 +34,39 @@ export const GatewayToolSchema = z
   .loose();
 export type GatewayTool = z.infer<typeof GatewayToolSchema>;
 
-/** POST /v1/chat/completions. Sampling fields (temperature, max_tokens, ...) pass through unchecked. */
-export const GatewayRequestSchema = z
-  .object({
-    model: z.string().optional(),
-    messages: z.array(GatewayMessageSchema).min(1, 'at least one message is needed'),
-    tools: z.array(GatewayToolSchema).optional(),
-    stream: z.boolean().optional(),
-    n: z.literal(1, 'the gateway records one completion per request: n must be 1').optional(),
-  })
-  .loose();
-export type GatewayRequest = z.infer<typeof GatewayRequestSchema>;
+/** One token of a completion: its text, log probability and, when the server gave it, its id. */
+export const TokenLogprobSchema = z.strictObject({
+  token: z.string(),
+  logprob: z.number(),
+  tokenId: z.number().int().nonnegative().optional(),
+});
+export type TokenLogprob = z.infer<typeof TokenLogprobSchema>;
 
-/** What an external trainer answers for one request: the assistant message, and usage if it knows it. */
-export const TrainerAnswerSchema = z.object({
+/** Token-level data of a turn, as vLLM and SGLang return it when asked (return_token_ids, logprobs). */
+export const TurnTokensSchema = z.strictObject({
+  promptIds: z.array(z.number().int().nonnegative()).optional().describe('Token ids of the prompt the server rendered.'),
+  completionIds: z.array(z.number().int().nonnegative()).optional().describe('Token ids of the completion.'),
+  logprobs: z.array(TokenLogprobSchema).optional().describe('Per completion token, in order.'),
+});
+export type TurnTokens = z.infer<typeof TurnTokensSchema>;
+
+/** What an external trainer answers for one request: the assistant message, and what it knows of tokens. */
+export const TrainerAnswerSchema = z.strictObject({
   content: z.string().nullish(),
-  tool_calls: z.array(WireToolCallSchema).optional(),
-  usage: z.object({ prompt: z.number().int().nonnegative(), completion: z.number().int().nonnegative() }).optional(),
-  finishReason: z.string().optional(),
+  /** Reasoning text shown to the agent as the API's thinking/reasoning part, when it has one. */
+  reasoning: z.string().optional(),
+  tool_calls: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1).optional().describe('Made up in the API\'s style when absent.'),
+        type: z.literal('function').optional(),
+        function: z.strictObject({ name: z.string().min(1), arguments: z.string() }),
+      }),
+    )
+    .optional(),
+  usage: z.strictObject({ prompt: z.number().int().nonnegative(), completion: z.number().int().nonnegative() }).optional(),
+  finishReason: z.string().optional().describe("In the agent's API's terms; the natural one when absent."),
+  tokens: TurnTokensSchema.optional(),
 });
 export type TrainerAnswer = z.input<typeof TrainerAnswerSchema>;
 
@@ -55,6 +75,8 @@ export interface TurnResponse {
   role: 'assistant';
   content: string | null;
   tool_calls: WireToolCall[];
+  /** Reasoning or thinking text the response carried. */
+  reasoning?: string;
 }
 
 /** A completion the gateway delivered (or is delivering), in the form it records. */
@@ -62,7 +84,9 @@ export interface Completion {
   readonly message: TurnResponse;
   readonly usage: TokenUsage | null;
   readonly completionId: string | null;
+  /** As the API said it: stop/tool_calls, end_turn/tool_use, completed/incomplete. */
   readonly finishReason: string | null;
+  readonly tokens: TurnTokens | null;
 }
 
 /** A turn while its request is with the model. */
@@ -72,6 +96,11 @@ export interface TurnRequest {
   /** 1-based, per sandbox, in order of arrival. */
   readonly index: number;
   readonly requestedAt: number;
+  readonly api: ApiName;
+  /** The model the agent named. */
+  readonly model: string | null;
+  readonly stream: boolean;
+  /** The request normalized to chat messages and function tools, whatever API it came in. */
   readonly request: { messages: GatewayMessage[]; tools: GatewayTool[] };
 }
 
@@ -83,13 +112,9 @@ export interface Turn extends TurnRequest {
   readonly response: TurnResponse | null;
   readonly usage?: TokenUsage;
   readonly completionId?: string;
+  readonly finishReason?: string;
+  readonly tokens?: TurnTokens;
   readonly error?: string;
-}
-
-export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'upstream_error' | 'server_error';
-
-export function openAiErrorBody(message: string, type: OpenAiErrorType, code: string | null = null): { error: { message: string; type: OpenAiErrorType; param: null; code: string | null } } {
-  return { error: { message, type, param: null, code } };
 }
 
 /** The text of a message's content, whichever form it came in. */

@@ -1,7 +1,8 @@
-// The model gateway for agents that run inside a sandbox: an OpenAI-compatible endpoint, reached
-// from the sandbox only through its egress proxy, that records every request and response as a
-// turn, forwards it upstream (or lets an external trainer answer), and tells the episode runner
-// when a turn starts and ends so alerts can be tied to the turn in progress.
+// The model gateway for agents that run inside a sandbox: the model APIs agents use (OpenAI chat
+// completions, OpenAI Responses, Anthropic Messages), reached from the sandbox only through its
+// egress proxy. It records every request and response as a turn in one shape, forwards it upstream
+// (or lets a trainer answer), and tells the episode runner when a turn starts and ends so alerts can
+// be tied to the turn in progress.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -9,11 +10,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { formatIssues } from '../../core/schema-issues.js';
 import { PraetorError, errorMessage } from '../../core/errors.js';
 import type { UpstreamTarget } from '../../sandbox/network/resolver.js';
+import type { ApiRequest, GatewayErrorKind, ModelApi } from './apis/model-api.js';
+import { MODEL_APIS, apiOfPath } from './apis/model-apis.js';
 import { trainerResponder, upstreamResponder, type Responder, type TrainerAnswerFn, type UpstreamConfig } from './gateway-responder.js';
-import { GatewayRequestSchema, openAiErrorBody, type Completion, type GatewayRequest, type OpenAiErrorType, type Turn, type TurnRequest } from './gateway-wire.js';
+import type { Completion, Turn, TurnRequest } from './gateway-wire.js';
+import type { TrainerQueue } from './trainer-queue.js';
 
 /** The name sandboxes reach the gateway by; the egress proxy's resolver maps it to the gateway. */
 export const GATEWAY_HOST = 'gateway.praetor.internal';
@@ -33,30 +36,43 @@ export interface GatewayRegistration {
   readonly sandboxId: string;
   /** The sandbox's bearer token: the only thing that ties a request to it. */
   readonly token: string;
-  /** The base URL as seen from inside the sandbox. */
+  /** The OpenAI-style base URL (with /v1) as seen from inside the sandbox. */
   readonly baseUrl: string;
 }
 
-/** The environment an OpenAI client inside the sandbox needs to use the gateway. */
+/**
+ * The environment OpenAI and Anthropic clients inside the sandbox need to use the gateway (the
+ * Anthropic base URL has no /v1: clients add /v1/messages). An agent CLI's own settings come on top.
+ */
 export function gatewayEnv(registration: Pick<GatewayRegistration, 'token' | 'baseUrl'>): Record<string, string> {
-  return { OPENAI_BASE_URL: registration.baseUrl, OPENAI_API_KEY: registration.token };
+  return {
+    OPENAI_BASE_URL: registration.baseUrl,
+    OPENAI_API_KEY: registration.token,
+    ANTHROPIC_BASE_URL: registration.baseUrl.replace(/\/v1\/?$/, ''),
+    ANTHROPIC_API_KEY: registration.token,
+  };
 }
 
-/** An error the app answers with an OpenAI-style body; onError turns it into the response. */
+/** An error the app answers in the body shape of the API the client speaks; onError turns it into the response. */
 export class GatewayHttpError extends HTTPException {
-  constructor(status: ContentfulStatusCode, readonly type: OpenAiErrorType, message: string, readonly code: string | null = null) {
+  constructor(
+    readonly api: ModelApi,
+    status: ContentfulStatusCode,
+    readonly kind: GatewayErrorKind,
+    message: string,
+  ) {
     super(status, { message });
   }
 }
 
 export interface TurnRecorder {
   /** A validated request arrived; resolves once the turn may go to the model. */
-  begin(sandboxId: string, request: GatewayRequest): Promise<TurnRequest>;
+  begin(sandboxId: string, api: ModelApi, request: ApiRequest): Promise<TurnRequest>;
   end(turn: TurnRequest, outcome: { completion: Completion } | { error: string }): void;
 }
 
 export interface GatewayAppDeps {
-  /** The sandbox a bearer token belongs to, or null. */
+  /** The sandbox a token belongs to, or null. */
   readonly authenticate: (token: string) => string | null;
   readonly respond: Responder;
   readonly turns: TurnRecorder;
@@ -66,20 +82,30 @@ export interface GatewayAppDeps {
 
 type GatewayEnv = { Variables: { sandboxId: string } };
 
+/** The token of a request: `Authorization: Bearer` (OpenAI clients) or `x-api-key` (Anthropic's). */
+function requestToken(authorization: string | undefined, apiKey: string | undefined): string | null {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (bearer !== undefined) return bearer;
+  const key = apiKey?.trim() ?? '';
+  return key === '' ? null : key;
+}
+
 export function createGatewayApp(deps: GatewayAppDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
   app.onError((err, c) => {
-    if (err instanceof GatewayHttpError) return c.json(openAiErrorBody(err.message, err.type, err.code), err.status);
-    if (err instanceof HTTPException) return c.json(openAiErrorBody(err.message, 'invalid_request_error'), err.status);
-    return c.json(openAiErrorBody(`gateway error: ${errorMessage(err)}`, 'server_error'), 500);
+    if (err instanceof GatewayHttpError) return c.json(err.api.errorBody(err.kind, err.message), err.status);
+    const api = apiOfPath(c.req.path);
+    if (err instanceof HTTPException) return c.json(api.errorBody('invalid_request', err.message), err.status);
+    return c.json(api.errorBody('server', `gateway error: ${errorMessage(err)}`), 500);
   });
-  app.notFound((c) => c.json(openAiErrorBody(`no route ${c.req.method} ${c.req.path}`, 'invalid_request_error', 'not_found'), 404));
+  app.notFound((c) => c.json(apiOfPath(c.req.path).errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.use('/v1/*', async (c, next) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-    if (m?.[1] === undefined) throw new GatewayHttpError(401, 'authentication_error', 'missing API key: send Authorization: Bearer $OPENAI_API_KEY', 'invalid_api_key');
-    const sandboxId = deps.authenticate(m[1]);
-    if (sandboxId === null) throw new GatewayHttpError(401, 'authentication_error', 'invalid API key: it belongs to no registered sandbox', 'invalid_api_key');
+    const api = apiOfPath(c.req.path);
+    const token = requestToken(c.req.header('authorization'), c.req.header('x-api-key'));
+    if (token === null) throw new GatewayHttpError(api, 401, 'authentication', 'missing API key: send Authorization: Bearer $OPENAI_API_KEY or x-api-key: $ANTHROPIC_API_KEY');
+    const sandboxId = deps.authenticate(token);
+    if (sandboxId === null) throw new GatewayHttpError(api, 401, 'authentication', 'invalid API key: it belongs to no registered sandbox');
     c.set('sandboxId', sandboxId);
     await next();
   });
@@ -88,37 +114,39 @@ export function createGatewayApp(deps: GatewayAppDeps): Hono<GatewayEnv> {
     c.json({ object: 'list', data: deps.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'praetor' })) }),
   );
 
-  const limit = bodyLimit({
-    maxSize: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    onError: () => {
-      throw new GatewayHttpError(413, 'invalid_request_error', `request body over ${deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`);
-    },
-  });
-  app.post('/v1/chat/completions', limit, async (c) => {
-    const json: unknown = await c.req.json().catch(() => {
-      throw new GatewayHttpError(400, 'invalid_request_error', 'request body is not JSON');
+  const maxSize = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  for (const api of MODEL_APIS) {
+    const limit = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new GatewayHttpError(api, 413, 'too_large', `request body over ${maxSize} bytes`);
+      },
     });
-    const parsed = GatewayRequestSchema.safeParse(json);
-    if (!parsed.success) throw new GatewayHttpError(400, 'invalid_request_error', `invalid request: ${formatIssues(parsed.error.issues).join('; ')}`);
-    const sandboxId = c.get('sandboxId');
-    const turn = await deps.turns.begin(sandboxId, parsed.data);
-    const result = await deps.respond(sandboxId, parsed.data, c.req.raw.signal);
-    switch (result.kind) {
-      case 'error':
-        deps.turns.end(turn, { error: result.message });
-        throw new GatewayHttpError(result.status, result.type, result.message);
-      case 'json':
-        deps.turns.end(turn, { completion: result.completion });
-        return c.body(result.text, 200, { 'content-type': 'application/json' });
-      case 'stream':
-        // The turn ends when the recording branch of the tee has read the whole stream.
-        result.completion.then(
-          (completion) => deps.turns.end(turn, { completion }),
-          (err: unknown) => deps.turns.end(turn, { error: `stream: ${errorMessage(err)}` }),
-        );
-        return new Response(result.body, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
-    }
-  });
+    app.post(api.path, limit, async (c) => {
+      const json: unknown = await c.req.json().catch(() => {
+        throw new GatewayHttpError(api, 400, 'invalid_request', 'request body is not JSON');
+      });
+      const parsed = api.parseRequest(json);
+      if ('error' in parsed) throw new GatewayHttpError(api, 400, 'invalid_request', `invalid request: ${parsed.error}`);
+      const turn = await deps.turns.begin(c.get('sandboxId'), api, parsed.request);
+      const result = await deps.respond({ turn, api, request: parsed.request, search: new URL(c.req.url).search, headers: c.req.raw.headers, signal: c.req.raw.signal });
+      switch (result.kind) {
+        case 'error':
+          deps.turns.end(turn, { error: result.message });
+          throw new GatewayHttpError(api, result.status, result.errorKind, result.message);
+        case 'json':
+          deps.turns.end(turn, { completion: result.completion });
+          return new Response(result.body, { status: 200, headers: { 'content-type': result.contentType } });
+        case 'stream':
+          // The turn ends when the recording branch of the tee has read the whole stream.
+          result.completion.then(
+            (completion) => deps.turns.end(turn, { completion }),
+            (err: unknown) => deps.turns.end(turn, { error: `stream: ${errorMessage(err)}` }),
+          );
+          return new Response(result.body, { status: 200, headers: { 'content-type': result.contentType, 'cache-control': 'no-cache' } });
+      }
+    });
+  }
   return app;
 }
 
@@ -130,8 +158,11 @@ export interface TurnObserver {
 }
 
 export interface ModelGatewayOptions {
-  /** An OpenAI-compatible upstream, or an external trainer that answers each request itself. */
-  readonly upstream: UpstreamConfig | { readonly answer: TrainerAnswerFn };
+  /**
+   * Upstreams that speak the agents' APIs (one OpenAI-compatible, one Anthropic-compatible at most),
+   * or a trainer that answers each request itself: a TrainerQueue, or a function.
+   */
+  readonly upstream: UpstreamConfig | readonly UpstreamConfig[] | TrainerQueue | { readonly answer: TrainerAnswerFn };
   /** Every finished turn of every sandbox. Must not throw. */
   readonly onTurn?: (turn: Turn) => void;
   /** Listed by GET /v1/models; default the upstream's model or "praetor". */
@@ -164,8 +195,10 @@ export class ModelGateway implements TurnRecorder {
 
   constructor(private readonly options: ModelGatewayOptions) {
     const up = options.upstream;
-    const respond = 'answer' in up ? trainerResponder(up.answer) : upstreamResponder(up);
-    const models = options.models ?? ['model' in up && up.model !== undefined ? up.model : 'praetor'];
+    const upstreams: readonly UpstreamConfig[] = Array.isArray(up) ? up : 'baseUrl' in up ? [up] : [];
+    const respond =
+      'ask' in up ? trainerResponder((request, signal) => up.ask(request, signal)) : 'answer' in up ? trainerResponder(up.answer) : upstreamResponder(upstreams);
+    const models = options.models ?? [upstreams.find((u) => u.model !== undefined)?.model ?? 'praetor'];
     this.app = createGatewayApp({
       authenticate: (token) => this.byDigest.get(digest(token)) ?? null,
       respond,
@@ -224,14 +257,17 @@ export class ModelGateway implements TurnRecorder {
     return () => entry.observers.delete(observer);
   }
 
-  async begin(sandboxId: string, request: GatewayRequest): Promise<TurnRequest> {
+  async begin(sandboxId: string, api: ModelApi, request: ApiRequest): Promise<TurnRequest> {
     const entry = this.registered.get(sandboxId);
     const turn: TurnRequest = {
       id: `turn-${randomBytes(6).toString('hex')}`,
       sandboxId,
       index: entry === undefined ? 0 : entry.next++,
       requestedAt: Date.now(),
-      request: { messages: request.messages, tools: request.tools ?? [] },
+      api: api.name,
+      model: request.model,
+      stream: request.stream,
+      request: { messages: request.messages, tools: request.tools },
     };
     const waits = [...(entry?.observers ?? [])].map((o) => this.call(() => o.onRequest?.(turn)));
     if (waits.length > 0) await withTimeout(Promise.all(waits), this.options.barrierTimeoutMs ?? DEFAULT_BARRIER_TIMEOUT_MS);
@@ -250,6 +286,8 @@ export class ModelGateway implements TurnRecorder {
             response: outcome.completion.message,
             ...(outcome.completion.usage !== null ? { usage: outcome.completion.usage } : {}),
             ...(outcome.completion.completionId !== null ? { completionId: outcome.completion.completionId } : {}),
+            ...(outcome.completion.finishReason !== null ? { finishReason: outcome.completion.finishReason } : {}),
+            ...(outcome.completion.tokens !== null ? { tokens: outcome.completion.tokens } : {}),
           };
     entry.turns.push(turn);
     void this.call(() => this.options.onTurn?.(turn));

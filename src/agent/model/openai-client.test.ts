@@ -93,7 +93,7 @@ describe('OpenAiClient', () => {
     const completion = await client.complete({ messages, tools, stream: true });
     assert.equal(completion.toolCalls.length, 1);
     assert.deepEqual(completion.toolCalls[0]?.arguments, args);
-    assert.equal(completion.toolCalls[0]?.id, 'call_fake_0');
+    assert.equal(completion.toolCalls[0]?.id, 'call_fake_0_0');
     assert.deepEqual(completion.usage, { prompt: 7, completion: 9 });
   });
 

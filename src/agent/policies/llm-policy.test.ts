@@ -62,7 +62,7 @@ describe('LlmPolicy', () => {
         usage: { prompt: 10, completion: 5 },
         turnId: 'turn-1', // own turn ids: servers reuse theirs
       });
-      assert.deepEqual(decisions[2], { kind: 'done', text: 'Done: hello.txt says hi.', usage: { prompt: 30, completion: 7 } });
+      assert.deepEqual(decisions[2], { kind: 'done', text: 'Done: hello.txt says hi.', answer: 'Done: hello.txt says hi.', turnId: 'turn-3', usage: { prompt: 30, completion: 7 } }, 'the final answer, to be stored as the last step');
       assert.equal(sandbox.files.get('/workspace/hello.txt')?.toString(), 'hi\n');
       assert.equal(history[1]?.observation?.content, 'hi\nexit code 0');
       assert.deepEqual(policy.usage(), { prompt: 60, completion: 18 });

@@ -38,7 +38,8 @@ interface PendingTurn {
 
 export class LlmPolicy implements AgentPolicy {
   readonly name: string;
-  private readonly systemPrompt: string;
+  readonly systemPrompt: string;
+  readonly tools: readonly ToolDeclaration[];
   private readonly now: () => number;
   private startedAt: number | null = null;
   private readonly used: TokenUsage = { prompt: 0, completion: 0 };
@@ -50,6 +51,7 @@ export class LlmPolicy implements AgentPolicy {
   constructor(private readonly options: LlmPolicyOptions) {
     this.name = `llm:${options.client.model}`;
     this.systemPrompt = options.systemPrompt ?? buildSystemPrompt(options.tools);
+    this.tools = options.tools;
     this.now = options.now ?? Date.now;
   }
 
@@ -81,7 +83,10 @@ export class LlmPolicy implements AgentPolicy {
         this.used.completion += completion.usage.completion;
       }
       const text = completion.text !== null && completion.text.trim() !== '' ? completion.text : undefined;
-      if (completion.toolCalls.length === 0) return { kind: 'done', ...(text !== undefined ? { text } : {}), usage };
+      if (completion.toolCalls.length === 0) {
+        // The model's final answer: the end of the episode, and its last assistant message.
+        return { kind: 'done', ...(text !== undefined ? { text } : {}), answer: completion.text ?? '', turnId: `turn-${++this.turns}`, usage };
+      }
       if (completion.toolCalls.every((c) => c.error === null)) return this.decide(completion, text, usage);
 
       // Broken arguments: tell the model, out of the history, and ask again.

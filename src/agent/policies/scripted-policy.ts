@@ -1,9 +1,10 @@
 // A policy that replays a file of tool calls (YAML list or JSONL), for demos, tests and replaying
 // an episode without a model. Loading never throws: problems come back as `file:line: message`.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isSeq } from 'yaml';
 import { z } from 'zod';
 import { formatIssues, type PathSegment } from '../../core/schema-issues.js';
+import { parseYamlDocument, yamlValue } from '../../detect/yaml-document.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ToolCall } from '../agent-types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
@@ -86,14 +87,16 @@ function jsonlItems(text: string, source: string): { items: RawItem[]; errors: s
 
 function yamlItems(text: string, source: string): { items: RawItem[]; errors: string[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  const doc = parseYamlDocument(text, lineCounter);
   if (doc.errors.length > 0) {
     // yaml's messages carry the line and column on their first line, then a code frame.
     return { items: [], errors: doc.errors.map((e) => `${source}:${e.linePos?.[0].line ?? 1}: ${e.message.split('\n')[0] ?? e.message}`) };
   }
   if (doc.contents === null) return { items: [], errors: [] };
   if (!isSeq(doc.contents)) return { items: [], errors: [`${source}:1: expected a list of steps (- tool: NAME, args: {...})`] };
-  const values = doc.toJS() as unknown[];
+  const plain = yamlValue(doc);
+  if (!plain.ok) return { items: [], errors: [`${source}:1: ${plain.error}`] };
+  const values = plain.value as unknown[];
   const items = doc.contents.items.map((node, i): RawItem => {
     const offset = (node as { range?: [number, number, number] } | null)?.range?.[0] ?? 0;
     return { value: values[i], line: lineCounter.linePos(offset).line, path: [i] };

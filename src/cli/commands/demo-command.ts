@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { openEpisodeStore } from '../../episode/store/open-store.js';
+import { openStore } from '../episode-store-cli.js';
 import { BUILTIN_SCENARIOS, startRedteam } from '../../redteam/redteam-harness.js';
 import { runRedteam } from '../../redteam/redteam-runner.js';
 import { writeHtmlReport } from '../../redteam/report/html-report.js';
@@ -20,7 +20,7 @@ export function demoCommand(version: string): Command {
       const out = process.stdout;
       out.write('praetor demo: the ROME incident, replayed inside a coding task in a guarded sandbox\n');
       out.write('building the fake world: an SSH host, a Stratum pool, an internal subnet, docs and downloads, in a netns of its own\n');
-      const store = openEpisodeStore(flags.store);
+      const store = openStore(flags.store);
       let rt: Awaited<ReturnType<typeof startRedteam>> | null = null;
       try {
         rt = await startRedteam({ store, version, onGuardError: (m) => process.stderr.write(`praetor guard: ${m}\n`) });

@@ -1,6 +1,5 @@
 // `praetor episode run|show|list`: run a task with a scripted or LLM policy in a guarded sandbox,
 // and read back what happened, step by step.
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type EpisodeRecord, type StepRecord, type Task } from '../../episode/episode-model.js';
 import type { EpisodeStore } from '../../episode/store/episode-store.js';
@@ -9,7 +8,7 @@ import { GATEWAY_HOST, ModelGateway, gatewayUpstream } from '../../agent/gateway
 import { DnsResolver, StaticResolver } from '../../sandbox/network/resolver.js';
 import { runEpisode } from '../../episode/episode-runner.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
-import { ScriptedPolicy, loadScriptFile } from '../../agent/policies/scripted-policy.js';
+import { ScriptedPolicy, loadScript } from '../../agent/policies/scripted-policy.js';
 import { LlmPolicy } from '../../agent/policies/llm-policy.js';
 import { OpenAiClient } from '../../agent/model/openai-client.js';
 import type { AgentPolicy } from '../../agent/policies/policy.js';
@@ -17,7 +16,8 @@ import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import type { SandboxBackend } from '../../sandbox/backend.js';
 import { openBackend } from '../../sandbox/open-backend.js';
-import { PraetorError, errorMessage } from '../../core/errors.js';
+import { PraetorError } from '../../core/errors.js';
+import { problemsMessage, readInputFile } from '../cli-errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { describeEpisode, describeStep, episodeRow } from '../episode-format.js';
 import { EXIT } from '../exit-codes.js';
@@ -49,8 +49,8 @@ async function choosePolicy(flags: RunFlags, tools: ToolRegistry, budgets: { max
   if (flags.policy !== undefined) {
     const m = /^scripted:(.+)$/.exec(flags.policy);
     if (!m?.[1]) throw new PraetorError('usage', `--policy must be scripted:FILE, got "${flags.policy}"`);
-    const loaded = await loadScriptFile(m[1], tools);
-    if (loaded.errors.length > 0) throw new PraetorError('invalid-config', `script ${m[1]}:\n  ${loaded.errors.join('\n  ')}`);
+    const loaded = loadScript(await readInputFile(m[1]), m[1], tools);
+    if (loaded.errors.length > 0) throw new PraetorError('invalid-config', problemsMessage(`script ${m[1]}`, loaded.errors));
     return new ScriptedPolicy(loaded.steps, `scripted:${m[1]}`);
   }
   if (flags.model !== undefined) {
@@ -78,11 +78,8 @@ function runSubcommand(): Command {
     .option('--store <url>', 'episode store (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
     .option('--json', 'print the episode and its steps as JSON')
     .action(async (taskPath: string, flags: RunFlags) => {
-      const text = await readFile(taskPath, 'utf8').catch((err: unknown) => {
-        throw new PraetorError('usage', `cannot read ${taskPath}: ${errorMessage(err)}`);
-      });
-      const loaded = loadTask(text, taskPath);
-      if ('errors' in loaded) throw new PraetorError('invalid-config', `task ${taskPath}:\n  ${loaded.errors.join('\n  ')}`);
+      const loaded = loadTask(await readInputFile(taskPath), taskPath);
+      if ('errors' in loaded) throw new PraetorError('invalid-config', problemsMessage(`task ${taskPath}`, loaded.errors));
       const { task } = loaded;
       const tools = new ToolRegistry();
       const { script, commandPolicy } = splitPolicy(flags);

@@ -13,6 +13,7 @@ import { PraetorError } from '../../core/errors.js';
 import { openStoreWithRecovery } from '../episode-store-cli.js';
 import { formatRedteamReport } from '../redteam-format.js';
 import { collectRepeated } from '../options.js';
+import { CliFileError, problemsMessage, requireDirectory, systemReason } from '../cli-errors.js';
 import { ToolRegistry } from '../../agent/tools/tool-registry.js';
 import { scenarioVariables } from '../../redteam/scenario-variables.js';
 import { worldLayout } from '../../redteam/world/world-hosts.js';
@@ -42,8 +43,9 @@ export async function selectScenarios(
   for (const suite of suites) {
     if (!(SUITES as readonly string[]).includes(suite)) throw new PraetorError('usage', `unknown suite "${suite}": the suites are ${SUITES.join(', ')}`);
   }
+  await requireDirectory(dir, '--scenarios');
   const { scenarios, errors } = await loadScenarioDir(dir, variables, tools);
-  if (errors.length > 0) throw new PraetorError('invalid-config', `scenario files do not load:\n  ${errors.join('\n  ')}`);
+  if (errors.length > 0) throw new PraetorError('invalid-config', problemsMessage('scenario files do not load', errors));
   const known = new Set(scenarios.map((s) => s.id));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new PraetorError('usage', `no scenario named ${unknown.join(', ')} (praetor redteam --list shows them)`);
@@ -74,6 +76,14 @@ export function redteamCommand(version: string): Command {
         for (const s of listed) process.stdout.write(`${s.suite.padEnd(12)} ${s.id.padEnd(36)} ${s.title}\n`);
         return;
       }
+      // Where the reports go is checked before the run, not after it.
+      const out = resolve(flags.out);
+      const htmlPath = resolve(flags.report ?? `${out}/report.html`);
+      for (const d of [out, dirname(htmlPath)]) {
+        await mkdir(d, { recursive: true }).catch((err: unknown) => {
+          throw new CliFileError('output', d, systemReason(err), { cause: err });
+        });
+      }
       // no one answers asks in a red-team run: an ask is refused, and a benign scenario with one fails
       const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode);
       const { store } = await openStoreWithRecovery(flags.store);
@@ -86,10 +96,6 @@ export function redteamCommand(version: string): Command {
         progress.start('red team', scenarios.length);
         const report = await runRedteam(scenarios, rt, { scenarioDone: () => progress.tick() });
         progress.stop();
-        const out = resolve(flags.out);
-        const htmlPath = resolve(flags.report ?? `${out}/report.html`);
-        await mkdir(out, { recursive: true });
-        await mkdir(dirname(htmlPath), { recursive: true });
         await writeFile(`${out}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
         await writeHtmlReport(htmlPath, report);
         if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);

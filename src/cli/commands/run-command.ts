@@ -1,7 +1,7 @@
 // `praetor run`: a fresh guarded sandbox, one command, destroy; the network record, the guard's
 // alerts and its actions come back with it.
 import { Command, Option } from 'commander';
-import type { ExecResult } from '../../sandbox/backend.js';
+import { MAX_TIMEOUT_SECONDS, type ExecResult } from '../../sandbox/backend.js';
 import { openBackend } from '../../sandbox/open-backend.js';
 import { PraetorError } from '../../core/errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -10,6 +10,7 @@ import { Guard } from '../../guard/guard.js';
 import type { GuardMode } from '../../guard/guard-policy.js';
 import { alertRows, describeAlert } from '../alert-format.js';
 import { collectRepeated } from '../options.js';
+import { requireDirectory } from '../cli-errors.js';
 import { loadPolicyGate, policyModeOption, policyOption, terminalApprover } from '../policy-flag.js';
 
 interface RunFlags {
@@ -67,7 +68,7 @@ export function runCommand(): Command {
     .option('--memory <size>', 'memory limit, e.g. 512m or 2g (default 2g)')
     .option('--disk <size>', 'room for /workspace and /tmp together, e.g. 256m or 4g (default 1g); ENOSPC past it')
     .option('--pids <n>', 'maximum number of tasks (default 512)')
-    .option('--timeout <seconds>', 'kill the command and everything it started after this long')
+    .option('--timeout <seconds>', `kill the command and everything it started after this long (at most ${MAX_TIMEOUT_SECONDS})`)
     .option('--workspace <dir>', 'copy this directory into /workspace')
     .option('--env <KEY=VALUE>', 'set an environment variable inside (repeatable)', collectRepeated, [])
     .addOption(
@@ -80,14 +81,21 @@ export function runCommand(): Command {
     .addOption(policyModeOption())
     .action(async (command: string[], flags: RunFlags) => {
       const timeoutSeconds = positiveNumber('--timeout', flags.timeout);
+      // Node's timers hold at most 2^31-1 ms: a longer --timeout would fire at once.
+      if (timeoutSeconds !== undefined && timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+        throw new PraetorError('usage', `--timeout is at most ${MAX_TIMEOUT_SECONDS} seconds (24.8 days), got "${flags.timeout ?? ''}"`);
+      }
       const pids = positiveNumber('--pids', flags.pids);
+      const cpus = positiveNumber('--cpus', flags.cpus);
+      const env = parseEnv(flags.env);
+      if (flags.workspace !== undefined) await requireDirectory(flags.workspace, '--workspace');
       const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, flags.json ? undefined : terminalApprover());
       const guard = new Guard({ policy: { mode: flags.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
       await guard.start();
       const backend = openBackend({ observer: guard });
       if (!flags.json) guard.events.subscribe({ kinds: ['alert'] }, (e) => process.stderr.write(`praetor: ${describeAlert(e.alert)}\n`));
       const onSignal = (): void => {
-        void backend.close().finally(() => process.exit(130));
+        void backend.close().finally(() => process.exit(EXIT.interrupted));
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
@@ -96,15 +104,15 @@ export function runCommand(): Command {
           allowDomains: flags.allowDomain,
           denyDomains: flags.denyDomain,
           allowCidrs: flags.allowCidr,
-          ...(flags.cpus !== undefined ? { cpus: positiveNumber('--cpus', flags.cpus) } : {}),
+          ...(cpus !== undefined ? { cpus } : {}),
           ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
           ...(flags.disk !== undefined ? { disk: flags.disk } : {}),
           ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
           ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
-          env: parseEnv(flags.env),
+          env,
         });
         const result: ExecResult = await sandbox.exec(command, {
-          ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+          ...(timeoutSeconds !== undefined ? { timeoutMs: Math.round(timeoutSeconds * 1000) } : {}),
           ...(flags.json ? {} : { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c) }),
         });
         await sandbox.flushNetworkEvents();

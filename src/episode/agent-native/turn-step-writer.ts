@@ -1,4 +1,5 @@
-// Stores an in-sandbox agent's turns as episode steps while it runs. A turn's steps are written
+// Stores an in-sandbox agent's turns while it runs: each turn as the gateway recorded it (failed
+// ones too), and as episode steps. A turn's steps are written
 // when the agent's next request arrives (it carries the tool results); the gateway holds that
 // request until the write is done, after the guard has caught up, so every alert the agent's
 // actions raised is already there and no later turn's response can be delivered before it.
@@ -8,6 +9,7 @@ import type { Sandbox } from '../../sandbox/backend.js';
 import type { SandboxAlerts } from '../sandbox-alerts.js';
 import type { StepRecord } from '../episode-model.js';
 import type { EpisodeStore } from '../store/episode-store.js';
+import { toTurnRecord } from '../turn-record.js';
 import { alertsOfTurn, turnSteps } from './turn-steps.js';
 
 export interface TurnStepWriterDeps {
@@ -41,8 +43,9 @@ export class TurnStepWriter {
     return this.error;
   }
 
-  /** A turn finished; its steps wait for the agent's next request (or the end). */
+  /** A turn finished: stored at once; its steps wait for the agent's next request (or the end). */
   turnFinished(turn: Turn): void {
+    void this.chain(() => this.deps.store.appendTurn(toTurnRecord(this.deps.episodeId, turn)));
     // A failed turn gave the agent nothing to act on; the turn before it stays pending.
     if (turn.response !== null) this.pending = turn;
   }
@@ -65,7 +68,11 @@ export class TurnStepWriter {
   private assignedDecisions = 0;
 
   private enqueue(turn: Turn, next: { messages: TurnRequest['request']['messages']; requestedAt: number } | null): Promise<void> {
-    this.queue = this.queue.then(() => this.write(turn, next)).catch((err: unknown) => {
+    return this.chain(() => this.write(turn, next));
+  }
+
+  private chain(write: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(write).catch((err: unknown) => {
       this.error ??= err instanceof Error ? err : new Error(String(err));
     });
     return this.queue;

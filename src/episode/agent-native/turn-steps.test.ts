@@ -6,7 +6,7 @@ import { StepRecordSchema } from '../episode-model.js';
 import { alertsOfTurn, turnSteps } from './turn-steps.js';
 
 function turn(index: number, response: Turn['response'], respondedAt = index * 1000): Turn {
-  return { id: `turn-${index}`, sandboxId: 'sb-a', index, requestedAt: respondedAt - 10, respondedAt, request: { messages: [], tools: [] }, response };
+  return { id: `turn-${index}`, sandboxId: 'sb-a', index, requestedAt: respondedAt - 10, respondedAt, api: 'chat-completions', model: null, stream: false, request: { messages: [], tools: [] }, response };
 }
 
 function call(id: string, args: string) {

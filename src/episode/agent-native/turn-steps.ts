@@ -36,7 +36,7 @@ export function turnSteps(turn: Turn, ctx: TurnStepContext): StepRecord[] {
     startedAt,
     endedAt,
     sandboxSteps: [...ctx.sandboxSteps],
-    alerts: i === 0 ? ctx.alerts.map(toAlertRecord) : [],
+    alerts: i === 0 ? ctx.alerts.map((a) => toAlertRecord(a, { step: ctx.firstIndex, turn: turn.id })) : [],
     policy: i === 0 ? [...(ctx.policy ?? [])] : [],
     ...(i === 0 && turn.usage !== undefined ? { tokens: { prompt: turn.usage.prompt, completion: turn.usage.completion } } : {}),
     ...(turn.completionId !== undefined && turn.completionId !== '' ? { modelResponseId: turn.completionId } : {}),

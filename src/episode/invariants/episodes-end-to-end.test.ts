@@ -72,7 +72,7 @@ describe('episodes end to end', () => {
         assert.equal(server.requests.length, 4);
         assert.equal(server.requests[0]?.body.stream ?? false, stream);
         const steps = world.store.steps(episode.id);
-        assert.deepEqual(steps.map((s) => s.action?.name), ['bash', 'write_file', 'bash']);
+        assert.deepEqual(steps.map((s) => s.action?.name ?? s.message), ['bash', 'write_file', 'bash', 'Fixed: add now returns the sum.'], 'the final answer is the last step');
         assert.ok(steps.every((s) => s.tokens !== undefined), 'token usage recorded per step');
         // the verifier passed, but the scan on step 3 is a safety violation: penalty and label
         assert.equal(episode.outcome?.verifierReward, 1);
@@ -81,6 +81,9 @@ describe('episodes end to end', () => {
         assert.ok((episode.outcome?.penalty ?? 0) > 0);
         assert.ok((episode.outcome?.reward ?? 1) < 1);
         const line = exportedLine(episode.id);
+        assert.deepEqual(line.messages.at(-1), { role: 'assistant', content: 'Fixed: add now returns the sum.' });
+        assert.deepEqual(line.messages[0], { role: 'system', content: policy.systemPrompt });
+        assert.deepEqual(line.tools.map((t) => t.function.name), tools.declarations().map((t) => t.function.name));
         assert.equal(line.metadata.golden, false);
         assert.equal(line.metadata.per_step_labels[2]?.label, 'flagged');
         assert.equal(exportEpisodesJsonl(world.store, { clean: true, ids: [episode.id] }).trim(), '');

@@ -13,6 +13,7 @@ import type {
   StepRecord,
   StepRecordInput,
 } from '../episode-model.js';
+import type { TurnRecord, TurnRecordInput } from '../turn-record.js';
 
 export interface EpisodeFilter {
   readonly status?: EpisodeStatus;
@@ -35,6 +36,13 @@ export interface EpisodeStore {
   listEpisodes(filter?: EpisodeFilter): EpisodeRecord[];
   /** The episode's steps by index; empty for an unknown episode. */
   steps(episodeId: string): StepRecord[];
+  /**
+   * Records a model turn of a running episode (agent-native: what the gateway saw). Durable when
+   * the promise resolves; a turn index already stored, or an episode not running, is refused.
+   */
+  appendTurn(turn: TurnRecordInput): Promise<void>;
+  /** The episode's model turns by index; empty when it has none. */
+  turns(episodeId: string): TurnRecord[];
   /**
    * Run at start-up: episodes a crash left 'running' become 'aborted' with this reason, keeping
    * every step; endedAt is their last step's end. Episodes whose sandbox is in `liveSandboxIds`

@@ -12,12 +12,14 @@ import {
   type StepRecord,
   type StepRecordInput,
 } from '../episode-model.js';
+import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from '../turn-record.js';
 import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
-import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, validate } from './store-rules.js';
+import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, turnRefusal, validate } from './store-rules.js';
 
 interface Entry {
   episode: EpisodeRecord;
   readonly steps: StepRecord[];
+  readonly turns: Map<number, TurnRecord>;
   /** Insertion order: breaks startedAt ties newest first, as SQLite's rowid does. */
   readonly seq: number;
 }
@@ -37,7 +39,7 @@ class MemoryEpisodeStore implements EpisodeStore {
     this.checkOpen();
     const episode = asStored(validate(EpisodeRecordSchema, input, 'episode'));
     if (this.entries.has(episode.id)) throw duplicateEpisode(episode.id);
-    this.entries.set(episode.id, { episode, steps: [], seq: this.entries.size });
+    this.entries.set(episode.id, { episode, steps: [], turns: new Map(), seq: this.entries.size });
   }
 
   appendStep(input: StepRecordInput): Promise<void> {
@@ -82,6 +84,23 @@ class MemoryEpisodeStore implements EpisodeStore {
   steps(episodeId: string): StepRecord[] {
     this.checkOpen();
     return structuredClone(this.entries.get(episodeId)?.steps ?? []);
+  }
+
+  appendTurn(input: TurnRecordInput): Promise<void> {
+    return new Promise((resolve) => {
+      this.checkOpen();
+      const turn = asStored(validate(TurnRecordSchema, input, 'turn'));
+      const entry = this.entries.get(turn.episodeId);
+      if (entry?.episode.status !== 'running' || entry.turns.has(turn.index)) throw turnRefusal(turn.episodeId, turn.index, entry?.episode.status);
+      entry.turns.set(turn.index, turn);
+      resolve();
+    });
+  }
+
+  turns(episodeId: string): TurnRecord[] {
+    this.checkOpen();
+    const turns = [...(this.entries.get(episodeId)?.turns.values() ?? [])].sort((a, b) => a.index - b.index);
+    return structuredClone(turns);
   }
 
   markRunningAsAborted(reason: string, liveSandboxIds: readonly string[] = []): string[] {

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { formatIssues } from '../../core/schema-issues.js';
 import { EpisodeRecordSchema, StepRecordSchema, type EpisodeRecord, type StepRecord } from '../episode-model.js';
+import { TurnRecordSchema, type TurnRecord } from '../turn-record.js';
 
 export interface EpisodeRow {
   id: string;
@@ -16,6 +17,7 @@ export interface EpisodeRow {
   task: string;
   outcome: string | null;
   messages: string | null;
+  tools: string | null;
 }
 
 export interface StepRow {
@@ -74,6 +76,7 @@ export function episodeFromRow(row: EpisodeRow): { episode: EpisodeRecord } | { 
       endedAt: row.ended_at,
       outcome: column('outcome', row.outcome),
       ...(row.messages !== null && { messages: column('messages', row.messages) }),
+      ...(row.tools !== null && { tools: column('tools', row.tools) }),
     }),
     EpisodeRecordSchema,
   );
@@ -104,4 +107,15 @@ export function stepFromRow(row: StepRow): { step: StepRecord } | { error: strin
     StepRecordSchema,
   );
   return 'error' in read ? read : { step: read.value };
+}
+
+export interface TurnRow {
+  episode_id: string;
+  idx: number;
+  record: string;
+}
+
+export function turnFromRow(row: TurnRow): { turn: TurnRecord } | { error: string } {
+  const read = readRow(`turn ${row.idx} of episode ${row.episode_id}`, () => column('record', row.record), TurnRecordSchema);
+  return 'error' in read ? read : { turn: read.value };
 }

@@ -37,4 +37,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    ) STRICT, WITHOUT ROWID;`,
   // 2: the command-policy decisions of each step (allow, ask, deny; the rule), as JSON.
   `ALTER TABLE steps ADD COLUMN policy TEXT;`,
+  // 3: the tools the agent was offered; the model turns of agent-native episodes; alerts on steps
+  // name their episode step and turn, the sandbox exec step moving to sandboxStep.
+  `ALTER TABLE episodes ADD COLUMN tools TEXT;
+   CREATE TABLE turns (
+     episode_id TEXT NOT NULL REFERENCES episodes (id) ON DELETE CASCADE,
+     idx        INTEGER NOT NULL,
+     record     TEXT NOT NULL,
+     PRIMARY KEY (episode_id, idx)
+   ) STRICT, WITHOUT ROWID;
+   UPDATE steps SET alerts = (
+     SELECT json_group_array(json_set(a.value, '$.sandboxStep', json_extract(a.value, '$.step'), '$.step', steps.idx, '$.turn', steps.turn))
+     FROM json_each(steps.alerts) AS a
+   ) WHERE json_array_length(alerts) > 0;`,
 ];

@@ -76,6 +76,35 @@ describe('sqlite store', () => {
     assert.throws(() => openSqliteStore(text), (err: unknown) => err instanceof PraetorError && /is not a database/.test(err.message));
   });
 
+  it('migrates a version 2 store: its alerts name their episode step and turn, the exec step kept as sandboxStep', () => {
+    const path = freshPath();
+    const old = new Database(path);
+    SQLITE_MIGRATIONS.slice(0, 2).forEach((sql) => old.exec(sql));
+    old.pragma('user_version = 2');
+    const episode = makeEpisode();
+    old.prepare(
+      `INSERT INTO episodes (id, task_id, sandbox_id, policy, status, started_at, ended_at, task, outcome, messages)
+       VALUES ('ep-1', 'task-1', 'sb-1', 'scripted:file', 'completed', 1, 2, ?, NULL, NULL)`,
+    ).run(JSON.stringify(episode.task));
+    const insert = old.prepare(
+      `INSERT INTO steps (episode_id, idx, turn, started_at, ended_at, message, action, observation, sandbox_steps, alerts)
+       VALUES ('ep-1', ?, ?, 1, 2, 'text', NULL, 'null', '[]', ?)`,
+    );
+    const v2Alert = (id: string, step: number | null): string => JSON.stringify({ id, ruleId: 'r', technique: 'T1496', severity: 'high', step, pid: 7, time: 1, description: 'd' });
+    insert.run(1, 'turn-a', '[]');
+    insert.run(2, null, `[${v2Alert('x', 5)},${v2Alert('y', null)}]`);
+    old.close();
+    const store = openSqliteStore(path);
+    try {
+      const steps = store.steps('ep-1');
+      assert.deepEqual(steps[0]?.alerts, []);
+      assert.deepEqual(steps[1]?.alerts.map((a) => [a.id, a.step, a.turn, a.sandboxStep]), [['x', 2, null, 5], ['y', 2, null, null]]);
+      assert.deepEqual(store.turns('ep-1'), []);
+    } finally {
+      store.close();
+    }
+  });
+
   it('reports a corrupt episode row and lists the others', () => {
     const path = freshPath();
     const corrupt: string[] = [];

@@ -18,10 +18,11 @@ import {
   type StepRecord,
   type StepRecordInput,
 } from '../episode-model.js';
+import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from '../turn-record.js';
 import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
-import { episodeFromRow, stepFromRow, type EpisodeRow, type StepRow } from './sqlite-rows.js';
+import { episodeFromRow, stepFromRow, turnFromRow, type EpisodeRow, type StepRow, type TurnRow } from './sqlite-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
-import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, validate } from './store-rules.js';
+import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, turnRefusal, validate } from './store-rules.js';
 
 /**
  * Opens (creating it and its folder if need be) and migrates a store; ':memory:' for a private one.
@@ -114,6 +115,8 @@ class SqliteEpisodeStore implements EpisodeStore {
   private readonly selectSteps: Database.Statement<[string], StepRow>;
   private readonly lastIndex: Database.Statement<[string], { last: number | null }>;
   private readonly abortRunning: Database.Statement<[string, string], { id: string }>;
+  private readonly insertTurn: Database.Statement;
+  private readonly selectTurns: Database.Statement<[string], TurnRow>;
   private readonly onCorruptRow: (message: string) => void;
   private readonly now: () => number;
   private readonly pending: { step: StepRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -125,8 +128,8 @@ class SqliteEpisodeStore implements EpisodeStore {
     this.onCorruptRow = options.onCorruptRow ?? ((m) => process.emitWarning(m, 'PraetorEpisodeStoreWarning'));
     this.now = options.now ?? Date.now;
     this.insertEpisode = db.prepare(
-      `INSERT INTO episodes (id, task_id, sandbox_id, policy, status, status_reason, started_at, ended_at, task, outcome, messages)
-       VALUES (@id, @task_id, @sandbox_id, @policy, @status, @status_reason, @started_at, @ended_at, @task, @outcome, @messages)`,
+      `INSERT INTO episodes (id, task_id, sandbox_id, policy, status, status_reason, started_at, ended_at, task, outcome, messages, tools)
+       VALUES (@id, @task_id, @sandbox_id, @policy, @status, @status_reason, @started_at, @ended_at, @task, @outcome, @messages, @tools)`,
     );
     // One statement checks and writes: the episode must be running and the index must follow the last.
     this.insertStep = db.prepare(
@@ -145,6 +148,11 @@ class SqliteEpisodeStore implements EpisodeStore {
     this.selectByStatus = db.prepare('SELECT * FROM episodes WHERE status = ? ORDER BY started_at DESC, rowid DESC LIMIT ?');
     this.selectSteps = db.prepare('SELECT * FROM steps WHERE episode_id = ? ORDER BY idx');
     this.lastIndex = db.prepare('SELECT MAX(idx) AS last FROM steps WHERE episode_id = ?');
+    this.insertTurn = db.prepare(
+      `INSERT OR IGNORE INTO turns (episode_id, idx, record)
+       SELECT @episode_id, @idx, @record WHERE EXISTS (SELECT 1 FROM episodes WHERE id = @episode_id AND status = 'running')`,
+    );
+    this.selectTurns = db.prepare('SELECT * FROM turns WHERE episode_id = ? ORDER BY idx');
     this.abortRunning = db.prepare(
       `UPDATE episodes SET status = 'aborted', status_reason = ?,
          ended_at = COALESCE((SELECT MAX(ended_at) FROM steps WHERE episode_id = episodes.id), started_at)
@@ -168,6 +176,7 @@ class SqliteEpisodeStore implements EpisodeStore {
       task: JSON.stringify(e.task),
       outcome: json(e.outcome),
       messages: json(e.messages),
+      tools: json(e.tools),
     });
   }
 
@@ -266,6 +275,25 @@ class SqliteEpisodeStore implements EpisodeStore {
       const read = stepFromRow(row);
       if ('error' in read) throw new PraetorError('internal', read.error);
       return read.step;
+    });
+  }
+
+  appendTurn(input: TurnRecordInput): Promise<void> {
+    return new Promise((resolve) => {
+      this.commitPending();
+      const turn = validate(TurnRecordSchema, input, 'turn');
+      const result = this.insertTurn.run({ episode_id: turn.episodeId, idx: turn.index, record: JSON.stringify(turn) });
+      if (result.changes !== 1) throw turnRefusal(turn.episodeId, turn.index, this.selectEpisode.get(turn.episodeId)?.status);
+      resolve();
+    });
+  }
+
+  turns(episodeId: string): TurnRecord[] {
+    this.commitPending();
+    return this.selectTurns.all(episodeId).map((row) => {
+      const read = turnFromRow(row);
+      if ('error' in read) throw new PraetorError('internal', read.error);
+      return read.turn;
     });
   }
 

@@ -56,6 +56,8 @@ function benchStep(episodeId: string, index: number, t0: number): StepRecordInpu
             {
               id: `bench-rule:${index}`,
               ruleId: 'bench-rule',
+              turn: `turn-${index}`,
+              sandboxStep: index,
               technique: 'T1046',
               severity: 'medium',
               step: index,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PraetorError } from '../../core/errors.js';
-import { T0, makeAlert, makeEpisode, messageStep, toolStep } from '../episode-fixtures.js';
+import { T0, makeAlert, makeEpisode, makeTurn, messageStep, toolStep } from '../episode-fixtures.js';
 import type { EpisodeStore } from './episode-store.js';
 import { openEpisodeStore } from './open-store.js';
 import { computeOutcome } from '../reward.js';
@@ -49,6 +49,23 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
         for (const s of written) await store.appendStep(s);
         assert.deepEqual(store.steps('ep-1'), written);
         assert.deepEqual(store.steps('other'), []);
+      }));
+
+    it('stores the tools offered, and model turns by index with every field, refusing a repeat or an ended episode', () =>
+      using(open(), async (store) => {
+        const tools = [{ type: 'function' as const, function: { name: 'bash', description: 'Run it', parameters: { type: 'object' } } }];
+        store.createEpisode(makeEpisode({ tools }));
+        assert.deepEqual(store.getEpisode('ep-1')?.tools, tools);
+        const second = makeTurn('ep-1', 2, { tokens: { promptIds: [1, 2], completionIds: [3], logprobs: [{ token: 'a', logprob: -0.5, tokenId: 3 }] }, usage: { prompt: 2, completion: 1 } });
+        const first = makeTurn('ep-1', 1, { response: null, error: 'upstream 502' });
+        await store.appendTurn(second);
+        await store.appendTurn(first);
+        assert.deepEqual(store.turns('ep-1'), [first, second]);
+        assert.deepEqual(store.turns('other'), []);
+        await assert.rejects(store.appendTurn(second), /stored already/);
+        await assert.rejects(store.appendTurn(makeTurn('nope', 1)), /no episode nope/);
+        store.finishEpisode('ep-1', 'completed', null);
+        await assert.rejects(store.appendTurn(makeTurn('ep-1', 3)), /is completed/);
       }));
 
     it('keeps the steps of different episodes apart', () =>

@@ -34,3 +34,10 @@ export function checkFinalStatus(id: string, status: FinalStatus): void {
 export function finishRefusal(id: string, status: string | undefined): PraetorError {
   return new PraetorError('internal', status === undefined ? `no episode ${id}` : `episode ${id} already ended as ${status}`);
 }
+
+/** Why turn `index` could not be stored: `status` is the episode's (undefined: no such episode). */
+export function turnRefusal(episodeId: string, index: number, status: string | undefined): PraetorError {
+  if (status === undefined) return new PraetorError('internal', `cannot store turn ${index}: no episode ${episodeId}`);
+  if (status !== 'running') return new PraetorError('internal', `cannot store turn ${index}: episode ${episodeId} is ${status}`);
+  return new PraetorError('internal', `cannot store turn ${index} of episode ${episodeId}: it is stored already`);
+}

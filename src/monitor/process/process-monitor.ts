@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PraetorError } from '../../core/errors.js';
+import { FailureListeners, type MonitorFailureListener, type MonitorSource } from '../../sandbox/monitor-source.js';
 import type { ProcessExitEvent, ProcessStartEvent } from '../events.js';
 import { parseLeaf, parseProcmonLine, type ProcmonExec, type ProcmonExit, type ProcmonLine } from './procmon-line.js';
 
@@ -52,8 +53,10 @@ interface PendingFlush {
   readonly reject: (err: Error) => void;
 }
 
-export class ProcessMonitor {
+export class ProcessMonitor implements MonitorSource {
+  readonly name = 'process-monitor';
   private child: Helper | null = null;
+  private readonly failures = new FailureListeners();
   private starting: Promise<void> | null = null;
   private readonly owners = new Map<number, Owner>();
   private overrunCount = 0;
@@ -74,6 +77,11 @@ export class ProcessMonitor {
       throw err;
     });
     return this.starting;
+  }
+
+  /** Its helper died after it was subscribed: execs are unseen until start() succeeds again. */
+  onFailure(listener: MonitorFailureListener): () => void {
+    return this.failures.add(listener);
   }
 
   stop(): void {
@@ -166,7 +174,9 @@ export class ProcessMonitor {
         this.child = null;
         this.starting = null;
         this.failFlushes('procmon exited');
-        this.report(`procmon exited (${code ?? signal}): process monitoring has stopped`);
+        const reason = `praetor-procmon exited (${code ?? signal})`;
+        this.report(`${reason}: process monitoring has stopped`);
+        this.failures.emit({ monitor: this.name, reason, time: Date.now(), sandboxIds: null });
       });
     });
   }

@@ -1,6 +1,6 @@
 // A fake npm registry: package metadata and tarballs built with the host's tar, so npm installs
 // from it exactly as from the real registry. Served by the world's registry host, and on loopback
-// by the guard's scenario tests.
+// by the guard's invariant tests.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { leafPaths, limitWrites, parseCgroupLayout, sandboxDirs } from './cgroup-layout.js';
+import { leafPaths, limitWrites, parseCgroupLayout, reapDirs, sandboxDirs } from './cgroup-layout.js';
 import { HYBRID_MOUNTS, V2_MOUNTS } from './cgroup-mounts-fixtures.js';
 
 const HYBRID = HYBRID_MOUNTS;
@@ -94,5 +94,12 @@ describe('limitWrites', () => {
       ['/sys/fs/cgroup/pids/praetor/sb-1/pids.max', '64'],
     ]);
     assert.equal(sandboxDirs(parseCgroupLayout(HYBRID), 'sb-1').unified, '/sys/fs/cgroup/unified/praetor/sb-1');
+  });
+});
+
+describe('reapDirs', () => {
+  it('names the one directory that lists every process of a sandbox: v2 cgroup or v1 freezer', () => {
+    assert.deepEqual(reapDirs(parseCgroupLayout(V2), 'sb-1'), ['/sys/fs/cgroup/praetor/sb-1']);
+    assert.deepEqual(reapDirs(parseCgroupLayout(HYBRID), 'sb-1'), ['/sys/fs/cgroup/freezer/praetor/sb-1']);
   });
 });

@@ -84,6 +84,15 @@ export function sandboxDirs(layout: CgroupLayout, sandboxId: string): Record<str
   return dirs;
 }
 
+/**
+ * The sandbox's directories that list every process of it, leaves included: the v2 cgroup, or on
+ * v1 the freezer's (sandbox-wide: each process joins it). The spawner empties them when praetor dies.
+ */
+export function reapDirs(layout: CgroupLayout, sandboxId: string): string[] {
+  const dirs = sandboxDirs(layout, sandboxId);
+  return [layout.kind === 'v2' ? (dirs.v2 ?? '') : (dirs.freezer ?? '')];
+}
+
 export function leafPaths(layout: CgroupLayout, sandboxId: string, leaf: string): LeafPaths {
   const perLeaf =
     layout.kind === 'v2'

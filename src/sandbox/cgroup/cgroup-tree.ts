@@ -110,8 +110,13 @@ export class CgroupTree {
     });
   }
 
-  /** Kills every process of a leaf (or of the whole sandbox), double-forked daemons included. */
-  async kill(sandboxId: string, leaf?: string): Promise<void> {
+  /**
+   * Kills every process of a leaf (or of the whole sandbox), double-forked daemons included.
+   * `keepFrozen` says, once the leaf is empty, whether the sandbox's owner holds it frozen (v1
+   * thaws the whole sandbox to deliver the kill); asked at the end, not read from the freezer at
+   * the start: another kill's own freeze or a hold released meanwhile would leave it frozen for good.
+   */
+  async kill(sandboxId: string, leaf?: string, keepFrozen?: () => boolean): Promise<void> {
     const leaves = leaf === undefined ? await this.leaves(sandboxId) : [leaf];
     if (this.layout.kind === 'v2') {
       const files = leaves.map((l) => this.leaf(sandboxId, l).procsFiles[0] ?? '');
@@ -124,16 +129,22 @@ export class CgroupTree {
         }
       }
     }
-    // v1 has no cgroup.kill: freeze so nothing forks while we signal, then kill until empty.
-    for (let round = 0; round < 200; round++) {
-      const pids = (await Promise.all(leaves.map((l) => this.pids(sandboxId, l)))).flat();
-      if (pids.length === 0) return;
-      if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, true);
-      signalAll(pids);
-      if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, false);
-      await sleep(round < 10 ? 2 : 10);
+    // v1 has no cgroup.kill: freeze so nothing forks while we signal, then kill until empty. A
+    // frozen v1 task takes its SIGKILL only once thawed; a sandbox its owner holds (the guard) is
+    // frozen again once the leaf is empty.
+    try {
+      for (let round = 0; round < 200; round++) {
+        const pids = (await Promise.all(leaves.map((l) => this.pids(sandboxId, l)))).flat();
+        if (pids.length === 0) return;
+        if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, true);
+        signalAll(pids);
+        if (this.layout.kind === 'v1') await this.setFrozen(sandboxId, false);
+        await sleep(round < 10 ? 2 : 10);
+      }
+      throw new Error(`processes of sandbox ${sandboxId} survived SIGKILL for 2 s`);
+    } finally {
+      if (this.layout.kind === 'v1' && leaf !== undefined && keepFrozen?.() === true) await this.setFrozen(sandboxId, true).catch(() => undefined);
     }
-    throw new Error(`processes of sandbox ${sandboxId} survived SIGKILL for 2 s`);
   }
 
   setFrozen(sandboxId: string, frozen: boolean): Promise<void> {

@@ -2,7 +2,8 @@
 // its output with a size cap. The exec is over when its main process exits (and its pipes close,
 // or a short grace passes); processes it left behind keep running, and any pipe they still hold
 // is drained by the spawner so they never die of SIGPIPE.
-import type { ExecOptions, ExecResult } from '../backend.js';
+import { MAX_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../backend.js';
+import { PraetorError } from '../../core/errors.js';
 import type { Spawner } from './spawner.js';
 import type { EnterSpec } from './spawner-protocol.js';
 
@@ -44,6 +45,14 @@ class CappedBuffer {
 
   value(): Buffer {
     return Buffer.concat(this.chunks);
+  }
+}
+
+/** Refuses a timeout no timer can hold (see MAX_TIMEOUT_MS) or that is not a positive number. */
+export function checkExecOptions(options: ExecOptions): void {
+  const t = options.timeoutMs;
+  if (t !== undefined && !(Number.isFinite(t) && t > 0 && t <= MAX_TIMEOUT_MS)) {
+    throw new PraetorError('usage', `a timeout must be more than 0 and at most ${MAX_TIMEOUT_MS} ms (24.8 days), got ${t}`);
   }
 }
 

@@ -24,6 +24,7 @@ import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
 import { DiskTemplates, attachDisk } from './sandbox-disk.js';
 import type { SandboxObserver } from '../observer.js';
+import { MonitorSupervisor } from '../monitor-source.js';
 
 
 export interface LocalBackendOptions {
@@ -50,6 +51,7 @@ const INIT_READY_TIMEOUT_MS = 10_000;
 interface Runtime {
   readonly cgroups: CgroupTree;
   readonly denials: NflogReader;
+  readonly denialSupervisor: MonitorSupervisor;
   readonly seccompPath: string;
 }
 
@@ -83,8 +85,17 @@ export class LocalBackend implements SandboxBackend {
         ...(this.options.denialBufferBytes !== undefined ? { receiveBufferBytes: this.options.denialBufferBytes } : {}),
         onError: (message) => process.stderr.write(`praetor: ${message}\n`),
       });
-      await denials.start();
-      return { cgroups, denials, seccompPath };
+      // The denial reader is a monitor like the guard's own: its death holds the sandboxes (through
+      // the observer) until it is restarted.
+      const observer = this.options.observer;
+      const denialSupervisor = new MonitorSupervisor(denials, {
+        onDown: (f) => observer?.monitorDown?.(f),
+        onUp: (m) => observer?.monitorUp?.(m),
+        onRetryFailed: (m, err) =>
+          observer?.monitorDown?.({ monitor: m, reason: `restart failed: ${errorMessage(err)}`, time: Date.now(), sandboxIds: null }),
+      });
+      await denialSupervisor.start();
+      return { cgroups, denials, denialSupervisor, seccompPath };
     })();
     return this.runtime;
   }
@@ -109,6 +120,9 @@ export class LocalBackend implements SandboxBackend {
       this.sandboxes.delete(id);
       this.options.observer?.sandboxDestroyed?.(id);
       await proxy.close().catch(() => undefined);
+      // Processes first, the init among them: a frozen init (the guard held the sandbox) would
+      // take a plain SIGKILL only once thawed, and stopInit would wait for it forever.
+      await rt.cgroups.kill(id).catch(() => undefined);
       await stopInit(init);
       const deps = {
         ...rt,
@@ -289,12 +303,18 @@ export class LocalBackend implements SandboxBackend {
     });
   }
 
+  /** Host pid of this backend's denial reader (praetor-nflog): null before the first sandbox or while it is down. */
+  async denialReaderPid(): Promise<number | null> {
+    const rt = this.runtime ? await this.runtime.catch(() => null) : null;
+    return rt?.denials.pid ?? null;
+  }
+
   async close(): Promise<void> {
     const all = [...this.sandboxes.values()];
     const results = await Promise.allSettled(all.map((s) => s.destroy()));
     if (this.runtime) {
       const rt = await this.runtime.catch(() => null);
-      rt?.denials.stop();
+      rt?.denialSupervisor.stop();
       if (rt) await rm(rt.seccompPath, { force: true });
       this.runtime = null;
     }

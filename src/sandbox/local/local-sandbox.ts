@@ -12,11 +12,12 @@ import type {
 import { REFUSED_EXIT_CODE } from '../backend.js';
 import { PraetorError, errorMessage } from '../../core/errors.js';
 import type { CgroupTree } from '../cgroup/cgroup-tree.js';
+import { reapDirs } from '../cgroup/cgroup-layout.js';
 import type { NetworkEvent } from '../network/network-events.js';
 import type { CellAddresses } from '../network/address-pool.js';
 import { addCellStepRules } from '../network/network-cell.js';
 import type { StepMatch } from '../network/nft-ruleset.js';
-import { runExec } from './exec-runner.js';
+import { checkExecOptions, runExec } from './exec-runner.js';
 import { Spawner, spawnerPathFor } from './spawner.js';
 import type { EnterSpec } from './spawner-protocol.js';
 import { sandboxEnv } from './bwrap-argv.js';
@@ -36,6 +37,8 @@ export function refillSize(prepared: number): number {
   return Math.min(MAX_REFILL, Math.max(STEP_PREALLOCATION, prepared));
 }
 const MAX_EVENTS = 100_000;
+/** The hold of setFrozen(true). */
+const FROZEN = 'frozen';
 /** HOME of every exec (sandboxEnv): under the sandbox's /tmp, which is `${dataDir}/tmp` on the host. */
 const SANDBOX_HOME = '/tmp/home';
 
@@ -88,6 +91,9 @@ export class LocalSandbox implements Sandbox {
   private readonly spawner: Spawner;
   /** Host pids of the processes that entered the sandbox for a running step and wait for it. */
   private readonly waiters = new Set<number>();
+  /** Why the sandbox is frozen (see hold()); empty: it runs. */
+  private readonly holds = new Set<string>();
+  private killTrees = 0;
 
   constructor(private readonly deps: LocalSandboxDeps) {
     this.id = deps.id;
@@ -96,6 +102,8 @@ export class LocalSandbox implements Sandbox {
     // output delays only its own sandbox.
     const uid = String(deps.hostUid);
     const target = ['--target', String(deps.initPid), '--start-time', deps.initStartTime, '--uid', uid, '--gid', uid, '--seccomp', deps.seccompPath];
+    // praetor's death is the spawner's cue to kill every process of these cgroups (frozen ones too).
+    for (const dir of reapDirs(deps.cgroups.layout, deps.id)) target.push('--reap', dir);
     this.spawner = new Spawner(spawnerPathFor(deps.helperPath), target);
     this.spawner.warm();
   }
@@ -166,6 +174,11 @@ export class LocalSandbox implements Sandbox {
   private async execStep(argv: readonly string[], options: ExecOptions, action: SandboxAction): Promise<ExecResult> {
     if (this.destroyed) throw new PraetorError('sandbox-not-found', `sandbox ${this.id} is destroyed`);
     if (argv.length === 0) throw new PraetorError('usage', 'exec needs a command');
+    checkExecOptions(options);
+    // The guard may hold the step (a monitor is down) or refuse it; either way before it exists.
+    const admitted = this.deps.observer?.admitStep?.(this.id, argv);
+    if (admitted !== undefined) await admitted;
+    if (this.destroyed) throw new PraetorError('sandbox-not-found', `sandbox ${this.id} is destroyed`);
     const step = ++this.steps;
     const refused = await this.authorize(step, action);
     if (refused !== null) {
@@ -205,7 +218,7 @@ export class LocalSandbox implements Sandbox {
         onFinished: (pid) => this.waiters.delete(pid),
         env: sandboxEnv(this.deps.proxyUrl, { ...this.deps.options.env, ...options.env }),
         step,
-        killStep: () => this.deps.cgroups.kill(this.id, stepLeaf(step)),
+        killStep: () => this.deps.cgroups.kill(this.id, stepLeaf(step), () => this.frozen),
       },
       options,
     );
@@ -270,14 +283,40 @@ export class LocalSandbox implements Sandbox {
     return result;
   }
 
-  /** Freezes (or thaws) every process of the sandbox, for inspection or a race-free kill. */
+  /** Freezes (or thaws) every process of the sandbox, for inspection. Holds (see hold()) outlast a thaw. */
   async setFrozen(frozen: boolean): Promise<void> {
-    await this.deps.cgroups.setFrozen(this.id, frozen);
+    if (frozen) this.holds.add(FROZEN);
+    else this.holds.delete(FROZEN);
+    await this.applyFreezer();
+  }
+
+  /**
+   * Keeps the sandbox frozen for `reason` until release(reason), whatever else freezes and thaws it
+   * meanwhile (a process-tree kill, another hold): the sandbox runs only when no hold is left.
+   */
+  async hold(reason: string): Promise<void> {
+    this.holds.add(reason);
+    await this.applyFreezer();
+  }
+
+  async release(reason: string): Promise<void> {
+    if (!this.holds.delete(reason)) return;
+    await this.applyFreezer();
+  }
+
+  /** Whether something keeps the sandbox frozen now. */
+  get frozen(): boolean {
+    return this.holds.size > 0;
+  }
+
+  private async applyFreezer(): Promise<void> {
+    if (this.destroyed) return;
+    await this.deps.cgroups.setFrozen(this.id, this.holds.size > 0);
   }
 
   /** Kills every process of one step, daemons it left included. */
   async killStep(step: number): Promise<void> {
-    await this.deps.cgroups.kill(this.id, stepLeaf(step));
+    await this.deps.cgroups.kill(this.id, stepLeaf(step), () => this.frozen);
   }
 
   /**
@@ -287,7 +326,8 @@ export class LocalSandbox implements Sandbox {
   async killProcessTree(pid: number): Promise<number[]> {
     const own = new Set((await this.processes()).map((p) => p.pid));
     if (!own.has(pid)) return [];
-    await this.setFrozen(true);
+    const reason = `kill-tree ${pid} ${++this.killTrees}`;
+    await this.hold(reason);
     const killed: number[] = [];
     try {
       for (const victim of await descendants(pid)) {
@@ -300,7 +340,7 @@ export class LocalSandbox implements Sandbox {
         }
       }
     } finally {
-      await this.setFrozen(false);
+      await this.release(reason);
     }
     return killed;
   }

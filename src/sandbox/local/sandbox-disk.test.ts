@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { abandonedTemplate, diskImagePath, DiskTemplates, mkfsArgs } from './sandbox-disk.js';
+import { abandonedTemplate, DiskTemplates, mkfsArgs } from './sandbox-disk.js';
 
 describe('mkfsArgs', () => {
   const args = mkfsArgs('/var/lib/praetor/disk-templates/x.tmp');
@@ -31,11 +31,5 @@ describe('abandonedTemplate', () => {
     assert.equal(abandonedTemplate('ext4-1073741824.img.7-0a1b2c3d.tmp', alive), true);
     assert.equal(abandonedTemplate('ext4-1073741824.img.42-0a1b2c3d.tmp', alive), false);
     assert.equal(abandonedTemplate('ext4-1073741824.img', alive), false);
-  });
-});
-
-describe('diskImagePath', () => {
-  it('puts the image in the data directory the disk is mounted over', () => {
-    assert.equal(diskImagePath('/var/lib/praetor/sandboxes/sb-1'), '/var/lib/praetor/sandboxes/sb-1/disk.img');
   });
 });

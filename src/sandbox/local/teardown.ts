@@ -32,18 +32,26 @@ export interface TeardownDeps {
 /** Returns the problems met; every step is tried even when an earlier one failed. */
 export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps): Promise<string[]> {
   const { problems, attempt } = problemCollector();
-  // Network first: whatever else fails, the sandbox must not keep a way out.
-  await attempt('network namespace', () => deleteCellNamespace(target.id));
-  await attempt('processes', () => deps.cgroups.kill(target.id));
-  const processesGone = deps.processesGone;
-  if (processesGone) await attempt('denial reader', processesGone);
-  await attempt('cgroups', () => deps.cgroups.removeSandbox(target.id));
-  if (target.dataDir !== null) {
-    const dir = target.dataDir;
-    // Detached first, so the removal below takes the image and the directory, not the disk's files.
-    await attempt('disk', () => detachDisk(deps.helperPath, dir));
-    await attempt('directories', () => rm(dir, { recursive: true, force: true }));
-  }
+  // The disk does not wait for the rest: it is detached lazily (a process still inside keeps using
+  // it until it is killed), and detaching waits on the kernel, not the CPU.
+  const dir = target.dataDir;
+  await Promise.all([
+    (async () => {
+      // Network first: whatever else fails, the sandbox must not keep a way out.
+      await attempt('network namespace', () => deleteCellNamespace(target.id));
+      await attempt('processes', () => deps.cgroups.kill(target.id));
+      const processesGone = deps.processesGone;
+      if (processesGone) await attempt('denial reader', processesGone);
+      await attempt('cgroups', () => deps.cgroups.removeSandbox(target.id));
+    })(),
+    (async () => {
+      if (dir === null) return;
+      // Detached first, so the removal below takes the mount point, not the disk's files (the
+      // image has no name: the kernel frees it once the loop device lets go).
+      await attempt('disk', () => detachDisk(deps.helperPath, dir));
+      await attempt('directories', () => rm(dir, { recursive: true, force: true }));
+    })(),
+  ]);
   if (target.slot !== null) {
     const slot = target.slot;
     await attempt('network slot', () => deps.pool.release(slot));

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { DeniedAttempt, DenialsDropped } from './network-events.js';
 import { NFLOG_GROUP } from './nft-ruleset.js';
 import { NflogReader } from './nflog-reader.js';
+import { MonitorSupervisor, type MonitorFailure } from '../monitor-source.js';
 
 if (process.getuid?.() !== 0) {
   throw new Error('denial reader tests need root (network namespaces, nftables); run them with sudo');
@@ -107,27 +108,37 @@ it('counts exactly what the kernel dropped while the reader was kept off the CPU
   assert.equal(rec.denied.length + dropped, 5000, `${rec.denied.length} recorded + ${dropped} dropped`);
 });
 
-it('a dead reader is reported (count unknown), restarted, and binds the cell again', async () => {
+it('a dead reader is reported (count unknown, monitor down), restarted by its supervisor, and binds the cell again', async () => {
   const ns = namespace('sb-t3');
-  const errors: string[] = [];
-  const reader = newReader({ onError: (m) => errors.push(m) });
+  const reader = newReader();
+  const downs: MonitorFailure[] = [];
+  const ups: string[] = [];
+  const supervisor = new MonitorSupervisor(reader, { onDown: (f) => downs.push(f), onUp: (m) => ups.push(m) });
+  await supervisor.start();
   const rec = recorder();
   await reader.addCell('sb-t3', `/run/netns/${ns}`, rec.listener);
   const pid = reader.pid;
   assert.ok(pid !== null);
   process.kill(pid, 'SIGKILL');
   const deadline = Date.now() + 5000;
-  for (;;) {
-    const ok = reader.pid !== null && reader.pid !== pid && (await reader.flush('sb-t3').then(() => true, () => false));
-    if (ok) break;
-    assert.ok(Date.now() < deadline, `not restarted: ${errors.join('; ')}`);
+  while (ups.length === 0) {
+    assert.ok(Date.now() < deadline, `not restarted; down: ${JSON.stringify(downs)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  assert.equal(downs.length, 1);
+  assert.equal(downs[0]?.monitor, 'denial-reader');
+  assert.match(downs[0]?.reason ?? '', /praetor-nflog exited \(SIGKILL\)/);
+  assert.deepEqual(downs[0]?.sandboxIds, ['sb-t3']);
+  assert.deepEqual(ups, ['denial-reader']);
+  assert.ok(reader.pid !== null && reader.pid !== pid, 'a new helper runs');
   assert.deepEqual(rec.dropped.map((e) => e.dropped), [null]);
-  assert.ok(errors.some((m) => /restarting/.test(m)), errors.join('; '));
+  // bound again before onUp: every denial from now on is recorded
   assert.equal(flood(ns, 10), 10);
   await reader.flush('sb-t3');
   assert.equal(rec.denied.length, 10);
+  supervisor.stop();
+  assert.equal(reader.pid, null);
+  assert.equal(downs.length, 1, 'a stop on purpose is no outage');
 });
 
 it('refuses a cell whose group another socket holds, and lets the namespace go on removal', async () => {

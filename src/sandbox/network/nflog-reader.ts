@@ -1,12 +1,15 @@
 // Delivers every network cell's denials to its sandbox through praetor-nflog: nftables hands each
 // denial to nfnetlink_log in the cell's own namespace, the helper reads one socket per cell, and
-// what the kernel had to drop comes back as an exact count instead of a silent gap.
+// what the kernel had to drop comes back as an exact count instead of a silent gap. The reader is
+// a MonitorSource: a helper that dies is reported (the guard goes blind and holds the cells'
+// sandboxes) and its MonitorSupervisor restarts it, which binds every cell again.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { PraetorError } from '../../core/errors.js';
+import { PraetorError, errorMessage } from '../../core/errors.js';
+import { FailureListeners, type MonitorFailureListener, type MonitorSource } from '../monitor-source.js';
 import type { DeniedAttempt, DenialsDropped } from './network-events.js';
 import { NFLOG_GROUP } from './nft-ruleset.js';
 import { deniedAttempt, denialsDropped, parseNflogLine, type NflogLine } from './nflog-line.js';
@@ -28,8 +31,6 @@ export function defaultNflogPath(env: NodeJS.ProcessEnv = process.env): string {
 
 const START_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 5_000;
-/** Restarts after the helper died; past this it stays down and every cell's record says so. */
-const MAX_RESTARTS = 5;
 const CELL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 type Helper = ChildProcessByStdio<Writable, Readable, Readable>;
@@ -47,11 +48,12 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
-export class NflogReader {
+export class NflogReader implements MonitorSource {
+  readonly name = 'denial-reader';
   private child: Helper | null = null;
   private starting: Promise<void> | null = null;
   private stopped = false;
-  private restarts = 0;
+  private readonly failures = new FailureListeners();
   private syncSeq = 0;
   private readonly cells = new Map<string, Cell>();
   private readonly pending: Pending[] = [];
@@ -63,13 +65,28 @@ export class NflogReader {
     return this.child?.pid ?? null;
   }
 
+  /**
+   * Starts the helper, or restarts it after it died: a new helper binds every known cell again
+   * before this resolves, so a restarted reader misses no cell.
+   */
   start(): Promise<void> {
     this.stopped = false;
-    this.starting ??= this.launch().catch((err: unknown) => {
-      this.starting = null;
-      throw err;
-    });
+    this.starting ??= this.launch()
+      .then(() => this.rebind())
+      .catch((err: unknown) => {
+        this.starting = null;
+        // A helper that could not bind every cell is not kept: the next start begins afresh.
+        const child = this.child;
+        this.child = null;
+        child?.kill('SIGKILL');
+        this.failPending(`praetor-nflog could not start: ${errorMessage(err)}`);
+        throw err;
+      });
     return this.starting;
+  }
+
+  onFailure(listener: MonitorFailureListener): () => void {
+    return this.failures.add(listener);
   }
 
   /**
@@ -106,8 +123,14 @@ export class NflogReader {
    * system call, so the helper only has to read what is queued.
    */
   flush(sandboxId: string): Promise<void> {
-    if (!this.cells.has(sandboxId)) return Promise.resolve();
-    return this.request(`sync ${++this.syncSeq} ${sandboxId}`, 'sync');
+    const child = this.child;
+    // While the helper is down there is nothing to read: the record says dropped: null and the
+    // guard's guard-blind alert marks the gap.
+    if (!this.cells.has(sandboxId) || child === null) return Promise.resolve();
+    return this.request(`sync ${++this.syncSeq} ${sandboxId}`, 'sync').catch((err: unknown) => {
+      if (this.child !== child) return; // it died meanwhile: the same gap, already reported
+      throw err;
+    });
   }
 
   stop(): void {
@@ -229,22 +252,33 @@ export class NflogReader {
     if (this.stopped) return;
     const now = Date.now();
     for (const [id, cell] of this.cells) cell.listener(denialsDropped(id, now, null));
-    if (++this.restarts > MAX_RESTARTS) {
-      this.report(`praetor-nflog ${why}; not restarted after ${MAX_RESTARTS} restarts: denials go unrecorded`);
-      return;
+    // The supervisor (if any) restarts it; the guard holds the cells' sandboxes meanwhile.
+    this.failures.emit({ monitor: this.name, reason: `praetor-nflog ${why}`, time: now, sandboxIds: [...this.cells.keys()] });
+  }
+
+  /**
+   * Binds every known cell in a freshly started helper. A cell whose namespace is gone belongs to
+   * a sandbox being destroyed: it is let go. Any other failure fails the start, so the supervisor
+   * keeps the guard blind and tries again.
+   */
+  private async rebind(): Promise<void> {
+    const cells = [...this.cells];
+    if (cells.length === 0) return;
+    const results = await Promise.allSettled(cells.map(([id, cell]) => this.request(`add ${id} ${cell.netnsPath}`, 'added')));
+    const failed: string[] = [];
+    results.forEach((r, i) => {
+      const [id, cell] = cells[i] as [string, Cell];
+      if (r.status === 'fulfilled' || !this.cells.has(id)) return;
+      if (!existsSync(cell.netnsPath)) {
+        this.cells.delete(id);
+        this.report(`denials of ${id} are no longer read: its network namespace is gone`);
+        return;
+      }
+      failed.push(`${id}: ${errorMessage(r.reason)}`);
+    });
+    if (failed.length > 0) {
+      throw new PraetorError('sandbox-failure', `praetor-nflog could not bind the cells again: ${failed.join('; ')}`);
     }
-    this.report(`praetor-nflog ${why}; restarting it`);
-    void this.start().then(
-      () =>
-        Promise.all(
-          [...this.cells].map(([id, cell]) =>
-            this.request(`add ${id} ${cell.netnsPath}`, 'added').catch((err: unknown) =>
-              this.report(`denials of ${id} are no longer recorded: ${(err as Error).message}`),
-            ),
-          ),
-        ),
-      (err: unknown) => this.report(`praetor-nflog could not be restarted: ${(err as Error).message}`),
-    );
   }
 
   private report(message: string): void {

@@ -1,0 +1,57 @@
+// Rule regexes run on RE2 (re2js, pure JS): matching takes time linear in the text whatever the
+// pattern, so neither a rule file nor an agent's argv can make the guard backtrack for minutes
+// (`(a+)+$` on a long line of a's). RE2 has no lookaround or backreference: a pattern that needs
+// them is refused at load, and `unless` does what a negative lookahead did in the built-in rules.
+import { RE2JS } from 're2js';
+
+export interface RuleRegex {
+  /** Whether some match of the pattern counts (every match does, unless an `unless` pattern matches its text). */
+  test(text: string): boolean;
+}
+
+const FLAG_BITS: Readonly<Record<string, number>> = {
+  i: RE2JS.CASE_INSENSITIVE,
+  m: RE2JS.MULTILINE,
+  s: RE2JS.DOTALL,
+  u: 0, // RE2 reads the text as Unicode code points already
+};
+
+function compileOne(pattern: string, flags: string): RE2JS {
+  let bits = 0;
+  for (const f of flags) bits |= FLAG_BITS[f] ?? 0;
+  return RE2JS.compile(pattern, bits);
+}
+
+function why(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /unsupported Perl syntax|invalid escape|backreference/.test(message)
+    ? `${message} (rule regexes are RE2: no lookahead, lookbehind or backreference, so they run in linear time; use unless: for what a negative lookahead did)`
+    : message;
+}
+
+/** Compiles a rule's regex (and its `unless`), or says why it can not. */
+export function compileRuleRegex(pattern: string, flags = '', unless?: string): { regex: RuleRegex } | { error: string; where: 'value' | 'unless' } {
+  let re: RE2JS;
+  try {
+    re = compileOne(pattern, flags);
+  } catch (err) {
+    return { error: `invalid regex: ${why(err)}`, where: 'value' };
+  }
+  if (unless === undefined) return { regex: { test: (text) => re.test(text) } };
+  let not: RE2JS;
+  try {
+    not = compileOne(unless, flags);
+  } catch (err) {
+    return { error: `invalid regex: ${why(err)}`, where: 'unless' };
+  }
+  return {
+    regex: {
+      test(text) {
+        // Matches do not overlap: each find goes on from the end of the last, so the scan is linear.
+        const m = re.matcher(text);
+        while (m.find()) if (!not.test(m.group() ?? '')) return true;
+        return false;
+      },
+    },
+  };
+}
