@@ -30,7 +30,9 @@
  * events. argv is cut at MAX_CMDLINE bytes.
  *
  * It exits when stdout or stdin closes and when its parent dies (PR_SET_PDEATHSIG; the
- * parent is the thread that spawned it). Exit status 125 means it could not subscribe.
+ * parent is the thread that spawned it). Exit status 125 means it could not subscribe; 69
+ * (EX_UNAVAILABLE) that it runs outside the host's first network namespace, where the kernel
+ * has no process events connector to answer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -52,6 +54,7 @@
 #include <unistd.h>
 
 #define HELPER_FAILURE 125
+#define NOT_FIRST_NETNS 69
 #define MAX_CMDLINE (1 << 20)
 #define PID_LIMIT (1 << 22) /* PID_MAX_LIMIT on 64-bit kernels */
 #define RCVBUF_BYTES (16 << 20)
@@ -422,7 +425,12 @@ static void send_control(int fd, const void *payload, uint16_t len, uint32_t ack
   msg.len = len;
   memcpy(NLMSG_DATA(nh), &msg, sizeof(msg));
   memcpy((char *)NLMSG_DATA(nh) + sizeof(msg), payload, len);
-  if (send(fd, buf, nh->nlmsg_len, 0) < 0) die("send(PROC_CN_MCAST_LISTEN)");
+  if (send(fd, buf, nh->nlmsg_len, 0) < 0) {
+    /* The connector is a kernel socket of the first network namespace only: elsewhere (a
+     * container, `ip netns exec`) nobody is there to receive, and no retry will change that. */
+    if (errno == ECONNREFUSED) _exit(NOT_FIRST_NETNS);
+    die("send(PROC_CN_MCAST_LISTEN)");
+  }
 }
 
 static char rx[64 * 1024] __attribute__((aligned(8)));

@@ -13,7 +13,6 @@ have ip || need_apt+=(iproute2)
 have nsenter || need_apt+=(util-linux)
 # Each sandbox's /workspace and /tmp live on a size-limited ext4 image (mkfs.ext4).
 [ -x /sbin/mkfs.ext4 ] || have mkfs.ext4 || need_apt+=(e2fsprogs)
-have dmesg || need_apt+=(util-linux)
 have cc || need_apt+=(gcc libc6-dev)
 have g++ || need_apt+=(g++)
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)

@@ -102,9 +102,14 @@ async function sample(
 }
 
 async function measureLatency(options: GuardBenchOptions, progress: PhaseProgress, errors: ErrorTally): Promise<Pick<GuardFigures, 'stratum' | 'minerProcess' | 'scan'>> {
-  const world = await startLoopbackTargets();
+  // The guard first: where it can not run (outside the host's first network namespace) nothing
+  // else has been opened that would keep the process alive after the error.
   const guard = new Guard({ policy: { mode: 'monitor' } });
   await guard.start();
+  const world = await startLoopbackTargets().catch(async (err: unknown) => {
+    await guard.stop();
+    throw err;
+  });
   const backend = openBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs, observer: guard });
   const clock: ArrivalClock = new Map();
   guard.events.subscribe({ kinds: ['alert'] }, ({ alert }) => clock.set(alert.id, performance.timeOrigin + performance.now()));

@@ -23,7 +23,7 @@ export async function runLocal(request: RunRequest): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    // The backend's shared start-up (kernel-log follower, seccomp program) beside the guard's
+    // The backend's shared start-up (denial reader, seccomp program) beside the guard's
     // monitors; no sandbox exists before both are up.
     // Both settle before anything is torn down.
     const started = await Promise.allSettled([guard.start(), backend.prepare?.()]);

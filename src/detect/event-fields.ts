@@ -27,6 +27,7 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
     memoryBytes: true, granted: true,
   },
   'network-denied': { kind: true, time: true, sandboxId: true, step: true, protocol: true, dstAddress: true, dstPort: true },
+  'network-dropped': { kind: true, time: true, sandboxId: true, step: true, dropped: true },
   'proxy-connection': {
     kind: true, time: true, sandboxId: true, step: true, pid: true, method: true, host: true, port: true,
     decision: true, reason: true, resolvedAddress: true, addressClass: true, frontedHost: true, protocol: true,

@@ -4,6 +4,7 @@ import type {
   FileWriteEvent,
   GpuSample,
   NetworkDeniedEvent,
+  NetworkDroppedEvent,
   ProcessStartEvent,
   ProxyConnectionEvent,
   ResourceSample,
@@ -34,6 +35,10 @@ export function processStart(argv: readonly string[], o: Base & Partial<Pick<Pro
 
 export function networkDenied(dstAddress: string, dstPort: number | null, o: Base & { protocol?: NetworkDeniedEvent['protocol'] } = {}): NetworkDeniedEvent {
   return { kind: 'network-denied', ...base(o), protocol: o.protocol ?? 'tcp', dstAddress, dstPort };
+}
+
+export function networkDropped(dropped: number | null, o: Base = {}): NetworkDroppedEvent {
+  return { kind: 'network-dropped', ...base(o), step: o.step ?? null, dropped };
 }
 
 export function proxyConnection(

@@ -193,6 +193,11 @@ export class WatchedSandbox {
       });
       return;
     }
+    if (e.kind === 'denials-dropped') {
+      // Which step sent the lost denials is lost with them.
+      this.publish({ kind: 'network-dropped', time: e.time, sandboxId: e.sandboxId, step: null, dropped: e.dropped });
+      return;
+    }
     this.onProxyDecision(e);
   }
 

@@ -72,6 +72,16 @@ export interface NetworkDeniedEvent extends EventBase {
   readonly dstPort: number | null;
 }
 
+/**
+ * Denied attempts the kernel dropped before the guard could read them (a flood overflowed the
+ * cell's queue): the network record of the sandbox is incomplete by `dropped` denials.
+ */
+export interface NetworkDroppedEvent extends EventBase {
+  readonly kind: 'network-dropped';
+  /** Exact count since the last such event; null when not known (the denial reader died). */
+  readonly dropped: number | null;
+}
+
 export type WireProtocol = 'tls' | 'http' | 'ssh' | 'stratum' | 'unknown';
 
 /** A request or tunnel through the egress proxy, with the protocol spoken on it. */
@@ -113,7 +123,7 @@ export interface FileWriteEvent extends EventBase {
 /** A monitor that watched this sandbox died or stopped seeing: the guard is blind until it is back. */
 export interface MonitorDownEvent extends EventBase {
   readonly kind: 'monitor-down';
-  /** Which monitor: 'process-monitor', 'kernel-log', ... */
+  /** Which monitor: 'process-monitor', 'denial-reader', ... */
   readonly monitor: string;
   readonly reason: string;
 }
@@ -125,6 +135,7 @@ export type GuardEvent =
   | ResourceSample
   | GpuSample
   | NetworkDeniedEvent
+  | NetworkDroppedEvent
   | ProxyConnectionEvent
   | FileWriteEvent
   | MonitorDownEvent;

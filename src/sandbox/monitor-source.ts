@@ -5,7 +5,7 @@
 // backend itself (the denial reader); those reach the guard through SandboxObserver.monitorDown.
 
 export interface MonitorFailure {
-  /** Which monitor: 'process-monitor', 'kernel-log', ... */
+  /** Which monitor: 'process-monitor', 'denial-reader', ... */
   readonly monitor: string;
   /** Why it stopped seeing, in words ("praetor-procmon exited (SIGKILL)"). */
   readonly reason: string;

@@ -28,6 +28,8 @@ function fromGuardEvent(e: GuardStreamEvent): Pick<ServiceEvent, 'type' | 'data'
       return { type: 'step', data: { phase: 'end', exitCode: e.exitCode } };
     case 'network-denied':
       return { type: 'network', data: { kind: 'denied-attempt', protocol: e.protocol, dstAddress: e.dstAddress, dstPort: e.dstPort } };
+    case 'network-dropped':
+      return { type: 'network', data: { kind: 'dropped', dropped: e.dropped } };
     case 'proxy-connection': {
       const { kind: _kind, time: _time, sandboxId: _sandbox, step: _step, ...rest } = e;
       return { type: 'network', data: { kind: 'proxy', ...rest } };

@@ -30,6 +30,11 @@ export function defaultProcmonPath(env: NodeJS.ProcessEnv = process.env): string
   return env.PRAETOR_PROCMON ?? fileURLToPath(new URL('../../../native/build/praetor-procmon', import.meta.url));
 }
 
+/** praetor-procmon's exit status outside the host's first network namespace (EX_UNAVAILABLE). */
+const NOT_FIRST_NETNS = 69;
+const NOT_FIRST_NETNS_MESSAGE =
+  "the guard can not watch processes from this network namespace: the kernel's process events connector " +
+  "answers only in the host's first one (run praetor on the host, not in a container or under `ip netns exec`)";
 const START_TIMEOUT_MS = 10_000;
 const FLUSH_TIMEOUT_MS = 5_000;
 /** Processes remembered for their exit; the oldest is forgotten past this (its exit is then not reported). */
@@ -159,6 +164,11 @@ export class ProcessMonitor implements MonitorSource {
       child.on('error', (err) => (ready ? this.report(`procmon: ${err.message}`) : fail(err.message)));
       // 'close', not 'exit': its last words on stderr are read by then
       child.on('close', (code, signal) => {
+        if (!ready && code === NOT_FIRST_NETNS) {
+          clearTimeout(timer);
+          if (this.child === child) this.child = null;
+          return reject(new PraetorError('host-unsupported', NOT_FIRST_NETNS_MESSAGE));
+        }
         if (!ready) return fail(`exited (${code ?? signal})`);
         if (this.child !== child) return; // stopped on purpose
         this.child = null;

@@ -1,5 +1,6 @@
 // Where a sandbox's cgroups live, for pure cgroup v2 hosts and for v1/hybrid hosts.
 // Pure functions over the text of /proc/self/mounts, so both layouts are unit-tested here.
+import { PraetorError } from '../../core/errors.js';
 
 export type V1Controller = 'cpu' | 'cpuacct' | 'memory' | 'pids' | 'freezer';
 const V1_CONTROLLERS: readonly V1Controller[] = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer'];
@@ -60,8 +61,11 @@ export function parseCgroupLayout(mounts: string): CgroupLayout {
   const missing = V1_CONTROLLERS.filter((c) => v1[c] === undefined);
   if (missing.length === 0) return { kind: 'v1', controllers: v1 as Record<V1Controller, string>, unified: v2 };
   if (v2 !== null) return { kind: 'v2', root: v2 };
-  throw new Error(
-    `no usable cgroup hierarchy: need cgroup v2, or v1 with ${V1_CONTROLLERS.join(', ')} (missing ${missing.join(', ')})`,
+  // `ip netns exec` remounts /sys, and with it the cgroup hierarchies, out of sight.
+  throw new PraetorError(
+    'host-unsupported',
+    `no usable cgroup hierarchy: need cgroup v2, or v1 with ${V1_CONTROLLERS.join(', ')} (missing ${missing.join(', ')}); ` +
+      'is /sys/fs/cgroup mounted here? (`ip netns exec` hides it)',
   );
 }
 

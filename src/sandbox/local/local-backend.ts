@@ -9,7 +9,7 @@ import { parseSandboxOptions } from '../backend.js';
 import { PraetorError, errorMessage } from '../../core/errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { AddressPool, MAX_SLOTS, hostInterfaceGone } from '../network/address-pool.js';
-import { KernelLogFollower } from '../network/kernel-log.js';
+import { NflogReader } from '../network/nflog-reader.js';
 import { PROXY_PORT, configureCell, createCellNamespace, netnsPath } from '../network/network-cell.js';
 import { EgressProxy } from '../network/egress-proxy.js';
 import { decideDomain } from '../network/domain-filter.js';
@@ -41,6 +41,8 @@ export interface LocalBackendOptions {
    * test's or demo's resolver maps names (loopback fakes, the red team's world). Default none.
    */
   readonly allowCidrs?: readonly string[];
+  /** Socket buffer of each cell's denial reader (tests shrink it to provoke counted drops). */
+  readonly denialBufferBytes?: number;
 }
 
 const DEFAULT_UID_BASE = 1_600_000_000;
@@ -48,8 +50,8 @@ const INIT_READY_TIMEOUT_MS = 10_000;
 
 interface Runtime {
   readonly cgroups: CgroupTree;
-  readonly follower: KernelLogFollower;
-  readonly followerSupervisor: MonitorSupervisor;
+  readonly denials: NflogReader;
+  readonly denialSupervisor: MonitorSupervisor;
   readonly seccompPath: string;
 }
 
@@ -79,24 +81,27 @@ export class LocalBackend implements SandboxBackend {
       const seccompPath = `${this.paths.stateDir}/seccomp-${process.pid}.bpf`;
       const program = buildSeccompProgram({ arch: hostSeccompArch(), deny: DEFAULT_DENIED_SYSCALLS, argumentRules: DEFAULT_ARGUMENT_RULES });
       writeFileSync(seccompPath, program, { mode: 0o600 });
-      const follower = new KernelLogFollower();
+      const denials = new NflogReader({
+        ...(this.options.denialBufferBytes !== undefined ? { receiveBufferBytes: this.options.denialBufferBytes } : {}),
+        onError: (message) => process.stderr.write(`praetor: ${message}\n`),
+      });
       // The denial reader is a monitor like the guard's own: its death holds the sandboxes (through
       // the observer) until it is restarted.
       const observer = this.options.observer;
-      const followerSupervisor = new MonitorSupervisor(follower, {
+      const denialSupervisor = new MonitorSupervisor(denials, {
         onDown: (f) => observer?.monitorDown?.(f),
         onUp: (m) => observer?.monitorUp?.(m),
         onRetryFailed: (m, err) =>
           observer?.monitorDown?.({ monitor: m, reason: `restart failed: ${errorMessage(err)}`, time: Date.now(), sandboxIds: null }),
       });
-      await followerSupervisor.start();
-      return { cgroups, follower, followerSupervisor, seccompPath };
+      await denialSupervisor.start();
+      return { cgroups, denials, denialSupervisor, seccompPath };
     })();
     return this.runtime;
   }
 
   /**
-   * Starts what every sandbox shares (cgroup layout, seccomp program, kernel-log follower) ahead
+   * Starts what every sandbox shares (cgroup layout, seccomp program, denial reader) ahead
    * of the first create, so a caller can overlap it with other start-up work (the guard's).
    */
   async prepare(): Promise<void> {
@@ -122,13 +127,18 @@ export class LocalBackend implements SandboxBackend {
     const teardown = async (): Promise<void> => {
       this.sandboxes.delete(id);
       this.options.observer?.sandboxDestroyed?.(id);
-      unsubscribe();
       await proxy.close().catch(() => undefined);
       // Processes first, the init among them: a frozen init (the guard held the sandbox) would
       // take a plain SIGKILL only once thawed, and stopInit would wait for it forever.
       await rt.cgroups.kill(id).catch(() => undefined);
       await stopInit(init);
-      const deps = { ...rt, pool: this.pool, records: this.records, helperPath: this.paths.helperPath };
+      const deps = {
+        ...rt,
+        pool: this.pool,
+        records: this.records,
+        helperPath: this.paths.helperPath,
+        processesGone: () => rt.denials.removeCell(id),
+      };
       const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, deps);
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
     };
@@ -139,7 +149,6 @@ export class LocalBackend implements SandboxBackend {
       if (sandbox) sandbox.record(e);
       else buffered.push(e);
     };
-    const unsubscribe = rt.follower.subscribe(id, record);
     const policy = { allow: options.allowDomains, deny: options.denyDomains };
     const addresses = new AddressPolicy({
       allowCidrs: [...(this.options.allowCidrs ?? []), ...options.allowCidrs],
@@ -177,7 +186,8 @@ export class LocalBackend implements SandboxBackend {
       if (dirs.status === 'rejected') throw dirs.reason;
       if (netns.status === 'rejected') throw netns.reason;
       const [workspaceDir, tmpDir] = dirs.value;
-      const [, , initPid] = await Promise.all([
+      const [, , , initPid] = await Promise.all([
+        rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
         proxy.listen(cell.hostAddress, PROXY_PORT),
         this.launchInit({ id, hostUid, initProcs: initLeaf.procsFiles, workspaceDir, tmpDir, gpu: options.gpu, rt }).then(
@@ -204,7 +214,7 @@ export class LocalBackend implements SandboxBackend {
         cgroups: rt.cgroups,
         preallocatedSteps: STEP_PREALLOCATION,
         teardown,
-        flushKernelLog: () => rt.follower.flush(),
+        flushDenials: () => rt.denials.flush(id),
         observer: this.options.observer ?? null,
       });
       for (const e of buffered.splice(0)) sandbox.record(e);
@@ -301,12 +311,18 @@ export class LocalBackend implements SandboxBackend {
     });
   }
 
+  /** Host pid of this backend's denial reader (praetor-nflog): null before the first sandbox or while it is down. */
+  async denialReaderPid(): Promise<number | null> {
+    const rt = this.runtime ? await this.runtime.catch(() => null) : null;
+    return rt?.denials.pid ?? null;
+  }
+
   async close(): Promise<void> {
     const all = [...this.sandboxes.values()];
     const results = await Promise.allSettled(all.map((s) => s.destroy()));
     if (this.runtime) {
       const rt = await this.runtime.catch(() => null);
-      rt?.followerSupervisor.stop();
+      rt?.denialSupervisor.stop();
       if (rt) await rm(rt.seccompPath, { force: true });
       this.runtime = null;
     }

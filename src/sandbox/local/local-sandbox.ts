@@ -63,7 +63,8 @@ export interface LocalSandboxDeps {
   readonly cgroups: CgroupTree;
   readonly preallocatedSteps: number;
   readonly teardown: () => Promise<void>;
-  readonly flushKernelLog: () => Promise<void>;
+  /** Resolves once every denial of the cell so far is recorded (or counted as dropped). */
+  readonly flushDenials: () => Promise<void>;
   readonly observer: SandboxObserver | null;
 }
 
@@ -150,7 +151,7 @@ export class LocalSandbox implements Sandbox {
   }
 
   async flushNetworkEvents(): Promise<void> {
-    await this.deps.flushKernelLog();
+    await this.deps.flushDenials();
   }
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {

@@ -21,6 +21,12 @@ export interface TeardownDeps {
   readonly records: RecordStore;
   /** praetor-spawn, which detaches the sandbox's disk. */
   readonly helperPath: string;
+  /**
+   * Runs once the sandbox's processes are dead: the live backend's reader of denials reads the
+   * last ones and closes its socket in the cell, which holds the namespace (and so the veth) until
+   * then. Absent for gc: a dead praetor's reader died with it.
+   */
+  readonly processesGone?: () => Promise<void>;
 }
 
 /** Returns the problems met; every step is tried even when an earlier one failed. */
@@ -34,6 +40,8 @@ export async function teardownSandbox(target: TeardownTarget, deps: TeardownDeps
       // Network first: whatever else fails, the sandbox must not keep a way out.
       await attempt('network namespace', () => deleteCellNamespace(target.id));
       await attempt('processes', () => deps.cgroups.kill(target.id));
+      const processesGone = deps.processesGone;
+      if (processesGone) await attempt('denial reader', processesGone);
       await attempt('cgroups', () => deps.cgroups.removeSandbox(target.id));
     })(),
     (async () => {

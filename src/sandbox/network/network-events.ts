@@ -1,4 +1,5 @@
-// Records of network activity that leave a sandbox's network cell: kernel-level denials and proxy decisions.
+// Records of network activity that leave a sandbox's network cell: kernel-level denials (and
+// how many of them the kernel dropped before praetor read them) and proxy decisions.
 
 /** A connection attempt the cell's firewall refused (any protocol, any process). */
 export interface DeniedAttempt {
@@ -12,6 +13,19 @@ export interface DeniedAttempt {
   readonly srcPort: number | null;
   readonly dstAddress: string;
   readonly dstPort: number | null;
+}
+
+/**
+ * Denials of the cell's firewall that the kernel dropped before praetor could read them: its
+ * queue for the cell was full (a flood of denied packets). The count is exact; which
+ * destinations and steps they were is lost.
+ */
+export interface DenialsDropped {
+  readonly kind: 'denials-dropped';
+  readonly sandboxId: string;
+  readonly time: number; // epoch ms, when the loss was counted
+  /** How many denials went unrecorded since the last count; null when not known (the reader died). */
+  readonly dropped: number | null;
 }
 
 /**
@@ -53,4 +67,4 @@ export interface ProxyDecision {
   readonly error: string | null;
 }
 
-export type NetworkEvent = DeniedAttempt | ProxyDecision;
+export type NetworkEvent = DeniedAttempt | DenialsDropped | ProxyDecision;

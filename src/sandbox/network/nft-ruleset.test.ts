@@ -19,10 +19,10 @@ describe('buildCellRuleset', () => {
     assert.deepEqual(accepts, ['oif "lo" accept', 'ct state established,related accept', 'ip daddr 10.241.0.1 tcp dport 3128 accept']);
   });
 
-  it('logs every other attempt, per step first, then for the sandbox', () => {
+  it('logs every other attempt to the nflog group, per step first, then for the sandbox', () => {
     const out = lines.slice(lines.indexOf('chain output {'));
-    assert.ok(out.indexOf('jump steps') < out.indexOf('log prefix "praetor:sb-1:- " goto deny'));
-    assert.ok(lines.includes('socket cgroupv2 level 3 "unified/praetor/sb-1/step-1" log prefix "praetor:sb-1:1 " goto deny'));
+    assert.ok(out.indexOf('jump steps') < out.indexOf('log prefix "praetor:sb-1:- " group 7270 goto deny'));
+    assert.ok(lines.includes('socket cgroupv2 level 3 "unified/praetor/sb-1/step-1" log prefix "praetor:sb-1:1 " group 7270 goto deny'));
   });
 
   it('rejects instead of dropping so agents fail fast', () => {
@@ -41,7 +41,7 @@ describe('step rules', () => {
   it('appends further steps to the steps chain', () => {
     assert.equal(
       addStepRules('sb-1', [{ ...step1, step: 9, cgroupPath: 'praetor/sb-1/step-9' }]),
-      'add rule inet praetor steps socket cgroupv2 level 3 "praetor/sb-1/step-9" log prefix "praetor:sb-1:9 " goto deny\n',
+      'add rule inet praetor steps socket cgroupv2 level 3 "praetor/sb-1/step-9" log prefix "praetor:sb-1:9 " group 7270 goto deny\n',
     );
   });
 

@@ -17,8 +17,14 @@ export interface CellRulesetInput {
 
 export const NFT_TABLE = 'praetor';
 const LOG_PREFIX_MAX = 127;
+/**
+ * The nfnetlink_log group denials go to. Groups belong to a network namespace, so every cell
+ * uses the same number and praetor-nflog binds it in each cell: nothing reaches the kernel's
+ * shared log (plain `log`), which a flood of denials would overwrite.
+ */
+export const NFLOG_GROUP = 7270;
 
-/** Log prefix of a denial: `praetor:<sandbox>:<step or ->`, parsed back by the kernel-log reader. */
+/** Log prefix of a denial: `praetor:<sandbox>:<step or ->`, parsed back from the denial reader's lines. */
 export function denialLogPrefix(sandboxId: string, step: number | null): string {
   const prefix = `praetor:${sandboxId}:${step === null ? '-' : String(step)} `;
   if (prefix.length > LOG_PREFIX_MAX) throw new Error(`nft log prefix too long: ${prefix}`);
@@ -30,6 +36,10 @@ function quoted(value: string): string {
   return `"${value}"`;
 }
 
+function logDenial(sandboxId: string, step: number | null): string {
+  return `log prefix ${quoted(denialLogPrefix(sandboxId, step))} group ${NFLOG_GROUP}`;
+}
+
 function ipv4(value: string): string {
   if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(value)) throw new Error(`not an IPv4 address: ${value}`);
   return value;
@@ -39,7 +49,7 @@ export function stepRule(sandboxId: string, match: StepMatch): string {
   if (!Number.isInteger(match.step) || match.step < 1) throw new Error(`bad step: ${match.step}`);
   return (
     `socket cgroupv2 level ${match.level} ${quoted(match.cgroupPath)} ` +
-    `log prefix ${quoted(denialLogPrefix(sandboxId, match.step))} goto deny`
+    `${logDenial(sandboxId, match.step)} goto deny`
   );
 }
 
@@ -68,7 +78,7 @@ export function buildCellRuleset(input: CellRulesetInput): string {
     // Neighbour discovery and multicast listener chatter is the kernel's, not the agent's.
     '    icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, mld-listener-report, mld2-listener-report } drop',
     '    jump steps',
-    `    log prefix ${quoted(denialLogPrefix(sandboxId, null))} goto deny`,
+    `    ${logDenial(sandboxId, null)} goto deny`,
     '  }',
     '  chain input {',
     '    type filter hook input priority filter; policy drop;',
