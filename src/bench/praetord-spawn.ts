@@ -5,6 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PraetorError } from '../core/errors.js';
+
+/** The daemon's exit code when the host lacks what praetor needs (EX_UNAVAILABLE, cli/exit-codes.ts). */
+const EXIT_UNAVAILABLE = 69;
 
 export const PRAETOR_CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
@@ -57,7 +61,11 @@ export async function spawnPraetord(options: DaemonSpawnOptions = {}): Promise<S
       clearTimeout(timer);
       resolve(/(http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? null);
     });
-    void exited.then((code) => fail(new Error(`praetord exited (${code}) before it was ready: ${stderr.trim()}`)));
+    void exited.then((code) => {
+      // 69: this host can not run praetor (its one line says why): the bench says the same, with the same code.
+      const line = stderr.trim().split('\n').at(-1)?.replace(/^praetor: /, '') ?? '';
+      fail(code === EXIT_UNAVAILABLE ? new PraetorError('host-unsupported', line) : new Error(`praetord exited (${code}) before it was ready: ${stderr.trim()}`));
+    });
   });
   const startMs = performance.now() - started;
   return {
