@@ -17,6 +17,7 @@ const VARIABLES = {
   SSH_IP: '10.242.0.10',
   INTERNAL_IPS: '10.242.1.10 10.242.1.11',
   INTERNAL_NAMES: 'db.internal.test cache.internal.test',
+  REBOUND_HOST: 'assets.example.test',
   INTERNAL_IP: '10.242.1.10',
   INTERNAL_PREFIX: '10.242.1',
   MINER_URL: 'http://downloads.example.test/m',

@@ -1,7 +1,7 @@
 // The names scenario files use for the fake world ({{POOL_HOST}}, {{INTERNAL_IPS}}, ...), so a
 // scenario never hard-codes an address the world may change.
 import { WALLET } from './miner/miner-script.js';
-import type { WorldHost } from './world/fake-world.js';
+import { REBOUND_HOST, type WorldHost } from './world/fake-world.js';
 import type { ScenarioVariables } from './scenario-schema.js';
 
 /** Where the world's download site serves the red team's miners. */
@@ -33,6 +33,8 @@ export function scenarioVariables(world: { readonly hosts: readonly WorldHost[] 
     SSH_IP: ssh.address,
     INTERNAL_IPS: internal.map((h) => h.address).join(' '),
     INTERNAL_NAMES: internal.map((h) => h.name).join(' '),
+    /** An outside name that resolves into the internal subnet (the world's resolver points it there). */
+    REBOUND_HOST,
     INTERNAL_IP: internal[0]?.address ?? '',
     /** The internal /24 without its last octet, for sweeps: 10.242.1 in the first world. */
     INTERNAL_PREFIX: (internal[0]?.address ?? '').split('.').slice(0, 3).join('.'),

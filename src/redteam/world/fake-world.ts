@@ -15,7 +15,7 @@ import { defaultHostPaths } from '../../sandbox/local/host-paths.js';
 import { processStartTime } from '../../sandbox/local/sandbox-record.js';
 import { StaticResolver } from '../../sandbox/network/resolver.js';
 import { DownloadFilesSchema, WorldStatsSchema, type WorldServerConfigInput, type WorldStats } from './world-config.js';
-import { worldLayout, type WorldHost } from './world-hosts.js';
+import { GIT_HOST, REBOUND_HOST, hostByName, worldLayout, type WorldHost } from './world-hosts.js';
 import { createWorldNetwork } from './world-network.js';
 import { WorldRegistry } from './world-record.js';
 
@@ -32,6 +32,7 @@ export {
   SEARCH_HOST,
   GIT_HOST,
   METRICS_HOST,
+  REBOUND_HOST,
   STRATUM_PORT,
 } from './world-hosts.js';
 export type { WorldStats, HostTraffic } from './world-config.js';
@@ -42,8 +43,9 @@ export interface FakeWorld {
   /** Every host name -> its address (a string entry, so the requested port is kept). */
   readonly resolver: StaticResolver;
   /**
-   * The world's host addresses, one /32 each: private addresses, which sandboxes reach only when their
-   * backend allows them (LocalBackendOptions.allowCidrs). Not the host's own end of the veth.
+   * The outside hosts' addresses, one /32 each: private addresses, which sandboxes reach only when
+   * their backend allows them (LocalBackendOptions.allowCidrs). Not the internal subnet, which is
+   * internal to the world as to any network, and not the host's own end of the veth.
    */
   readonly allowCidrs: readonly string[];
   /** The host's address on the world's veth: where every connection into the world comes from. */
@@ -122,14 +124,15 @@ export async function startFakeWorld(options: FakeWorldOptions = {}): Promise<Fa
     server.once('exit', () => (exited = true));
     await waitReady(controlSocket, () => exited, logPath);
 
-    const resolver = new StaticResolver(Object.fromEntries(layout.hosts.map((h) => [h.name, h.address])));
+    const names = Object.fromEntries(layout.hosts.map((h) => [h.name, h.address]));
+    const resolver = new StaticResolver({ ...names, [REBOUND_HOST]: hostByName(layout.hosts, GIT_HOST).address });
     const dir = tmpDir;
     let closing: Promise<void> | null = null;
     return {
       id,
       hosts: layout.hosts,
       resolver,
-      allowCidrs: layout.hosts.map((h) => `${h.address}/32`),
+      allowCidrs: layout.hosts.filter((h) => h.role !== 'internal').map((h) => `${h.address}/32`),
       hostAddress: layout.hostAddress,
       netns: layout.netns,
       logPath,

@@ -22,6 +22,12 @@ export const SEARCH_HOST = 'search.internal.test';
 export const GIT_HOST = 'git.internal.test';
 export const METRICS_HOST = 'metrics.internal.test';
 
+/**
+ * A name outside that resolves into the internal subnet (a rebound or careless DNS record): the
+ * world's resolver maps it to the internal git host, and the proxy must refuse to follow it.
+ */
+export const REBOUND_HOST = 'assets.example.test';
+
 export const STRATUM_PORT = 3333;
 /** Where sshd listens inside the world; clients reach it through the ssh host's relay. */
 export const SSHD_PORT = 2222;

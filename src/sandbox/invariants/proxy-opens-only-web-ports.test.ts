@@ -54,7 +54,7 @@ it('CONNECT allowed.test:2222 is refused: an allowed name opens 80 and 443 only'
   const web443 = await sh(sandbox, 'curl -sS --proxytunnel http://allowed.test:443/');
   assert.equal(web443.out, 'web on allowed.test:443\n', web443.err);
 
-  const tunnel = await sh(sandbox, 'curl -sS -o /dev/null -w "%{http_connect}" --proxytunnel telnet://allowed.test:2222 </dev/null');
+  const tunnel = await sh(sandbox, 'curl -sS --max-time 5 -o /dev/null -w "%{http_connect}" --proxytunnel telnet://allowed.test:2222 </dev/null');
   assert.equal(tunnel.out, '403', tunnel.err);
   const socks = await sh(sandbox, `curl -sS --max-time 5 -x socks5h://${proxy} telnet://allowed.test:2222 </dev/null`);
   assert.notEqual(socks.exitCode, 0);
@@ -79,7 +79,7 @@ it('an allow entry that names a port opens that port, and only it', async () => 
   assert.equal(r.out, 'web on allowed.test:8080\n', r.err);
   const web80 = await sh(sandbox, 'curl -sS -o /dev/null -w "%{http_code}" http://allowed.test/');
   assert.equal(web80.out, '403');
-  const tunnel = await sh(sandbox, 'curl -sS -o /dev/null -w "%{http_connect}" --proxytunnel telnet://allowed.test:2222 </dev/null');
+  const tunnel = await sh(sandbox, 'curl -sS --max-time 5 -o /dev/null -w "%{http_connect}" --proxytunnel telnet://allowed.test:2222 </dev/null');
   assert.equal(tunnel.out, '403');
 });
 

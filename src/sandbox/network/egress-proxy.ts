@@ -2,34 +2,27 @@
 // on one port, a policy decision per request or tunnel, a check of the address it then connects to,
 // and one ProxyDecision record when it ends (malformed requests and refused SOCKS commands included).
 
-import {
-  createServer as createHttpServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
-import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { errorMessage } from '../../core/errors.js';
 import { isValidHost, normalizeHost } from './domain-filter.js';
-import type { AddressVerdict } from './address-policy.js';
 import type { ProxyDecision, ProxyMethod } from './network-events.js';
-import { ResolveError, type UpstreamResolver } from './resolver.js';
+import type { UpstreamResolver } from './resolver.js';
 import {
   deniedBody,
-  forwardHeaders,
-  formatHost,
+  forwardRequest,
   headerValue,
   hostHeader,
   parseAbsoluteForm,
   parseAuthority,
   rawResponse,
   sendText,
-  stripHopByHop,
   type Target,
 } from './http-forward.js';
 import { encodeReply, negotiateSocks5, SOCKS5_VERSION, Socks5Command, Socks5Reply } from './socks5.js';
-import { codeOf, linger, relay, socksCode, withTimeout, type Inspection } from './stream-relay.js';
+import { linger, socksCode, tunnel, withTimeout, type Inspection } from './stream-relay.js';
+import { dialUpstream, type AddressFilter, type Dialled } from './upstream-dial.js';
 
 export interface EgressVerdict {
   allowed: boolean;
@@ -54,11 +47,7 @@ export interface FirstBytesInfo extends EgressClient {
   addressClass: string | null;
 }
 
-/**
- * Decides the address a request is about to be connected to, after resolution. Throwing denies.
- * The proxy then connects to exactly that address: there is no second lookup to rebind.
- */
-export type AddressFilter = (address: string) => AddressVerdict;
+export type { AddressFilter };
 
 /** Bytes of each direction the inspection hook may ask to see, at most (a ClientHello fits with room). */
 export const INSPECT_BUDGET = 64 * 1024;
@@ -100,11 +89,6 @@ interface StreamRecord {
   emitted: boolean;
 }
 
-type Upstream =
-  | { ok: true; socket: Socket; address: string }
-  /** `refused`: the address check said no; the request is denied, not failed. */
-  | { ok: false; refused: true }
-  | { ok: false; refused: false; address: string | null; code: string; message: string };
 
 
 export class EgressProxy {
@@ -268,73 +252,27 @@ export class EgressProxy {
 
   /** Relays one absolute-form request over a fresh upstream socket; its wire counters are the byte counts. */
   #forward(rec: StreamRecord, req: IncomingMessage, res: ServerResponse, upstream: Socket, path: string): void {
-    const upReq = httpRequest({
-      createConnection: () => upstream,
-      method: req.method ?? 'GET',
+    forwardRequest(req, res, upstream, {
       path,
-      headers: forwardHeaders(req.headers, hostHeader(rec)),
-    });
-    const abort = (error: string): void => {
-      rec.error ??= error;
-      upReq.destroy();
-      res.destroy();
-    };
-    const sniff = this.#sniffer(rec, abort);
-    upReq.on('error', (err) => {
-      if (res.headersSent) return abort(`upstream error: ${err.message}`);
-      rec.error ??= `upstream error: ${err.message}`;
-      sendText(res, 502, { 'X-Praetor-Error': headerValue(rec.error) }, `praetor: ${rec.error}\n`);
-    });
-    upReq.on('response', (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, stripHopByHop(upRes.headers));
-      upRes.on('error', (err) => abort(`upstream error: ${err.message}`));
-      upRes.on('close', () => {
-        if (!upRes.complete) abort('upstream closed mid-response');
-      });
-      relay(upRes, res, (chunk) => sniff('in', chunk));
-    });
-    relay(req, upReq, (chunk) => sniff('out', chunk));
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        rec.error ??= 'client went away before the response completed';
-        upReq.destroy();
-      }
-      rec.bytesOut = upstream.bytesWritten;
-      rec.bytesIn = upstream.bytesRead;
-      upstream.destroy();
-      this.#emit(rec, 'allowed');
+      host: hostHeader(rec),
+      inspector: (abort) => this.#sniffer(rec, abort),
+      failed: (error) => (rec.error ??= error),
+      closed: () => {
+        rec.bytesOut = upstream.bytesWritten;
+        rec.bytesIn = upstream.bytesRead;
+        this.#emit(rec, 'allowed');
+      },
     });
   }
 
   /** Pipes both ways with backpressure; the record is emitted once both sockets have closed. */
   #tunnel(rec: StreamRecord, client: Socket, upstream: Socket, head: Buffer): void {
-    const abort = (error: string): void => {
-      rec.error ??= error;
-      client.destroy();
-      upstream.destroy();
-    };
-    const sniff = this.#sniffer(rec, abort);
-    let open = 2;
-    const wire = (from: Socket, to: Socket, direction: 'out' | 'in'): ((chunk: Buffer) => void) => {
-      from.on('error', (err) => abort(`${direction === 'out' ? 'client' : 'upstream'} error: ${err.message}`));
-      from.once('close', (hadError) => {
-        // A clean close lets the other side flush what it still holds; an error drops it.
-        if (hadError || to.writableFinished) to.destroy();
-        else if (!to.destroyed) {
-          to.once('finish', () => to.destroy());
-          to.end();
-        }
-        if (--open === 0) this.#emit(rec, 'allowed');
-      });
-      return relay(from, to, (chunk) => sniff(direction, chunk), (n) => {
-        if (direction === 'out') rec.bytesOut += n;
-        else rec.bytesIn += n;
-      });
-    };
-    const sendOut = wire(client, upstream, 'out');
-    wire(upstream, client, 'in');
-    client.resume();
-    if (head.length > 0) sendOut(head);
+    tunnel(client, upstream, head, {
+      inspector: (abort) => this.#sniffer(rec, abort),
+      count: (direction, n) => (direction === 'out' ? (rec.bytesOut += n) : (rec.bytesIn += n)),
+      failed: (error) => (rec.error ??= error),
+      closed: () => this.#emit(rec, 'allowed'),
+    });
   }
 
   /** The inspection of one stream: 'veto' drops the chunk (the stream is being torn down), 'more' asks for the next. */
@@ -400,68 +338,27 @@ export class EgressProxy {
     return rec;
   }
 
-  /**
-   * Resolves, checks the address and connects to exactly that address, within one time budget.
-   * A refused address comes back as a denial (the record says why); failures as data for the 502
-   * or SOCKS reply.
-   */
-  async #dial(rec: StreamRecord): Promise<Upstream> {
-    const fail = (address: string | null, code: string, message: string): Upstream => {
-      rec.resolvedAddress = address;
-      rec.error = message;
-      return { ok: false, refused: false, address, code, message };
-    };
-    const started = Date.now();
-    let target;
-    try {
-      target = await withTimeout(this.#opts.resolver.resolve(rec.host, rec.port), this.#timeoutMs, `resolving ${rec.host} timed out`);
-    } catch (err) {
-      return fail(null, err instanceof ResolveError ? err.code : codeOf(err), errorMessage(err));
-    }
-    if (this.#closed) return fail(target.address, 'ECANCELED', 'proxy closed');
-    rec.resolvedAddress = target.address;
-    const verdict = this.#checkAddress(target.address, target.trustedService);
-    rec.addressClass = verdict.addressClass;
-    if (!verdict.allowed) {
-      rec.allowed = false;
-      rec.reason = verdict.reason;
-      return { ok: false, refused: true };
-    }
-    const where = `${formatHost(target.address)}:${target.port}`;
-    return new Promise<Upstream>((resolve) => {
-      const socket = connect({ host: target.address, port: target.port, allowHalfOpen: true });
-      this.#upstreams.add(socket);
-      socket.once('close', () => this.#upstreams.delete(socket));
-      let settled = false;
-      const settle = (result: () => Upstream): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(result());
-      };
-      const timer = setTimeout(() => {
-        socket.destroy();
-        settle(() => fail(target.address, 'ETIMEDOUT', `connect to ${where} timed out`));
-      }, Math.max(0, this.#timeoutMs - (Date.now() - started)));
-      // Stays attached for the socket's life: whoever takes it over adds real handling, and no
-      // error in between may become an uncaught exception.
-      socket.on('error', (err) => settle(() => fail(target.address, codeOf(err), `connect to ${where} failed: ${err.message}`)));
-      socket.once('connect', () => settle(() => ({ ok: true, socket, address: target.address })));
+  /** Resolves, checks the address and connects (upstream-dial.ts); the record learns what came of it. */
+  async #dial(rec: StreamRecord): Promise<Dialled> {
+    const up = await dialUpstream(rec.host, rec.port, {
+      resolver: this.#opts.resolver,
+      checkAddress: this.#opts.checkAddress,
+      timeoutMs: this.#timeoutMs,
+      closed: () => this.#closed,
+      track: (socket) => {
+        this.#upstreams.add(socket);
+        socket.once('close', () => this.#upstreams.delete(socket));
+      },
     });
-  }
-
-  /** The address filter's verdict; a filter that throws denies. A trusted service passes whatever its address. */
-  #checkAddress(address: string, trustedService: string | undefined): AddressVerdict {
-    let verdict: AddressVerdict;
-    try {
-      verdict = this.#opts.checkAddress(address);
-    } catch (err) {
-      return { allowed: false, addressClass: 'not-an-address', reason: `internal-address: check failed: ${errorMessage(err)}` };
+    rec.resolvedAddress = up.address;
+    rec.addressClass = up.addressClass;
+    if (!up.ok && up.refused) {
+      rec.allowed = false;
+      rec.reason = up.reason;
+    } else if (!up.ok) {
+      rec.error = up.message;
     }
-    if (!verdict.allowed && trustedService !== undefined && verdict.addressClass !== 'not-an-address') {
-      return { allowed: true, addressClass: verdict.addressClass };
-    }
-    return verdict;
+    return up;
   }
 
   #emit(rec: StreamRecord, decision: 'allowed' | 'denied'): void {

@@ -1,8 +1,9 @@
 // HTTP pieces of the egress proxy: parsing proxy request targets, the headers forwarded and
 // stripped, and the text answers (403, 502) an agent reads to tell a policy block from a failure.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { isIPv6 } from 'node:net';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { isIPv6, type Socket } from 'node:net';
 import { isValidHost, normalizeHost } from './domain-filter.js';
+import { relay, type Direction, type Inspection } from './stream-relay.js';
 
 export interface Target {
   host: string;
@@ -94,3 +95,52 @@ export function rawResponse(status: number, text: string, headers: Record<string
   );
 }
 
+export interface ForwardHooks {
+  /** Origin-form path and the Host to send: the request target's, never the client's header. */
+  path: string;
+  host: string;
+  inspector: (abort: (error: string) => void) => (direction: Direction, chunk: Buffer) => Inspection;
+  /** Each error on the way (the owner keeps the first). */
+  failed: (error: string) => void;
+  /** The client's response has closed, complete or not; the upstream socket is destroyed. */
+  closed: () => void;
+}
+
+/** Relays one absolute-form request over `upstream` (a fresh, connected socket) and its response back. */
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, upstream: Socket, hooks: ForwardHooks): void {
+  const upReq = httpRequest({
+    createConnection: () => upstream,
+    method: req.method ?? 'GET',
+    path: hooks.path,
+    headers: forwardHeaders(req.headers, hooks.host),
+  });
+  const abort = (error: string): void => {
+    hooks.failed(error);
+    upReq.destroy();
+    res.destroy();
+  };
+  const inspect = hooks.inspector(abort);
+  upReq.on('error', (err) => {
+    if (res.headersSent) return abort(`upstream error: ${err.message}`);
+    const error = `upstream error: ${err.message}`;
+    hooks.failed(error);
+    sendText(res, 502, { 'X-Praetor-Error': headerValue(error) }, `praetor: ${error}\n`);
+  });
+  upReq.on('response', (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, stripHopByHop(upRes.headers));
+    upRes.on('error', (err) => abort(`upstream error: ${err.message}`));
+    upRes.on('close', () => {
+      if (!upRes.complete) abort('upstream closed mid-response');
+    });
+    relay(upRes, res, (chunk) => inspect('in', chunk));
+  });
+  relay(req, upReq, (chunk) => inspect('out', chunk));
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      hooks.failed('client went away before the response completed');
+      upReq.destroy();
+    }
+    upstream.destroy();
+    hooks.closed();
+  });
+}

@@ -31,6 +31,46 @@ export function relay(from: Readable, to: Writable, inspect: (chunk: Buffer) => 
   return onData;
 }
 
+export type Direction = 'out' | 'in';
+
+/** What a tunnel tells its owner; `inspector` builds the inspection of the stream, given the way to tear it down. */
+export interface TunnelHooks {
+  inspector: (abort: (error: string) => void) => (direction: Direction, chunk: Buffer) => Inspection;
+  count: (direction: Direction, bytes: number) => void;
+  /** Each error that tore the stream down (the owner keeps the first). */
+  failed: (error: string) => void;
+  /** Both sides have closed. */
+  closed: () => void;
+}
+
+/** Pipes client and upstream both ways with backpressure; `head` is what the client sent early. */
+export function tunnel(client: Socket, upstream: Socket, head: Buffer, hooks: TunnelHooks): void {
+  const abort = (error: string): void => {
+    hooks.failed(error);
+    client.destroy();
+    upstream.destroy();
+  };
+  const inspect = hooks.inspector(abort);
+  let open = 2;
+  const wire = (from: Socket, to: Socket, direction: Direction): ((chunk: Buffer) => void) => {
+    from.on('error', (err) => abort(`${direction === 'out' ? 'client' : 'upstream'} error: ${err.message}`));
+    from.once('close', (hadError) => {
+      // A clean close lets the other side flush what it still holds; an error drops it.
+      if (hadError || to.writableFinished) to.destroy();
+      else if (!to.destroyed) {
+        to.once('finish', () => to.destroy());
+        to.end();
+      }
+      if (--open === 0) hooks.closed();
+    });
+    return relay(from, to, (chunk) => inspect(direction, chunk), (n) => hooks.count(direction, n));
+  };
+  const sendOut = wire(client, upstream, 'out');
+  wire(upstream, client, 'in');
+  client.resume();
+  if (head.length > 0) sendOut(head);
+}
+
 export function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   return new Promise((resolve, reject) => {
     // Unref'd: a verdict or lookup that never comes must not keep a closed proxy's process alive.
