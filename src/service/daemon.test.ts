@@ -129,7 +129,8 @@ describe('praetord over a socket and TCP', () => {
     assert.equal(alert.data.step, step, 'the alert names the step that ran the miner');
     assert.equal(alert.data.sandbox, id);
     assert.equal((alert.data.data as { technique: string }).technique, 'T1496');
-    const ended = events.events.find((e) => e.event === 'step' && e.data.step === step && (e.data.data as { phase: string }).phase === 'end');
+    // Two streams: the step's end may reach the event stream a moment after exec/stream's exit.
+    const ended = await events.waitFor((e) => e.event === 'step' && e.data.step === step && (e.data.data as { phase: string }).phase === 'end', 5_000);
     assert.ok(ended, 'the step end is on the stream');
     console.log(`# alert at ${alert.at} ms, step end at ${ended.at} ms`);
     assert.ok(alert.at < ended.at, `alert at ${alert.at} ms, step end at ${ended.at} ms: the alert came while the step ran`);
