@@ -1,7 +1,7 @@
 // Every exec inside every sandbox on this host, as typed guard events: praetor-procmon reads
 // the kernel's process events connector and /proc; this side attributes its lines to a
 // sandbox and step (from the cgroup at exec time) and keeps exits tied to their start.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -10,6 +10,7 @@ import { PraetorError } from '../../core/errors.js';
 import { FailureListeners, type MonitorFailureListener, type MonitorSource } from '../../sandbox/monitor-source.js';
 import type { ProcessExitEvent, ProcessStartEvent } from '../events.js';
 import { parseLeaf, parseProcmonLine, type ProcmonExec, type ProcmonExit, type ProcmonLine } from './procmon-line.js';
+import { spawnHelper } from '../../sandbox/helper-process.js';
 
 export interface ProcessMonitorOptions {
   /** The helper; defaults to $PRAETOR_PROCMON or native/build/praetor-procmon. */
@@ -128,12 +129,8 @@ export class ProcessMonitor implements MonitorSource {
         new PraetorError('host-unsupported', `process monitor helper not found at ${path}: run \`npm run build\` (it needs a C compiler)`),
       );
     }
-    const child = spawn(path, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnHelper(path, []);
     this.child = child;
-    // The helper and its pipes must not keep praetor alive; it dies with praetor (PDEATHSIG, stdin EOF).
-    child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
-    child.stdin.on('error', () => undefined); // a dead helper is reported through 'close'
     return new Promise((resolve, reject) => {
       let ready = false;
       let stderr = '';

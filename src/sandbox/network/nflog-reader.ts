@@ -3,7 +3,7 @@
 // what the kernel had to drop comes back as an exact count instead of a silent gap. The reader is
 // a MonitorSource: a helper that dies is reported (the guard goes blind and holds the cells'
 // sandboxes) and its MonitorSupervisor restarts it, which binds every cell again.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -13,6 +13,7 @@ import { FailureListeners, type MonitorFailureListener, type MonitorSource } fro
 import type { DeniedAttempt, DenialsDropped } from './network-events.js';
 import { NFLOG_GROUP } from './nft-ruleset.js';
 import { deniedAttempt, denialsDropped, parseNflogLine, type NflogLine } from './nflog-line.js';
+import { spawnHelper } from '../helper-process.js';
 
 export type CellRecordListener = (event: DeniedAttempt | DenialsDropped) => void;
 
@@ -181,12 +182,8 @@ export class NflogReader implements MonitorSource {
     }
     const args = ['--group', String(NFLOG_GROUP)];
     if (this.opts.receiveBufferBytes !== undefined) args.push('--rcvbuf', String(this.opts.receiveBufferBytes));
-    const child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnHelper(path, args);
     this.child = child;
-    // The helper and its pipes must not keep praetor alive; it dies with praetor (PDEATHSIG, stdin EOF).
-    child.unref();
-    for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void }).unref?.();
-    child.stdin.on('error', () => undefined); // a dead helper is reported through 'close'
     return new Promise((resolve, reject) => {
       let ready = false;
       let stderr = '';
