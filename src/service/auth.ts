@@ -2,8 +2,10 @@
 // socket, whose 0600 root-owned mode already proves the caller is root. Scopes are checked per
 // route family; a key's objects are its own, others' answer 404 as if they did not exist.
 import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { ApiError } from './api-error.js';
 import type { KeyStore, Quotas, Scope } from './key-store.js';
+import { UI_COOKIE, UI_HEADER, type UiSessions } from './ui-session.js';
 
 export interface Principal {
   readonly keyId: string;
@@ -45,17 +47,36 @@ export function scopeAllows(scope: Scope, family: RouteFamily, method: string): 
   }
 }
 
-/** Whether `who` may see an object owned by `owner`: its own, or any for an admin key. */
+/** Keys that see every key's objects: admin, and read (an observer: it sees all and changes nothing). */
+export function seesAll(who: Principal): boolean {
+  return who.scope === 'admin' || who.scope === 'read';
+}
+
+/** Whether `who` may see an object owned by `owner`: its own, or any for an admin or read key. */
 export function canSee(who: Principal, owner: string): boolean {
-  return who.scope === 'admin' || who.keyId === owner;
+  return seesAll(who) || who.keyId === owner;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Sets `principal`, or answers 401. A key, when given, is checked on the socket too. */
-export function authenticate(keys: KeyStore): MiddlewareHandler<ServiceEnv> {
+/**
+ * Sets `principal`, or answers 401. A key, when given, is checked on the socket too. Without a
+ * bearer key, a dashboard session cookie stands for its key (`sessions`); a state-changing request
+ * on a cookie must also carry the dashboard's header, which a cross-site page can not send.
+ */
+export function authenticate(keys: KeyStore, sessions?: UiSessions): MiddlewareHandler<ServiceEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
+    const cookie = header === undefined && sessions ? getCookie(c, UI_COOKIE) : undefined;
+    if (cookie !== undefined && sessions) {
+      const key = sessions.verify(cookie);
+      if (key === null) throw unauthorized('the dashboard session expired or its key was revoked: log in again');
+      if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header(UI_HEADER) !== '1') {
+        throw new ApiError(403, 'forbidden', `a request on a dashboard session must carry ${UI_HEADER}: 1`);
+      }
+      c.set('principal', { keyId: key.id, name: key.name, scope: key.scope, quotas: key.quotas });
+      return next();
+    }
     if (header === undefined) {
       if (c.env?.transport !== 'unix') throw unauthorized('this request needs an API key: Authorization: Bearer pk_...');
       c.set('principal', LOCAL_PRINCIPAL);

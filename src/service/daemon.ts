@@ -4,7 +4,8 @@
 // shutdown stops accepting, lets running steps finish for a grace period, then destroys every
 // sandbox and flushes the stores.
 import { createServer, type Server } from 'node:http';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Guard } from '../guard/guard.js';
@@ -32,6 +33,10 @@ import type { ServiceLimits } from './route-kit.js';
 import { SandboxService } from './sandbox-service.js';
 import { createServiceApp } from './service-app.js';
 import { ServiceMetrics } from './service-metrics.js';
+import { AlertHistory } from './alert-history.js';
+import { SandboxTelemetry } from './sandbox-telemetry.js';
+import { RedteamReports } from './redteam-reports.js';
+import { UiSessions } from './ui-session.js';
 
 export interface DaemonOptions {
   /** Unix socket path; null for none (then `listen` is required). */
@@ -51,7 +56,17 @@ export interface DaemonOptions {
   readonly commandPolicy?: PolicyGate;
   /** Where the policy's asks wait for an admin's answer (the approvals routes). */
   readonly approvals?: ApprovalQueue;
+  /** Folder of past red-team reports shown on the dashboard (none when absent). */
+  readonly reportsDir?: string | null;
+  /** Folder of the dashboard's built files; the package's own by default, null for no /ui. */
+  readonly uiDir?: string | null;
 }
+
+/**
+ * The dashboard's built files in the package (`npm run build` writes them). A path, not an import:
+ * the dashboard sits above the service, which serves its files without loading its code.
+ */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../dashboard/assets/', import.meta.url));
 
 export interface DaemonAddresses {
   readonly socket: string | null;
@@ -162,6 +177,15 @@ export class Daemon {
     const envs = new EnvService({ backend, guard, store, tools: new ToolRegistry() }, quotas);
     this.stops.push(() => envs.closeAll());
     this.stops.push(startGuardFeed({ guard, hub, metrics, episodeOf: (id) => envs.episodeOf(id) }));
+    // What the dashboard reads: recent alerts with the key that owned their sandbox, per-sandbox telemetry.
+    const history = new AlertHistory(hub, (e) => sandboxes.ownerOf(e.sandbox) ?? envs.ownerOfSandbox(e.sandbox));
+    this.stops.push(() => history.close());
+    const telemetry = new SandboxTelemetry(guard.events);
+    this.stops.push(() => telemetry.close());
+    const reports = new RedteamReports(this.options.reportsDir ?? null, (path, why) => log.warn({ path, why }, 'red-team report skipped'));
+    const uiDir = this.options.uiDir === undefined ? DEFAULT_UI_DIR : this.options.uiDir;
+    if (uiDir !== null && !existsSync(`${uiDir}/index.html`)) log.warn({ uiDir }, 'no dashboard files: /ui is off (npm run build writes them)');
+    const ui = uiDir !== null && existsSync(`${uiDir}/index.html`) ? { dir: uiDir, sessions: new UiSessions(keys) } : undefined;
     if (pool) await pool.fill();
     const app = createServiceApp({
       sandboxes,
@@ -171,6 +195,10 @@ export class Daemon {
       metrics,
       log,
       version: this.options.version,
+      history,
+      telemetry,
+      reports,
+      ...(ui ? { ui } : {}),
       ...(this.options.approvals ? { approvals: this.options.approvals } : {}),
       ...(this.options.limits ? { limits: this.options.limits } : {}),
       readiness: () => {

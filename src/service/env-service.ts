@@ -10,7 +10,7 @@ import type { EpisodeRecord, StepRecord } from '../episode/episode-model.js';
 import { SandboxOptionsSchema } from '../sandbox/backend.js';
 import { formatIssues } from '../core/schema-issues.js';
 import { ApiError, notFound } from './api-error.js';
-import { canSee, type Principal } from './auth.js';
+import { canSee, seesAll, type Principal } from './auth.js';
 import type { Cost, QuotaLedger } from './quota-ledger.js';
 
 const TaskSandboxSchema = z.strictObject(SandboxOptionsSchema.omit({ workspace: true }).shape);
@@ -111,8 +111,8 @@ export class EnvService {
   }
 
   listEpisodes(who: Principal, limit: number): EpisodeRecord[] {
-    const all = this.deps.store.listEpisodes(who.scope === 'admin' ? { limit } : { limit: Math.max(limit * 20, 10_000) });
-    return all.filter((e) => who.scope === 'admin' || e.policy === policyOf(who.keyId)).slice(0, limit);
+    const all = this.deps.store.listEpisodes(seesAll(who) ? { limit } : { limit: Math.max(limit * 20, 10_000) });
+    return all.filter((e) => seesAll(who) || e.policy === policyOf(who.keyId)).slice(0, limit);
   }
 
   getEpisode(who: Principal, id: string): { episode: EpisodeRecord; steps: StepRecord[] } {

@@ -11,6 +11,10 @@ import type { EnvService } from './env-service.js';
 import type { KeyStore } from './key-store.js';
 import type { EventHub } from './event-hub.js';
 import type { ServiceMetrics } from './service-metrics.js';
+import type { AlertHistory } from './alert-history.js';
+import type { SandboxTelemetry } from './sandbox-telemetry.js';
+import type { RedteamReports } from './redteam-reports.js';
+import type { UiSessions } from './ui-session.js';
 
 export type ServiceApp = OpenAPIHono<ServiceEnv>;
 
@@ -36,6 +40,14 @@ export interface ServiceDeps {
   readonly version?: string;
   /** Where the command policy's asks wait (serve --policy); the approvals routes answer 404 without it. */
   readonly approvals?: ApprovalQueue;
+  /** Recent alerts and actions (GET /v1/alerts); empty answers without it. */
+  readonly history?: AlertHistory;
+  /** Per-sandbox samples, network decisions and steps (GET /v1/sandboxes/{id}/telemetry). */
+  readonly telemetry?: SandboxTelemetry;
+  /** Past red-team reports (GET /v1/redteam/reports). */
+  readonly reports?: RedteamReports;
+  /** The dashboard: the folder of its built files and the login sessions; no /ui without it. */
+  readonly ui?: { readonly dir: string; readonly sessions: UiSessions };
 }
 
 export function json<T extends z.ZodType>(schema: T, description: string): { description: string; content: { 'application/json': { schema: T } } } {

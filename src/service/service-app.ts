@@ -16,6 +16,8 @@ import { registerEnvRoutes } from './routes/env-routes.js';
 import { registerKeyRoutes } from './routes/key-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerApprovalRoutes } from './routes/approval-routes.js';
+import { registerHistoryRoutes } from './routes/history-routes.js';
+import { registerUiRoutes } from './routes/ui-routes.js';
 
 const SANDBOX_PATH = /^\/v1\/sandboxes\/([^/]+)/;
 
@@ -60,7 +62,7 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
     const limit = isUpload(c.req.method, c.req.path) ? uploadLimit : jsonLimit;
     return limit(c, next);
   });
-  app.use('/v1/*', authenticate(deps.keys));
+  app.use('/v1/*', authenticate(deps.keys, deps.ui?.sessions));
 
   registerHealthRoutes(app, deps);
   registerSandboxRoutes(app, deps);
@@ -70,6 +72,8 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
   registerEnvRoutes(app, deps);
   registerKeyRoutes(app, deps);
   registerApprovalRoutes(app, deps);
+  registerHistoryRoutes(app, deps);
+  registerUiRoutes(app, deps);
 
   app.notFound((c) => c.json(errorBody('not-found', `no route ${c.req.method} ${c.req.path.slice(0, 200)}`), 404));
   app.onError((err, c) => errorResponse(err, c, deps.log.child({ req: c.var.requestId })));

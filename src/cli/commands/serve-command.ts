@@ -27,6 +27,8 @@ interface ServeFlags {
   logLevel: string;
   policy?: string;
   policyMode?: string;
+  reports?: string;
+  ui: boolean;
 }
 
 function tcpAddress(flags: ServeFlags): TcpAddress | null {
@@ -53,6 +55,8 @@ export function serveCommand(version: string): Command {
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stdout)').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(policyOption())
     .addOption(policyModeOption())
+    .option('--reports <dir>', 'folder of past red-team reports shown on the dashboard: <dir>/*.json and <dir>/*/report.json (env PRAETOR_REPORTS)', process.env.PRAETOR_REPORTS)
+    .option('--no-ui', 'do not serve the dashboard at /ui')
     .action(async (flags: ServeFlags) => {
       const listen = tcpAddress(flags);
       const socket = flags.socket === false ? null : flags.socket;
@@ -77,6 +81,8 @@ export function serveCommand(version: string): Command {
         limits: { uploadBytes: maxUpload },
         log,
         version,
+        reportsDir: flags.reports ?? null,
+        ...(flags.ui ? {} : { uiDir: null }),
         ...(commandPolicy ? { commandPolicy, approvals } : {}),
       });
       const { socket: path, tcp } = daemon.addresses;

@@ -2,7 +2,7 @@
 // for one sandbox or every one the key may see, as server-sent events.
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { requireScope, type Principal } from '../auth.js';
+import { requireScope, seesAll, type Principal } from '../auth.js';
 import { notFound } from '../api-error.js';
 import { errors, SECURITY, SSE_CONTENT, type ServiceApp, type ServiceDeps } from '../route-kit.js';
 import { EVENT_TYPES, EventTypeSchema, type ServiceEvent } from '../event-hub.js';
@@ -41,14 +41,14 @@ export function registerEventRoutes(app: ServiceApp, deps: ServiceDeps): void {
   const { sandboxes, envs, hub } = deps;
   const ownerOf = (e: ServiceEvent): string | undefined =>
     sandboxes.ownerOf(e.sandbox) ?? envs.ownerOfSandbox(e.sandbox) ?? (typeof e.data.owner === 'string' ? e.data.owner : undefined);
-  const visible = (who: Principal, e: ServiceEvent): boolean => who.scope === 'admin' || ownerOf(e) === who.keyId;
+  const visible = (who: Principal, e: ServiceEvent): boolean => seesAll(who) || ownerOf(e) === who.keyId;
 
   app.openapi(events, (c) => {
     const who = c.get('principal');
     const { sandbox, types } = c.req.valid('query');
     if (sandbox !== undefined) {
       const owner = sandboxes.ownerOf(sandbox) ?? envs.ownerOfSandbox(sandbox);
-      if (owner === undefined || (who.scope !== 'admin' && owner !== who.keyId)) throw notFound(`sandbox ${sandbox}`);
+      if (owner === undefined || (!seesAll(who) && owner !== who.keyId)) throw notFound(`sandbox ${sandbox}`);
     }
     const wanted = new Set(types);
     const sub = hub.subscribe((e) => wanted.has(e.type) && (sandbox === undefined || e.sandbox === sandbox) && visible(who, e));
