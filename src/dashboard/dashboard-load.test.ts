@@ -41,8 +41,9 @@ describe('dashboard with 1,000 alerts and 200 sandboxes', () => {
   });
 
   it('renders, updates, filters and lists without stalling, and prints the times', async () => {
-    const { page, requests, consoleErrors } = await openPage(browser);
-    await login(page, world.base, admin);
+    const watched = await openPage(browser);
+    const { page, requests, consoleErrors } = watched;
+    await login(watched, world.base, admin);
     const rows = page.locator('table.alerts tbody tr');
 
     await page.goto('about:blank');
@@ -86,8 +87,9 @@ describe('dashboard with 1,000 alerts and 200 sandboxes', () => {
   });
 
   it('is usable with the keyboard and at phone width', async () => {
-    const { page } = await openPage(browser, 390, 844);
-    await login(page, world.base, admin);
+    const watched = await openPage(browser, 390, 844);
+    const { page } = watched;
+    await login(watched, world.base, admin);
     await page.goto(`${world.base}/ui/#/live`);
     await page.locator('table.alerts tbody tr').first().waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
