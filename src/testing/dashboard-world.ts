@@ -51,7 +51,7 @@ const RULES = [
   ['cron-persistence', 'T1053.003', 'low'],
 ] as const;
 
-export async function startDashboardWorld(opts: { reportsDir?: string } = {}): Promise<DashboardWorld> {
+export async function startDashboardWorld(opts: { reportsDir?: string; uiDir?: string } = {}): Promise<DashboardWorld> {
   const backend = new FakeBackend();
   const keys = new KeyStore(':memory:');
   const hub = new EventHub();
@@ -75,7 +75,7 @@ export async function startDashboardWorld(opts: { reportsDir?: string } = {}): P
     history,
     telemetry,
     reports: new RedteamReports(opts.reportsDir ?? null),
-    ui: { dir: UI_DIR, sessions: new UiSessions(keys) },
+    ui: { dir: opts.uiDir ?? UI_DIR, sessions: new UiSessions(keys) },
   });
   const listener = getRequestListener((req) => app.fetch(req, { transport: 'tcp' }));
   const server: Server = createServer((req, res) => void listener(req, res));

@@ -37,9 +37,12 @@ export function toolCall(action: { name: string; arguments: Record<string, unkno
   return `${action.name}(${JSON.stringify(action.arguments)})`;
 }
 
+/** What an evidence record says beyond where and when (the row shows those already). */
+const PLACE = new Set(['kind', 'time', 'sandboxId', 'step', 'pid', 'ppid', 'uid']);
+
 export function evidenceLine(e: Record<string, unknown>): string {
   return Object.entries(e)
-    .filter(([, v]) => v !== null && v !== undefined && v !== '')
+    .filter(([k, v]) => !PLACE.has(k) && v !== null && v !== undefined && v !== '')
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
 }

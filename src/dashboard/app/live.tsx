@@ -1,10 +1,12 @@
 // Live: alerts as they fire (the event stream, no reload), with filters, the guard's actions beside
 // each, and counts per rule and technique over the last hour.
+import { Component } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type ActionData, type AlertData, type AlertHistory, type ServiceEvent } from './api';
 import { clock, command, evidenceLine, Severity } from './format';
 
 const SHOWN = 1000;
+const NO_ACTIONS: ActionData[] = [];
 
 interface Row {
   event: ServiceEvent;
@@ -160,7 +162,7 @@ export function LivePage({ live }: { live: LiveState }) {
           </thead>
           <tbody>
             {rows.slice(0, SHOWN).map((r) => (
-              <AlertRow key={r.alert.id} row={r} actions={live.actions.get(r.alert.id) ?? []} />
+              <AlertRow key={r.alert.id} row={r} actions={live.actions.get(r.alert.id) ?? NO_ACTIONS} />
             ))}
           </tbody>
         </table>
@@ -171,7 +173,23 @@ export function LivePage({ live }: { live: LiveState }) {
   );
 }
 
-function AlertRow({ row, actions }: { row: Row; actions: ActionData[] }) {
+interface RowProps {
+  row: Row;
+  actions: ActionData[];
+}
+
+/** A row renders again only when its alert or its actions change: a new alert on top of 1,000 costs one row. */
+class AlertRow extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    return next.row !== this.props.row || next.actions !== this.props.actions;
+  }
+
+  override render() {
+    return <AlertCells {...this.props} />;
+  }
+}
+
+function AlertCells({ row, actions }: RowProps) {
   const { event, alert } = row;
   const href = stepHref(event);
   return (
