@@ -88,6 +88,13 @@ describe('dashboard on a live daemon', () => {
     await detail.locator('.guard-actions li').first().waitFor({ timeout: 5_000 });
     assert.match(await detail.locator('.guard-actions').innerText(), /kill-(tree|step)/);
     assert.equal(await page.getByRole('button', { name: 'Destroy' }).count(), 1, 'the owner may destroy');
+    // The sandbox's telemetry as the charts get it: resource samples from the guard's sampler and
+    // the miner's step with its command.
+    const telemetry = await d.call('GET', `/v1/sandboxes/${id}/telemetry`, { key: owner });
+    const t = telemetry.json as { samples: { cpuCores: number }[]; steps: { step: number; argv: string[] }[] };
+    assert.ok(t.samples.length > 0, 'resource samples kept');
+    assert.equal(t.steps.find((s) => s.step === step)?.argv[0], '/tmp/miner');
+    assert.equal(await page.locator('.chart canvas').count(), 3, 'CPU, memory and GPU charts drawn');
     assert.deepEqual(onlyTo(base, requests), []);
     assert.deepEqual(consoleErrors, []);
 
