@@ -28,7 +28,7 @@ import { startGuardFeed } from './guard-feed.js';
 import { KeyStore } from './key-store.js';
 import { listenTcp, listenUnix, type TcpAddress } from './listen.js';
 import { QuotaLedger } from './quota-ledger.js';
-import type { ServiceLimits } from './route-kit.js';
+import type { ServiceLimits, ServiceMount } from './route-kit.js';
 import { SandboxService } from './sandbox-service.js';
 import { createServiceApp } from './service-app.js';
 import { ServiceMetrics } from './service-metrics.js';
@@ -51,6 +51,8 @@ export interface DaemonOptions {
   readonly commandPolicy?: PolicyGate;
   /** Where the policy's asks wait for an admin's answer (the approvals routes). */
   readonly approvals?: ApprovalQueue;
+  /** Routes from above the service (the MCP endpoint at /mcp). */
+  readonly mounts?: readonly ServiceMount[];
 }
 
 export interface DaemonAddresses {
@@ -173,6 +175,7 @@ export class Daemon {
       version: this.options.version,
       ...(this.options.approvals ? { approvals: this.options.approvals } : {}),
       ...(this.options.limits ? { limits: this.options.limits } : {}),
+      ...(this.options.mounts ? { mounts: this.options.mounts } : {}),
       readiness: () => {
         if (this.stopping) return ['shutting down'];
         try {
