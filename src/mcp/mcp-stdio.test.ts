@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CLI } from '../service/testing/daemon-process.js';
-import { MINER, WALLET } from '../testing/miner-test-kit.js';
+import { MINER } from '../testing/miner-test-kit.js';
+import { callTool as call, MCP_TOOLS as TOOLS, MINER_ARGS } from '../testing/mcp-kit.js';
 
-type Data = Record<string, unknown>;
 interface AlertData {
   ruleId: string;
   technique: string;
@@ -21,16 +21,9 @@ interface AlertData {
   evidence: unknown[];
 }
 
-export const TOOLS = ['exec', 'list_alerts', 'list_files', 'read_file', 'sandbox_create', 'sandbox_destroy', 'sandbox_list', 'write_file'];
-export const MINER_ARGS = ['-o', 'stratum+tcp://127.0.0.1:3333', '-u', WALLET, '-p', 'x', '-t', '1', '--max-cpu-usage', '20', '--run-seconds', '3'];
 
 const recordOf = (id: string): string => `/run/praetor/sandboxes/${id}.json`;
 
-async function call(client: Client, name: string, args: Data = {}): Promise<{ data: Data; isError: boolean; text: string }> {
-  const result = await client.callTool({ name, arguments: args });
-  const content = result.content as { type: string; text: string }[];
-  return { data: (result.structuredContent ?? {}) as Data, isError: result.isError === true, text: content[0]?.text ?? '' };
-}
 
 describe('praetor mcp over stdio, with the SDK client', () => {
   let dir: string;
