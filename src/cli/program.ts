@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyMap<string, CommandLoader> = new Map<string, CommandLoad
   ['export', async () => [(await import('./commands/export-command.js')).exportCommand()]],
   ['filter', async () => [(await import('./commands/export-command.js')).filterCommand()]],
   ['serve', async () => [(await import('./commands/serve-command.js')).serveCommand(VERSION)]],
+  ['mcp', async () => [(await import('./commands/mcp-command.js')).mcpCommand(VERSION)]],
   ['keys', async () => [(await import('./commands/keys-command.js')).keysCommand()]],
   ['rules', async () => [(await import('./commands/rules-command.js')).rulesCommand()]],
   ['policy', async () => [(await import('./commands/policy-command.js')).policyCommand()]],

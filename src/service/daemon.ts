@@ -29,7 +29,7 @@ import { startGuardFeed } from './guard-feed.js';
 import { KeyStore } from './key-store.js';
 import { listenTcp, listenUnix, type TcpAddress } from './listen.js';
 import { QuotaLedger } from './quota-ledger.js';
-import type { ServiceLimits } from './route-kit.js';
+import type { ServiceLimits, ServiceMount } from './route-kit.js';
 import { SandboxService } from './sandbox-service.js';
 import { createServiceApp } from './service-app.js';
 import { ServiceMetrics } from './service-metrics.js';
@@ -60,6 +60,8 @@ export interface DaemonOptions {
   readonly reportsDir?: string | null;
   /** Folder of the dashboard's built files; the package's own by default, null for no /ui. */
   readonly uiDir?: string | null;
+  /** Routes from above the service (the MCP endpoint at /mcp). */
+  readonly mounts?: readonly ServiceMount[];
 }
 
 /**
@@ -201,6 +203,7 @@ export class Daemon {
       ...(ui ? { ui } : {}),
       ...(this.options.approvals ? { approvals: this.options.approvals } : {}),
       ...(this.options.limits ? { limits: this.options.limits } : {}),
+      ...(this.options.mounts ? { mounts: this.options.mounts } : {}),
       readiness: () => {
         if (this.stopping) return ['shutting down'];
         try {

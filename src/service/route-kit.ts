@@ -48,7 +48,12 @@ export interface ServiceDeps {
   readonly reports?: RedteamReports;
   /** The dashboard: the folder of its built files and the login sessions; no /ui without it. */
   readonly ui?: { readonly dir: string; readonly sessions: UiSessions };
+  /** Routes a layer above the service adds (the MCP endpoint): each gets the app and these deps. */
+  readonly mounts?: readonly ServiceMount[];
 }
+
+/** Adds routes to the app from above the service (it can not import them): `praetor serve` passes them. */
+export type ServiceMount = (app: ServiceApp, deps: ServiceDeps) => void;
 
 export function json<T extends z.ZodType>(schema: T, description: string): { description: string; content: { 'application/json': { schema: T } } } {
   return { description, content: { 'application/json': { schema } } };

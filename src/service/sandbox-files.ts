@@ -24,7 +24,8 @@ export interface FileEntry {
   readonly size: number;
 }
 
-function failure(result: ExecResult, what: string): ApiError {
+/** A file command's failure as the API reports it (404 no such file, 400 a directory, 403 denied). */
+export function fileFailure(result: ExecResult, what: string): ApiError {
   const message = result.stderr.toString('utf8').trim().split('\n').pop() ?? '';
   if (/No such file or directory|Not a directory/.test(message)) return new ApiError(404, 'not-found', `${what}: no such file or directory`);
   if (/Is a directory/.test(message)) return new ApiError(400, 'is-a-directory', `${what}: is a directory`);
@@ -34,22 +35,31 @@ function failure(result: ExecResult, what: string): ApiError {
 
 async function run(sandbox: Sandbox, argv: readonly string[], what: string, maxBytes: number, stdin?: Buffer): Promise<Buffer> {
   const result = await sandbox.exec(argv, { cwd: '/', maxOutputBytes: maxBytes + 1, timeoutMs: 120_000, ...(stdin ? { stdin } : {}) });
-  if (result.exitCode !== 0) throw failure(result, what);
+  if (result.exitCode !== 0) throw fileFailure(result, what);
   if (result.stdoutTruncated || result.stdout.length > maxBytes) throw new ApiError(413, 'too-large', `${what}: larger than ${maxBytes} bytes`);
   return result.stdout;
 }
 
+/** The commands behind each file operation, run inside the sandbox (the MCP tools run them as steps). */
+export const readFileArgv = (path: string): string[] => ['cat', '--', path];
+export const writeFileArgv = (path: string): string[] => ['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'praetor-write', path];
+// find prints type, size and name NUL-separated: names may hold any byte but NUL and "/"
+export const listDirArgv = (path: string): string[] => ['find', path, '-mindepth', '1', '-maxdepth', '1', '-printf', '%y\\t%s\\t%f\\0'];
+
 export function readSandboxFile(sandbox: Sandbox, path: string, maxBytes: number): Promise<Buffer> {
-  return run(sandbox, ['cat', '--', path], path, maxBytes);
+  return run(sandbox, readFileArgv(path), path, maxBytes);
 }
 
 export async function writeSandboxFile(sandbox: Sandbox, path: string, data: Buffer): Promise<void> {
-  await run(sandbox, ['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'praetor-write', path], path, 4096, data);
+  await run(sandbox, writeFileArgv(path), path, 4096, data);
 }
 
 export async function listSandboxDir(sandbox: Sandbox, path: string): Promise<FileEntry[]> {
-  // find prints type, size and name NUL-separated: names may hold any byte but NUL and "/"
-  const out = await run(sandbox, ['find', path, '-mindepth', '1', '-maxdepth', '1', '-printf', '%y\\t%s\\t%f\\0'], path, 64 * 2 ** 20);
+  return parseDirListing(await run(sandbox, listDirArgv(path), path, 64 * 2 ** 20));
+}
+
+/** listDirArgv's output as entries, by name. */
+export function parseDirListing(out: Buffer): FileEntry[] {
   const types: Record<string, FileEntry['type']> = { f: 'file', d: 'directory', l: 'symlink' };
   return out
     .toString('utf8')

@@ -23,7 +23,8 @@ const SANDBOX_PATH = /^\/v1\/sandboxes\/([^/]+)/;
 
 /** Routes whose bodies may be uploads (files, archives, a create with its workspace archive). */
 function isUpload(method: string, path: string): boolean {
-  return (method === 'PUT' && /^\/v1\/sandboxes\/[^/]+\/(files|archive)$/.test(path)) || (method === 'POST' && path === '/v1/sandboxes');
+  // /mcp: write_file and sandbox_create carry files (base64) in JSON-RPC
+  return (method === 'PUT' && /^\/v1\/sandboxes\/[^/]+\/(files|archive)$/.test(path)) || (method === 'POST' && (path === '/v1/sandboxes' || path === '/mcp'));
 }
 
 export function createServiceApp(deps: ServiceDeps): ServiceApp {
@@ -74,6 +75,7 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
   registerApprovalRoutes(app, deps);
   registerHistoryRoutes(app, deps);
   registerUiRoutes(app, deps);
+  for (const mount of deps.mounts ?? []) mount(app, deps);
 
   app.notFound((c) => c.json(errorBody('not-found', `no route ${c.req.method} ${c.req.path.slice(0, 200)}`), 404));
   app.onError((err, c) => errorResponse(err, c, deps.log.child({ req: c.var.requestId })));

@@ -25,6 +25,7 @@ export const LAYERS: readonly string[] = [
   'bench', // figures of the sandbox, guard and episodes (its targets include the red team's pool)
   'api', // the environment protocol over HTTP
   'service', // the daemon
+  'mcp', // the guarded sandbox as MCP tools (stdio in-process; the daemon mounts its HTTP endpoint)
   'client', // the TypeScript client of the service
   'cli', // the praetor command
   'dashboard',

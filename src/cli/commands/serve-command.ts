@@ -12,6 +12,7 @@ import { integerAtLeast } from '../options.js';
 import { keysPath } from './keys-command.js';
 import { loadPolicyGate, policyModeOption, policyOption } from '../policy-flag.js';
 import { ApprovalQueue } from '../../policy/approval.js';
+import { mcpMount } from '../../mcp/mcp-http.js';
 
 interface ServeFlags {
   socket: string | false;
@@ -83,6 +84,7 @@ export function serveCommand(version: string): Command {
         version,
         reportsDir: flags.reports ?? null,
         ...(flags.ui ? {} : { uiDir: null }),
+        mounts: [mcpMount({ version })],
         ...(commandPolicy ? { commandPolicy, approvals } : {}),
       });
       const { socket: path, tcp } = daemon.addresses;
