@@ -83,7 +83,7 @@ describe('praetord /mcp over streamable HTTP, with the SDK client', () => {
     assert.ok((run.data.actions as { action: string }[]).some((a) => a.action === 'kill-tree'));
   });
 
-  it("a key sees only its own sandboxes and sessions; a read key may not exec", async () => {
+  it("a key sees only its own sandboxes and sessions; a read key sees them all and may not exec or destroy", async () => {
     const a = await connect(keyA);
     const mine = await call(a.client, 'exec', { command: 'true' });
     const id = String(mine.data.sandbox);
@@ -93,7 +93,11 @@ describe('praetord /mcp over streamable HTTP, with the SDK client', () => {
     assert.ok(!(await call(b.client, 'sandbox_list')).text.includes(id));
     const r = await connect(reader);
     assert.equal((await call(r.client, 'exec', { command: 'true' })).text, 'forbidden: a key with scope "read" may not change sandboxes');
-    assert.equal((await call(r.client, 'list_alerts', { sandbox: id })).text, `not-found: no sandbox ${id}`, 'read may list alerts, of its own sandboxes');
+    // a read key sees every key's objects (as on the dashboard) and changes none
+    const seen = await call(r.client, 'list_alerts', { sandbox: id });
+    assert.equal(seen.isError, false, seen.text);
+    assert.equal(seen.data.sandbox, id);
+    assert.equal((await call(r.client, 'sandbox_destroy', { sandbox: id })).text, 'forbidden: a key with scope "read" may not change sandboxes');
     // A's session id with B's key: as if it did not exist
     const stolen = await d.call('POST', '/mcp', {
       key: keyB,
