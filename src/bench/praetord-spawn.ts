@@ -44,7 +44,10 @@ export async function spawnPraetord(options: DaemonSpawnOptions = {}): Promise<S
   if (options.guard !== undefined) args.push('--guard', options.guard);
   args.push(...(options.extraArgs ?? []));
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // PRAETOR_BENCH_DAEMON_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): node flags for the
+  // daemon alone, to see where its time goes (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env.PRAETOR_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string | null>((resolve, reject) => {

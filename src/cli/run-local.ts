@@ -3,7 +3,6 @@
 import type { ExecResult } from '../sandbox/backend.js';
 import { openBackend } from '../sandbox/open-backend.js';
 import { Guard } from '../guard/guard.js';
-import { loadPolicyGate, terminalApprover } from './policy-flag.js';
 import { EXIT } from './exit-codes.js';
 import { requireDirectory } from './cli-errors.js';
 import { describeNetworkEvent, networkRows } from './network-format.js';
@@ -13,7 +12,11 @@ import type { RunRequest } from './run-request.js';
 /** Runs the request; resolves to the exit code. */
 export async function runLocal(request: RunRequest): Promise<number> {
   if (request.sandbox.workspace !== undefined) await requireDirectory(request.sandbox.workspace, '--workspace');
-  const commandPolicy = await loadPolicyGate(request.policy, request.policyMode, request.json ? undefined : terminalApprover());
+  // The command policy's modules (the shell parser, YAML, commander's Option) load only when asked for.
+  const commandPolicy =
+    request.policy === undefined && request.policyMode === undefined
+      ? null
+      : await import('./policy-flag.js').then(({ loadPolicyGate, terminalApprover }) => loadPolicyGate(request.policy, request.policyMode, request.json ? undefined : terminalApprover()));
   const guard = new Guard({ policy: { mode: request.guard }, ...(commandPolicy ? { commandPolicy } : {}) });
   const backend = openBackend({ observer: guard });
   if (!request.json) guard.events.subscribe({ kinds: ['alert'] }, (e) => process.stderr.write(`praetor: ${describeAlert(e.alert)}\n`));

@@ -1,5 +1,5 @@
 // The praetord client, as the package exports it.
-export { Praetor, resolveTarget, type PraetorOptions, type CreateSandboxInput, type EventsOptions } from './praetor.js';
+export { Praetor, resolveTarget, type PraetorOptions, type CreateSandboxInput, type EventsOptions, type RunOptions } from './praetor.js';
 export { SandboxHandle, SessionHandle, type ExecInput } from './sandbox-handle.js';
 export { EnvHandle } from './env-handle.js';
 export { PraetorApiError } from './errors.js';

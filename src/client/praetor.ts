@@ -2,7 +2,7 @@
 // (PRAETOR_HOST, else the default socket) and speaks its API; see API-CONTRACT.md and /docs.
 import { PraetorApiError } from './errors.js';
 import { EnvHandle } from './env-handle.js';
-import { SandboxHandle, execBody, execEvents, type ExecInput } from './sandbox-handle.js';
+import { SandboxHandle, execBody, execEvents, runEvents, type ExecInput } from './sandbox-handle.js';
 import { DEFAULT_SOCKET, parseHost, type DaemonTarget } from './target.js';
 import { Transport } from './transport.js';
 import type {
@@ -15,6 +15,7 @@ import type {
   ExecResult,
   KeyScope,
   PraetorEvent,
+  RunEvent,
   SandboxCreateOptions,
   SandboxRecord,
 } from './types.js';
@@ -29,6 +30,12 @@ export interface PraetorOptions {
 export interface CreateSandboxInput extends SandboxCreateOptions {
   /** A tar of the workspace; sent as `workspaceTar`. */
   readonly workspace?: Buffer;
+}
+
+export interface RunOptions extends Omit<ExecRequest, 'command'> {
+  /** Options of the sandbox made for the command. */
+  readonly sandbox?: CreateSandboxInput;
+  readonly signal?: AbortSignal;
 }
 
 export interface EventsOptions {
@@ -75,6 +82,16 @@ export class Praetor {
       execEvents(this.transport.events('POST', `/v1/sandboxes/${encodeURIComponent(id)}/exec/stream`, { body: execBody(command, options) })),
     destroy: async (id: string): Promise<void> => {
       await this.transport.json('DELETE', `/v1/sandboxes/${encodeURIComponent(id)}`);
+    },
+    /**
+     * One command in a sandbox made for it, in one call: yields the sandbox's id, then the step's
+     * events; the daemon destroys the sandbox after the exit, or when the caller stops reading.
+     */
+    run: (command: ExecInput, options: RunOptions = {}): AsyncGenerator<RunEvent> => {
+      const { sandbox, signal, ...exec } = options;
+      const { workspace, ...rest } = sandbox ?? {};
+      const body = { ...execBody(command, exec), ...(sandbox !== undefined ? { sandbox: workspace !== undefined ? { ...rest, workspaceTar: workspace.toString('base64') } : rest } : {}) };
+      return runEvents(this.transport.events('POST', '/v1/run', { body, ...(signal ? { signal } : {}) }));
     },
   };
 

@@ -2,7 +2,7 @@
 // freeze/thaw, destroy. Holds the id and the transport, nothing else.
 import { PraetorApiError } from './errors.js';
 import type { CallOptions, Transport } from './transport.js';
-import type { Alert, ExecEvent, ExecRequest, ExecResult, FileEntry, GuardAction, SandboxRecord, SessionOptions } from './types.js';
+import type { Alert, ExecEvent, ExecRequest, ExecResult, FileEntry, GuardAction, RunEvent, SandboxRecord, SessionOptions } from './types.js';
 
 export type ExecInput = string | readonly string[] | ExecRequest;
 
@@ -12,10 +12,22 @@ export function execBody(input: ExecInput, extra: Omit<ExecRequest, 'command'> =
 }
 
 /** Parses the events of an exec stream; unknown event names are skipped (newer daemons may add some). */
-export async function* execEvents(stream: AsyncIterable<{ event: string; data: string }>): AsyncGenerator<ExecEvent> {
+export function execEvents(stream: AsyncIterable<{ event: string; data: string }>): AsyncGenerator<ExecEvent> {
+  return stepEvents(stream, false) as AsyncGenerator<ExecEvent>;
+}
+
+/** The same for a one-shot run, whose first event names the sandbox made for it. */
+export function runEvents(stream: AsyncIterable<{ event: string; data: string }>): AsyncGenerator<RunEvent> {
+  return stepEvents(stream, true);
+}
+
+async function* stepEvents(stream: AsyncIterable<{ event: string; data: string }>, withSandbox: boolean): AsyncGenerator<RunEvent> {
   for await (const e of stream) {
     const data = JSON.parse(e.data) as Record<string, unknown>;
     switch (e.event) {
+      case 'sandbox':
+        if (withSandbox && typeof data.id === 'string') yield { type: 'sandbox', id: data.id };
+        break;
       case 'stdout':
       case 'stderr':
         yield { type: e.event, data: typeof data.data === 'string' ? data.data : '' };

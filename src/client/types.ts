@@ -102,6 +102,9 @@ export type ExecEvent =
   | { readonly type: 'action'; readonly action: GuardAction }
   | { readonly type: 'exit'; readonly result: ExecResult };
 
+/** What a one-shot `run` yields: first the sandbox made for it, then the events of its step. */
+export type RunEvent = { readonly type: 'sandbox'; readonly id: string } | ExecEvent;
+
 export interface SessionOptions {
   /** Starting directory (default /workspace). */
   readonly cwd?: string;

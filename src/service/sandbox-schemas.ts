@@ -73,6 +73,14 @@ export const ExecBodySchema = z
   .openapi('ExecRequest');
 export type ExecBody = z.infer<typeof ExecBodySchema>;
 
+export const RunBodySchema = z
+  .strictObject({
+    ...ExecBodySchema.shape,
+    sandbox: SandboxCreateSchema.optional().describe('Options of the sandbox made for this one command, as for POST /v1/sandboxes.'),
+  })
+  .openapi('RunRequest');
+export type RunBody = z.infer<typeof RunBodySchema>;
+
 export const AlertSchema = z
   .object({
     id: z.string(),

@@ -58,6 +58,8 @@ function poolable(o: SandboxOptions): boolean {
 export class SandboxService {
   private readonly sandboxes = new Map<string, ServiceSandbox>();
   private readonly limitCreate: ReturnType<typeof pLimit>;
+  /** Destroys under way that no request waits for (one-shot runs); shutdown waits for them. */
+  private readonly discarding = new Set<Promise<void>>();
 
   constructor(private readonly deps: SandboxServiceDeps) {
     this.limitCreate = pLimit(deps.createConcurrency ?? 16);
@@ -216,9 +218,21 @@ export class SandboxService {
     await this.remove(this.get(who, id));
   }
 
+  /**
+   * Destroys the sandbox without making the caller wait (a one-shot run's, once its exit is sent):
+   * at once it is gone from the API and its quota is back; shutdown waits for the teardown.
+   */
+  discard(record: ServiceSandbox): void {
+    const work = this.remove(record).catch((err: unknown) =>
+      this.deps.log.warn({ sandbox: record.id, err: err instanceof Error ? err.message : String(err) }, 'destroy failed'),
+    );
+    this.discarding.add(work);
+    void work.finally(() => this.discarding.delete(work));
+  }
+
   /** Destroys every sandbox (shutdown): running steps die with them. */
   async destroyAll(): Promise<void> {
-    await Promise.allSettled([...this.sandboxes.values()].map((s) => this.remove(s)));
+    await Promise.allSettled([...[...this.sandboxes.values()].map((s) => this.remove(s)), ...this.discarding]);
   }
 
   /** Execs under way in all sandboxes. */

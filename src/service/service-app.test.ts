@@ -28,7 +28,8 @@ class MemoryBackend implements SandboxBackend {
       this.failNext = null;
       throw err;
     }
-    const sandbox = new FakeSandbox({ id: `sb-${++this.n}`, exec: (argv) => ({ stdout: argv.join(' ') }) });
+    // `hang` never ends on its own: it stands for a step still running when its client goes away
+    const sandbox = new FakeSandbox({ id: `sb-${++this.n}`, exec: (argv) => (argv[0] === 'hang' ? new Promise<never>(() => undefined) : { stdout: argv.join(' ') }) });
     sandbox.destroy = () => {
       this.live.delete(sandbox.id);
       return Promise.resolve();
@@ -246,4 +247,33 @@ it("approvals: the command policy's asks are listed and answered by an admin; 40
   assert.equal((await call('POST', '/v1/approvals/ask-1', { unix: true, body: { decision: 'deny' } })).status, 204);
   assert.deepEqual(await answer, { decision: 'deny', by: 'key:local' });
   assert.equal((await call('POST', '/v1/approvals/ask-1', { unix: true, body: { decision: 'allow' } })).status, 404);
+});
+
+it('POST /v1/run: the sandbox, the step streamed, then the sandbox destroyed by the daemon; create\'s checks apply', async () => {
+  const { app, call, key, backend } = world();
+  const k = key('sandboxes', { maxSandboxes: 1 });
+  const run = await call('POST', '/v1/run', { key: k, body: { command: ['echo', 'hi'], sandbox: { labels: { a: 'b' } } } });
+  assert.equal(run.status, 200, run.text);
+  const events = [...run.text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => ({ event: m[1], data: JSON.parse(m[2] ?? 'null') as Record<string, unknown> }));
+  assert.deepEqual(events.map((e) => e.event), ['sandbox', 'stdout', 'exit']);
+  assert.match(String(events[0]?.data.id), /^sb-/);
+  assert.equal(events[2]?.data.stdout, 'echo hi');
+  assert.equal(backend.live.size, 0, 'destroyed once the exit was sent');
+  assert.deepEqual((await call('GET', '/v1/sandboxes', { key: k })).json.sandboxes, []);
+  assert.equal((await call('POST', '/v1/run', { key: key('read'), body: { command: 'true' } })).status, 403);
+  assert.equal((await call('POST', '/v1/run', { key: k, body: { command: [] } })).status, 400);
+  assert.equal((await call('POST', '/v1/run', { key: k, body: { command: 'true', sandbox: { workspace: '/etc' } } })).status, 400);
+  assert.equal((await call('POST', '/v1/run', { key: k, body: { command: 'true', sandbox: { allowCidrs: ['10.0.0.0/8'] } } })).status, 403);
+  assert.equal((await call('POST', '/v1/sandboxes', { key: k, body: {} })).status, 201);
+  const over = await call('POST', '/v1/run', { key: k, body: { command: 'true' } });
+  assert.equal(over.status, 429, 'a run counts against the live-sandbox quota');
+  // A client that goes away mid-step: its sandbox is destroyed, the step with it.
+  const before = backend.live.size;
+  const res = await app.request('/v1/run', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: ['hang'] }) }, { transport: 'unix' });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  assert.match(new TextDecoder().decode((await reader.read()).value), /event: sandbox/);
+  assert.equal(backend.live.size, before + 1);
+  await reader.cancel();
+  for (let i = 0; i < 50 && backend.live.size > before; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(backend.live.size, before, 'the abandoned run\'s sandbox is destroyed');
 });

@@ -18,13 +18,14 @@ import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerApprovalRoutes } from './routes/approval-routes.js';
 import { registerHistoryRoutes } from './routes/history-routes.js';
 import { registerUiRoutes } from './routes/ui-routes.js';
+import { registerRunRoutes } from './routes/run-routes.js';
 
 const SANDBOX_PATH = /^\/v1\/sandboxes\/([^/]+)/;
 
 /** Routes whose bodies may be uploads (files, archives, a create with its workspace archive). */
 function isUpload(method: string, path: string): boolean {
   // /mcp: write_file and sandbox_create carry files (base64) in JSON-RPC
-  return (method === 'PUT' && /^\/v1\/sandboxes\/[^/]+\/(files|archive)$/.test(path)) || (method === 'POST' && (path === '/v1/sandboxes' || path === '/mcp'));
+  return (method === 'PUT' && /^\/v1\/sandboxes\/[^/]+\/(files|archive)$/.test(path)) || (method === 'POST' && (path === '/v1/sandboxes' || path === '/v1/run' || path === '/mcp'));
 }
 
 export function createServiceApp(deps: ServiceDeps): ServiceApp {
@@ -35,7 +36,8 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
   };
   const jsonLimit: MiddlewareHandler<ServiceEnv> = bodyLimit({ maxSize: limits.jsonBytes, onError: tooLarge });
   // base64 of an archive is 4/3 of its size
-  const uploadLimit: MiddlewareHandler<ServiceEnv> = bodyLimit({ maxSize: Math.ceil(limits.uploadBytes * 1.34) + 4096, onError: tooLarge });
+  const uploadMax = Math.ceil(limits.uploadBytes * 1.34) + 4096;
+  const uploadLimit: MiddlewareHandler<ServiceEnv> = bodyLimit({ maxSize: uploadMax, onError: tooLarge });
 
   app.use(requestId({ limitLength: 64 }));
   app.use(async (c, next) => {
@@ -60,8 +62,15 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
     );
   });
   app.use(async (c, next) => {
-    const limit = isUpload(c.req.method, c.req.path) ? uploadLimit : jsonLimit;
-    return limit(c, next);
+    const upload = isUpload(c.req.method, c.req.path);
+    // hono's bodyLimit first reads `raw.body`, which makes @hono/node-server wrap the socket in a
+    // web Request and stream (about a millisecond a request). A declared length (node's parser
+    // holds the body to it) is compared here as bodyLimit would; anything else goes to bodyLimit.
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return parseInt(length, 10) > (upload ? uploadMax : limits.jsonBytes) ? tooLarge() : next();
+    }
+    return (upload ? uploadLimit : jsonLimit)(c, next);
   });
   app.use('/v1/*', authenticate(deps.keys, deps.ui?.sessions));
 
@@ -76,6 +85,7 @@ export function createServiceApp(deps: ServiceDeps): ServiceApp {
   registerHistoryRoutes(app, deps);
   registerUiRoutes(app, deps);
   for (const mount of deps.mounts ?? []) mount(app, deps);
+  registerRunRoutes(app, deps);
 
   app.notFound((c) => c.json(errorBody('not-found', `no route ${c.req.method} ${c.req.path.slice(0, 200)}`), 404));
   app.onError((err, c) => errorResponse(err, c, deps.log.child({ req: c.var.requestId })));

@@ -41,8 +41,8 @@ async function praetor(args: readonly string[], env: Record<string, string>, inp
   return { code, stdout, stderr };
 }
 
-/** Sandbox lifecycle events the daemon publishes while `fn` runs. */
-async function lifecycleDuring(fn: () => Promise<void>): Promise<PraetorEvent[]> {
+/** Sandbox lifecycle events the daemon publishes while `fn` runs (and after, until `until` holds or 30 s pass). */
+async function lifecycleDuring(fn: () => Promise<void>, until: (seen: readonly PraetorEvent[]) => boolean = () => true): Promise<PraetorEvent[]> {
   const admin = new Praetor({ host: `unix:${daemon.socketPath}`, apiKey: '' });
   const abort = new AbortController();
   const seen: PraetorEvent[] = [];
@@ -57,6 +57,7 @@ async function lifecycleDuring(fn: () => Promise<void>): Promise<PraetorEvent[]>
   try {
     await fn();
     await new Promise((r) => setTimeout(r, 200));
+    for (let waited = 0; !until(seen) && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   } finally {
     abort.abort();
     await following;
@@ -70,7 +71,8 @@ describe('praetor run', () => {
     let result: CliResult | undefined;
     const events = await lifecycleDuring(async () => {
       result = await praetor(['run', '--', 'sh', '-c', 'echo through; exit 7'], { PRAETOR_HOST: `unix:${daemon.socketPath}` });
-    });
+      // the daemon destroys a one-shot run's sandbox once the CLI has its exit, without the CLI waiting
+    }, (seen) => seen.some((e) => e.data.phase === 'destroyed'));
     assert.equal(result?.code, 7, result?.stderr);
     assert.equal(result?.stdout, 'through\n');
     const phases = events.map((e) => `${String(e.data.phase)}`);

@@ -1,12 +1,11 @@
 // Execs: one command as a step (JSON, or streamed as server-sent events while it runs) and
 // persistent shell sessions whose commands are steps too.
-import { StringDecoder } from 'node:string_decoder';
 import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { requireScope } from '../auth.js';
 import { errors, json, jsonBody, SECURITY, SSE_CONTENT, type ServiceApp, type ServiceDeps } from '../route-kit.js';
 import { DEFAULT_EXEC_TIMEOUT_MS, ExecBodySchema, ExecResultSchema, SandboxIdParams, SessionCreateSchema, SessionExecSchema, SessionParams, SessionSchema } from '../sandbox-schemas.js';
-import { errorBody } from '../api-error.js';
+import { sseWriter, streamStep } from '../step-stream.js';
 import { sandboxPath } from '../sandbox-files.js';
 
 const tags = ['exec'];
@@ -81,28 +80,9 @@ export function registerExecRoutes(app: ServiceApp, deps: ServiceDeps): void {
     const body = c.req.valid('json');
     sandboxes.usable(who, id); // 404 or 409 as JSON, before the stream starts
     return streamSSE(c, async (stream) => {
-      let chain = Promise.resolve();
-      const send = (event: string, data: unknown): void => {
-        chain = chain.then(() => stream.writeSSE({ event, data: JSON.stringify(data) })).catch(() => undefined);
-      };
-      const text = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
-      // Alerts and actions of this sandbox while the step runs (other concurrent steps' included,
-      // each naming its step); the exit event lists this step's own.
-      const off = hub.listen((e) => {
-        if (e.sandbox === id && (e.type === 'alert' || e.type === 'action')) send(e.type, { ...e.data, step: e.step });
-      });
-      try {
-        const result = await sandboxes.exec(who, id, body, {
-          onStdout: (chunk) => send('stdout', { data: text.stdout.write(chunk) }),
-          onStderr: (chunk) => send('stderr', { data: text.stderr.write(chunk) }),
-        });
-        send('exit', result);
-      } catch (err) {
-        send('error', errorBody('exec-failed', err instanceof Error ? err.message : String(err)).error);
-      } finally {
-        off();
-        await chain;
-      }
+      const { send, drained } = sseWriter(stream);
+      await streamStep(send, hub, id, (taps) => sandboxes.exec(who, id, body, taps));
+      await drained();
     });
   });
 

@@ -1,0 +1,43 @@
+// One-shot runs: a sandbox made for one command, the command streamed as its step, and the
+// sandbox destroyed by the daemon once the exit is sent, or at once when the client goes away.
+// The whole of `praetor run` in one round trip: the client waits for neither a create nor a destroy.
+import { createRoute } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { requireScope } from '../auth.js';
+import { errors, jsonBody, SECURITY, SSE_CONTENT, type ServiceApp, type ServiceDeps } from '../route-kit.js';
+import { RunBodySchema, SandboxCreateSchema } from '../sandbox-schemas.js';
+import { sseWriter, streamStep } from '../step-stream.js';
+
+const run = createRoute({
+  method: 'post',
+  path: '/v1/run',
+  tags: ['exec'],
+  security: SECURITY,
+  middleware: [requireScope('sandboxes')],
+  summary:
+    'Run one command in a sandbox made for it, streaming events: sandbox (its id), stdout, stderr, alert, action, then exit (an ExecResult) or error; the daemon destroys the sandbox after',
+  request: { body: jsonBody(RunBodySchema) },
+  responses: { 200: { description: 'Server-sent events', content: SSE_CONTENT }, ...errors(400, 403, 413, 415, 429, 503) },
+});
+
+export function registerRunRoutes(app: ServiceApp, deps: ServiceDeps): void {
+  const { sandboxes, hub } = deps;
+  app.openapi(run, async (c) => {
+    const who = c.get('principal');
+    const { sandbox: options, ...exec } = c.req.valid('json');
+    // Before the stream starts: a refused create (400, 403, 429, 503) answers as JSON.
+    const record = await sandboxes.create(who, options ?? SandboxCreateSchema.parse({}));
+    return streamSSE(c, async (stream) => {
+      // A client that goes away mid-step takes its sandbox with it: the destroy kills the step.
+      stream.onAbort(() => sandboxes.discard(record));
+      try {
+        const { send, drained } = sseWriter(stream);
+        send('sandbox', { id: record.id });
+        await streamStep(send, hub, record.id, (taps) => sandboxes.exec(who, record.id, exec, taps));
+        await drained();
+      } finally {
+        sandboxes.discard(record);
+      }
+    });
+  });
+}
