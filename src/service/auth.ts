@@ -3,7 +3,7 @@
 // route family; a key's objects are its own, others' answer 404 as if they did not exist.
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './api-error.js';
-import type { KeyStore, Quotas, Scope } from './key-store.js';
+import type { KeyBook, Quotas, Scope } from './key-store.js';
 
 export interface Principal {
   readonly keyId: string;
@@ -53,7 +53,7 @@ export function canSee(who: Principal, owner: string): boolean {
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** Sets `principal`, or answers 401. A key, when given, is checked on the socket too. */
-export function authenticate(keys: KeyStore): MiddlewareHandler<ServiceEnv> {
+export function authenticate(keys: KeyBook): MiddlewareHandler<ServiceEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header === undefined) {

@@ -12,19 +12,18 @@ import { integerAtLeast } from '../options.js';
 import { keysPath } from './keys-command.js';
 import { loadPolicyGate, policyModeOption, policyOption } from '../policy-flag.js';
 import { ApprovalQueue } from '../../policy/approval.js';
+import { addFleetOptions, fleetUrl, joinFleet, nodeId, runFront, type FleetFlags } from '../fleet-serve.js';
 
-interface ServeFlags {
+interface ServeFlags extends FleetFlags {
   socket: string | false;
   listen?: string;
   host?: string;
   port?: string;
   guard: GuardMode;
-  store?: string;
   keys?: string;
   pool: number;
   grace: string;
   maxUpload: string;
-  logLevel: string;
   policy?: string;
   policyMode?: string;
 }
@@ -37,7 +36,7 @@ function tcpAddress(flags: ServeFlags): TcpAddress | null {
 }
 
 export function serveCommand(version: string): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('Run the praetor daemon: sandboxes, events and the environment protocol over HTTP (see docs/service.md).')
     .option('--socket <path>', `unix socket (root only, mode 0600; env PRAETOR_SOCKET)`, process.env.PRAETOR_SOCKET ?? DEFAULT_SOCKET)
     .option('--no-socket', 'no unix socket (then --listen is needed)')
@@ -52,9 +51,10 @@ export function serveCommand(version: string): Command {
     .option('--max-upload <size>', 'largest file, archive or create body', '64m')
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stdout)').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(policyOption())
-    .addOption(policyModeOption())
-    .action(async (flags: ServeFlags) => {
+    .addOption(policyModeOption());
+  return addFleetOptions(command).action(async (flags: ServeFlags) => {
       const listen = tcpAddress(flags);
+      if (flags.front === true) return runFront(flags, listen);
       const socket = flags.socket === false ? null : flags.socket;
       if (socket === null && listen === null) throw new PraetorError('usage', '--no-socket needs --listen HOST:PORT');
       const grace = Number(flags.grace);
@@ -70,8 +70,9 @@ export function serveCommand(version: string): Command {
         socket,
         listen,
         guardMode: flags.guard,
-        storeUrl: storeUrl(flags.store),
-        keysPath: keysPath(flags.keys),
+        storeUrl: flags.node === true ? (flags.store ?? fleetUrl(flags)) : storeUrl(flags.store),
+        keysPath: flags.node === true ? fleetUrl(flags) : keysPath(flags.keys),
+        ...(flags.node === true ? { nodeId: nodeId(flags) } : {}),
         poolSize: flags.pool,
         graceMs: grace * 1000,
         limits: { uploadBytes: maxUpload },
@@ -80,6 +81,10 @@ export function serveCommand(version: string): Command {
         ...(commandPolicy ? { commandPolicy, approvals } : {}),
       });
       const { socket: path, tcp } = daemon.addresses;
+      const leaveFleet = flags.node === true ? await joinFleet(flags, tcp, version).catch(async (err: unknown) => {
+        await daemon.stop('could not join the fleet');
+        throw err;
+      }) : null;
       const where = [path ? `unix:${path}` : null, tcp ? `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}` : null].filter(Boolean);
       process.stderr.write(`praetord: ready on ${where.join(' and ')} (guard ${flags.guard}, pool ${flags.pool}${flags.policy ? `, policy ${flags.policy}` : ''})\n`);
       await new Promise<void>((resolve) => {
@@ -90,6 +95,7 @@ export function serveCommand(version: string): Command {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      await leaveFleet?.();
       await daemon.stop('signal');
       log.flush();
     });
