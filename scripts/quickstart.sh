@@ -38,6 +38,8 @@ fi
 [ "${1:-demo}" = test ] && { have chromium || need_apt+=(chromium); }
 # The Python client's tests install it offline with Debian's venv, setuptools and wheel (tests only).
 [ "${1:-demo}" = test ] && { /usr/bin/python3 -c 'import ensurepip, setuptools, wheel' >/dev/null 2>&1 || need_apt+=(python3-venv python3-setuptools python3-wheel); }
+# The PostgreSQL store and fleet tests start a throwaway Debian PostgreSQL server of their own (tests only).
+[ "${1:-demo}" = test ] && { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql); }
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then echo "quickstart: run as root (needs: ${need_apt[*]})" >&2; exit 1; fi
   echo "quickstart: installing ${need_apt[*]}"

@@ -4,7 +4,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from './api-error.js';
-import type { KeyStore, Quotas, Scope } from './key-store.js';
+import type { KeyBook, Quotas, Scope } from './key-store.js';
 import { UI_COOKIE, UI_HEADER, type UiSessions } from './ui-session.js';
 
 export interface Principal {
@@ -64,7 +64,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * bearer key, a dashboard session cookie stands for its key (`sessions`); a state-changing request
  * on a cookie must also carry the dashboard's header, which a cross-site page can not send.
  */
-export function authenticate(keys: KeyStore, sessions?: UiSessions): MiddlewareHandler<ServiceEnv> {
+export function authenticate(keys: KeyBook, sessions?: UiSessions): MiddlewareHandler<ServiceEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const cookie = header === undefined && sessions ? getCookie(c, UI_COOKIE) : undefined;

@@ -26,7 +26,7 @@ import type { Transport } from './auth.js';
 import { EnvService } from './env-service.js';
 import { EventHub } from './event-hub.js';
 import { startGuardFeed } from './guard-feed.js';
-import { KeyStore } from './key-store.js';
+import { openKeyBook } from './open-keys.js';
 import { listenTcp, listenUnix, type TcpAddress } from './listen.js';
 import { QuotaLedger } from './quota-ledger.js';
 import type { ServiceLimits, ServiceMount } from './route-kit.js';
@@ -44,7 +44,10 @@ export interface DaemonOptions {
   readonly listen: TcpAddress | null;
   readonly guardMode: GuardMode;
   readonly storeUrl: string;
+  /** The key database's path, or a postgres:// URL (a fleet's keys). */
   readonly keysPath: string;
+  /** A fleet node's id: its episodes in a shared store are its own (crash recovery touches only them). */
+  readonly nodeId?: string;
   /** Warm sandboxes kept ready (0: no pool). */
   readonly poolSize: number;
   /** How long running steps may finish on shutdown before their sandboxes are destroyed. */
@@ -147,13 +150,13 @@ export class Daemon {
 
   private async build(): Promise<void> {
     const { log } = this.options;
-    const keys = new KeyStore(this.options.keysPath);
+    const keys = openKeyBook(this.options.keysPath);
     this.stops.push(() => keys.close());
     // Crash recovery, as every praetor command does: what dead praetors left is removed and their
     // episodes are marked aborted (sandboxes of live praetors are left alone).
     const gc = await collectGarbage(defaultHostPaths());
     if (gc.removed.length > 0) log.info({ removed: gc.removed }, 'removed sandboxes left by dead praetor processes');
-    const store: EpisodeStore = openEpisodeStore(this.options.storeUrl);
+    const store: EpisodeStore = openEpisodeStore(this.options.storeUrl, this.options.nodeId !== undefined ? { owner: this.options.nodeId } : {});
     this.stops.push(() => store.close());
     store.markRunningAsAborted('praetor stopped before the episode ended', gc.live);
     const { commandPolicy } = this.options;

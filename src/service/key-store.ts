@@ -40,12 +40,12 @@ export interface ApiKey {
   readonly revokedAt: number | null;
 }
 
-const TOKEN = /^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+export const TOKEN = /^pk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const SCHEMA = `CREATE TABLE IF NOT EXISTS api_keys (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, quotas TEXT NOT NULL,
   salt BLOB NOT NULL, hash BLOB NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER)`;
 
-interface KeyRow {
+export interface KeyRow {
   id: string;
   name: string;
   scope: string;
@@ -56,15 +56,18 @@ interface KeyRow {
   revoked_at: number | null;
 }
 
-function digest(salt: Buffer, secret: string): Buffer {
+export function digest(salt: Buffer, secret: string): Buffer {
   return createHash('sha256').update(salt).update(secret).digest();
 }
 
-function toKey(row: KeyRow): ApiKey {
+export function toKey(row: KeyRow): ApiKey {
   const scope = (SCOPES as readonly string[]).includes(row.scope) ? (row.scope as Scope) : 'read';
   const quotas = QuotasSchema.safeParse(JSON.parse(row.quotas));
   return { id: row.id, name: row.name, scope, quotas: quotas.success ? quotas.data : { maxSandboxes: 0 }, createdAt: row.created_at, revokedAt: row.revoked_at };
 }
+
+/** What the service needs of a key store: this SQLite one, or the fleet's in PostgreSQL (fleet/postgres-keys.ts). */
+export type KeyBook = Pick<KeyStore, 'create' | 'list' | 'get' | 'revoke' | 'verify' | 'close'>;
 
 export class KeyStore {
   private readonly db: Database.Database;

@@ -8,7 +8,7 @@ import { ErrorSchema } from './sandbox-schemas.js';
 import type { ServiceEnv } from './auth.js';
 import type { SandboxService } from './sandbox-service.js';
 import type { EnvService } from './env-service.js';
-import type { KeyStore } from './key-store.js';
+import type { KeyBook } from './key-store.js';
 import type { EventHub } from './event-hub.js';
 import type { ServiceMetrics } from './service-metrics.js';
 import type { AlertHistory } from './alert-history.js';
@@ -30,7 +30,7 @@ export const DEFAULT_LIMITS: ServiceLimits = { jsonBytes: 2 ** 20, uploadBytes: 
 export interface ServiceDeps {
   readonly sandboxes: SandboxService;
   readonly envs: EnvService;
-  readonly keys: KeyStore;
+  readonly keys: KeyBook;
   readonly hub: EventHub;
   readonly metrics: ServiceMetrics;
   readonly log: Logger;

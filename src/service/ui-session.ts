@@ -3,7 +3,7 @@
 // key id in memory, so a stolen cookie dies with logout, expiry or a restart, never reveals the key,
 // and a revoked key ends its sessions on the next request (the key is read again each time).
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApiKey, KeyStore } from './key-store.js';
+import type { ApiKey, KeyBook } from './key-store.js';
 
 export const UI_COOKIE = 'praetor_ui';
 /** Header every state-changing dashboard request carries: a cross-site form can not set it. */
@@ -22,7 +22,7 @@ export class UiSessions {
   private readonly sessions = new Map<string, Session>();
 
   constructor(
-    private readonly keys: KeyStore,
+    private readonly keys: KeyBook,
     private readonly ttlMs = DEFAULT_SESSION_MS,
     private readonly now: () => number = Date.now,
   ) {}

@@ -2,7 +2,8 @@
 // The daemon sees a change at its next request: keys are read from the database each time.
 import { Command, Option } from 'commander';
 import { PraetorError } from '../../core/errors.js';
-import { KeyStore, QuotasSchema, SCOPES, type Scope } from '../../service/key-store.js';
+import { QuotasSchema, SCOPES, type KeyBook, type Scope } from '../../service/key-store.js';
+import { openKeyBook } from '../../service/open-keys.js';
 import { formatIssues } from '../../core/schema-issues.js';
 
 export const DEFAULT_KEYS = '/var/lib/praetor/keys.db';
@@ -11,10 +12,10 @@ export function keysPath(flag: string | undefined): string {
   return flag ?? process.env.PRAETOR_KEYS ?? DEFAULT_KEYS;
 }
 
-function withStore<T>(path: string | undefined, fn: (store: KeyStore) => T): T {
-  let store: KeyStore;
+function withStore<T>(path: string | undefined, fn: (store: KeyBook) => T): T {
+  let store: KeyBook;
   try {
-    store = new KeyStore(keysPath(path));
+    store = openKeyBook(keysPath(path));
   } catch (err) {
     throw new PraetorError('invalid-config', `key database ${keysPath(path)}: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -25,7 +26,7 @@ function withStore<T>(path: string | undefined, fn: (store: KeyStore) => T): T {
   }
 }
 
-const keysOption = (): Option => new Option('--keys <path>', `key database (env PRAETOR_KEYS, default ${DEFAULT_KEYS})`);
+const keysOption = (): Option => new Option('--keys <path>', `key database, or a fleet's postgres:// URL (env PRAETOR_KEYS, default ${DEFAULT_KEYS})`);
 
 interface CreateFlags {
   name: string;

@@ -13,19 +13,18 @@ import { keysPath } from './keys-command.js';
 import { loadPolicyGate, policyModeOption, policyOption } from '../policy-flag.js';
 import { ApprovalQueue } from '../../policy/approval.js';
 import { mcpMount } from '../../mcp/mcp-http.js';
+import { addFleetOptions, fleetUrl, joinFleet, nodeId, runFront, type FleetFlags } from '../fleet-serve.js';
 
-interface ServeFlags {
+interface ServeFlags extends FleetFlags {
   socket: string | false;
   listen?: string;
   host?: string;
   port?: string;
   guard: GuardMode;
-  store?: string;
   keys?: string;
   pool: number;
   grace: string;
   maxUpload: string;
-  logLevel: string;
   policy?: string;
   policyMode?: string;
   reports?: string;
@@ -40,7 +39,7 @@ function tcpAddress(flags: ServeFlags): TcpAddress | null {
 }
 
 export function serveCommand(version: string): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('Run the praetor daemon: sandboxes, events and the environment protocol over HTTP (see docs/service.md).')
     .option('--socket <path>', `unix socket (root only, mode 0600; env PRAETOR_SOCKET)`, process.env.PRAETOR_SOCKET ?? DEFAULT_SOCKET)
     .option('--no-socket', 'no unix socket (then --listen is needed)')
@@ -57,9 +56,10 @@ export function serveCommand(version: string): Command {
     .addOption(policyOption())
     .addOption(policyModeOption())
     .option('--reports <dir>', 'folder of past red-team reports shown on the dashboard: <dir>/*.json and <dir>/*/report.json (env PRAETOR_REPORTS)', process.env.PRAETOR_REPORTS)
-    .option('--no-ui', 'do not serve the dashboard at /ui')
-    .action(async (flags: ServeFlags) => {
+    .option('--no-ui', 'do not serve the dashboard at /ui');
+  return addFleetOptions(command).action(async (flags: ServeFlags) => {
       const listen = tcpAddress(flags);
+      if (flags.front === true) return runFront(flags, listen);
       const socket = flags.socket === false ? null : flags.socket;
       if (socket === null && listen === null) throw new PraetorError('usage', '--no-socket needs --listen HOST:PORT');
       const grace = Number(flags.grace);
@@ -75,8 +75,9 @@ export function serveCommand(version: string): Command {
         socket,
         listen,
         guardMode: flags.guard,
-        storeUrl: storeUrl(flags.store),
-        keysPath: keysPath(flags.keys),
+        storeUrl: flags.node === true ? (flags.store ?? fleetUrl(flags)) : storeUrl(flags.store),
+        keysPath: flags.node === true ? fleetUrl(flags) : keysPath(flags.keys),
+        ...(flags.node === true ? { nodeId: nodeId(flags) } : {}),
         poolSize: flags.pool,
         graceMs: grace * 1000,
         limits: { uploadBytes: maxUpload },
@@ -88,6 +89,10 @@ export function serveCommand(version: string): Command {
         ...(commandPolicy ? { commandPolicy, approvals } : {}),
       });
       const { socket: path, tcp } = daemon.addresses;
+      const leaveFleet = flags.node === true ? await joinFleet(flags, tcp, version).catch(async (err: unknown) => {
+        await daemon.stop('could not join the fleet');
+        throw err;
+      }) : null;
       const where = [path ? `unix:${path}` : null, tcp ? `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}` : null].filter(Boolean);
       process.stderr.write(`praetord: ready on ${where.join(' and ')} (guard ${flags.guard}, pool ${flags.pool}${flags.policy ? `, policy ${flags.policy}` : ''})\n`);
       await new Promise<void>((resolve) => {
@@ -98,6 +103,7 @@ export function serveCommand(version: string): Command {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      await leaveFleet?.();
       await daemon.stop('signal');
       log.flush();
     });

@@ -33,8 +33,12 @@ describe('openEpisodeStore', () => {
     b.close();
   });
 
-  it('says PostgreSQL is not implemented yet rather than pretending', () => {
-    assert.throws(() => openEpisodeStore('postgres://praetor@localhost/praetor'), configError(/PostgreSQL episode store is not implemented yet/));
+  it('opens postgres:// URLs, saying in one line (password hidden) why a server can not be reached', () => {
+    assert.throws(
+      () => openEpisodeStore(`postgres://praetor:secret@localhost/praetor?host=${join(dir, 'no-server')}`),
+      (err) => configError(/cannot open episode store postgres:\/\/praetor:\*\*\*@localhost/)(err) && !String((err as Error).message).includes('secret'),
+    );
+    assert.throws(() => openEpisodeStore('postgres://praetor@localhost/praetor?host=relative'), configError(/socket directory/));
   });
 
   it('refuses unknown schemes and a sqlite URL without a file', () => {

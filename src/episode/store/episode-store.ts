@@ -62,4 +62,9 @@ export interface EpisodeStoreOptions {
   readonly onCorruptRow?: (message: string) => void;
   /** Clock for endedAt; tests pin it. */
   readonly now?: () => number;
+  /**
+   * PostgreSQL: the praetor (fleet node) writing through this store; its markRunningAsAborted
+   * touches only episodes it created, since other praetors share the database. SQLite ignores it.
+   */
+  readonly owner?: string;
 }
