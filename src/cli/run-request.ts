@@ -4,6 +4,7 @@
 // when one answers, this process otherwise.
 import { parseArgs } from 'node:util';
 import { PraetorError } from '../core/errors.js';
+import { parseGpusFlag, type GpuRequest } from '../sandbox/gpu/gpu-selector.js';
 
 export const GUARD_MODES = ['monitor', 'block', 'freeze', 'terminate'] as const;
 export type GuardModeFlag = (typeof GUARD_MODES)[number];
@@ -48,6 +49,13 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   { name: 'policy-mode', value: 'mode', description: 'strict: what praetor can not resolve is denied; ask: it is asked about', choices: ['ask', 'strict'] },
   { name: 'local', description: 'run in this process even when praetord answers' },
+  {
+    name: 'gpus',
+    value: 'n|list',
+    description: 'GPUs to grant: a count (2), or which: indexes (0,1 or index:0), GPU-/MIG- uuids, GPU:device for a MIG instance',
+  },
+  { name: 'gpu-shared', description: 'share the granted GPUs with other sharing sandboxes instead of holding them alone' },
+  { name: 'allow-unmonitored-gpu', description: 'grant GPUs even where GPU monitoring does not work (recorded on the sandbox)' },
 ];
 
 /** Flag values by name, as either parser leaves them. */
@@ -66,6 +74,9 @@ export interface RunRequest {
     readonly pids?: number;
     readonly workspace?: string;
     readonly env: Record<string, string>;
+    readonly gpus?: GpuRequest;
+    readonly gpuShared?: boolean;
+    readonly allowUnmonitoredGpu?: boolean;
   };
   readonly timeoutSeconds?: number;
   readonly timeoutText?: string;
@@ -123,6 +134,11 @@ export function runRequest(command: readonly string[], values: RunFlagValues): R
   const workspace = text(values, 'workspace');
   const policy = text(values, 'policy');
   const policyMode = text(values, 'policy-mode');
+  const gpusText = text(values, 'gpus');
+  const gpus = gpusText === undefined ? undefined : parseGpusFlag(gpusText);
+  if (gpus === undefined && (values['gpu-shared'] === true || values['allow-unmonitored-gpu'] === true)) {
+    throw new PraetorError('usage', '--gpu-shared and --allow-unmonitored-gpu go with --gpus');
+  }
   if (policyMode !== undefined && policyMode !== 'ask' && policyMode !== 'strict') throw new PraetorError('usage', `--policy-mode must be ask or strict, got "${policyMode}"`);
   return {
     command,
@@ -136,6 +152,9 @@ export function runRequest(command: readonly string[], values: RunFlagValues): R
       ...(pids !== undefined ? { pids: Math.floor(pids) } : {}),
       ...(workspace !== undefined ? { workspace } : {}),
       env: parseEnvPairs(list(values, 'env')),
+      ...(gpus !== undefined ? { gpus } : {}),
+      ...(values['gpu-shared'] === true ? { gpuShared: true } : {}),
+      ...(values['allow-unmonitored-gpu'] === true ? { allowUnmonitoredGpu: true } : {}),
     },
     ...(timeoutSeconds !== undefined ? { timeoutSeconds, timeoutText: text(values, 'timeout') } : {}),
     json: values.json === true,

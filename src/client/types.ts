@@ -16,6 +16,8 @@ export interface SandboxCreateOptions {
   readonly denyDomains?: readonly string[];
   readonly allowCidrs?: readonly string[];
   readonly gpus?: number | readonly string[];
+  readonly gpuShared?: boolean;
+  readonly allowUnmonitoredGpu?: boolean;
   readonly guardMode?: GuardMode;
   /** A tar of the workspace, base64; `workspace` in `Praetor.sandboxes.create` builds it from bytes. */
   readonly workspaceTar?: string;

@@ -29,7 +29,7 @@ describe('built-in rules', () => {
     const families = new Set(builtin.rules.map((r) => r.source));
     assert.deepEqual(
       [...families].sort(),
-      ['credentials', 'escape', 'evasion', 'ingress', 'mining', 'persistence', 'probing', 'tunnels'].map((f) => `rules/builtin/${f}.yaml`),
+      ['credentials', 'escape', 'evasion', 'gpu', 'ingress', 'mining', 'persistence', 'probing', 'tunnels'].map((f) => `rules/builtin/${f}.yaml`),
     );
     for (const r of builtin.rules) assert.notEqual(r.tactic, null, `${r.id} names its tactic`);
   });
@@ -50,6 +50,14 @@ const ROME: [string, GuardEvent[], string, string][] = [
   ['pool port, raw', cases(networkDenied('203.0.113.7', 3333)), 'mining-pool-port', 'T1496'],
   ['step-outliving CPU burn', samplesOverTime(25, { stepRunning: false, cpuCores: 1.0 }), 'cpu-outlives-step', 'T1496'],
   ['GPU without a grant', cases(gpuSample({ granted: false, utilizationPercent: 97, memoryBytes: 2e9 })), 'gpu-without-grant', 'T1496'],
+  [
+    'GPU kept busy after its step',
+    Array.from({ length: 4 }, (_, i) => gpuSample({ granted: true, stepRunning: false, utilizationPercent: 80, memoryBytes: 9e9, time: T0 + i * 1000 })),
+    'gpu-diverted',
+    'T1496',
+  ],
+  ['miner on a GPU', cases(gpuSample({ granted: true, utilizationPercent: 99, minerEvidence: 'miner-binary (pid 4242)' })), 'gpu-miner', 'T1496'],
+  ['GPU hashing profile', cases(gpuSample({ granted: true, utilizationPercent: 100, memoryBytes: 4.9e9, profile: 'hashing' })), 'gpu-hashing-profile', 'T1496'],
   // tunnels and remote shells
   ['ssh -R on port 443', cases(processStart(['ssh', '-R', '8080:localhost:80', 'user@host', '-p', '443'])), 'ssh-reverse-tunnel', 'T1572'],
   ['ssh -fNR bundled', cases(processStart(['ssh', '-fNR', '2222:localhost:22', 'tunnel@host'])), 'ssh-reverse-tunnel', 'T1572'],
@@ -215,6 +223,9 @@ const BENIGN: [string, GuardEvent[]][] = [
   ['hashing and searching', [processStart(['shasum', '-a', '256', 'dist.tgz']), processStart(['grep', '-rn', 'password', 'src/'])]],
   ['strace a build', [processStart(['strace', '-f', '-o', 'trace.txt', 'make'])]],
   ['docker build', [processStart(['docker', 'build', '-t', 'app', '.'])]],
+  // A granted GPU kept busy by its own running step, and one whose job ended with its step.
+  ['training on its granted GPU', Array.from({ length: 30 }, (_, i) => gpuSample({ granted: true, stepRunning: true, utilizationPercent: 95, memoryBytes: 6e10, profile: 'training', time: T0 + i * 1000 }))],
+  ['a GPU job that ends with its step', [gpuSample({ granted: true, stepRunning: false, utilizationPercent: 0, memoryBytes: 5e8 })]],
   // Programs that resolve names themselves ask the host's resolver, often at a private address, and are refused.
   ['direct DNS lookups refused', Array.from({ length: 40 }, (_, i) => networkDenied('10.255.255.53', 53, { protocol: 'udp', time: T0 + i * 50 }))],
   // praetor sandboxes keep HOME at /tmp/home: tools installed there are not payloads in /tmp.

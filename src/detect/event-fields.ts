@@ -23,8 +23,9 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
     intervalMs: true, memoryBytes: true, pids: true, stepRunning: true,
   },
   'gpu-sample': {
-    kind: true, time: true, sandboxId: true, step: true, pid: true, gpuIndex: true, utilizationPercent: true,
-    memoryBytes: true, granted: true,
+    kind: true, time: true, sandboxId: true, step: true, pid: true, gpuIndex: true, gpuUuid: true, utilizationPercent: true,
+    memoryBytes: true, intervalMs: true, gpuPowerWatts: true, gpuUtilizationPercent: true, pcieMBps: true, profile: true,
+    granted: true, stepRunning: true, minerEvidence: true,
   },
   'network-denied': { kind: true, time: true, sandboxId: true, step: true, protocol: true, dstAddress: true, dstPort: true },
   'network-dropped': { kind: true, time: true, sandboxId: true, step: true, dropped: true },

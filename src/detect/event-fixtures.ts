@@ -94,7 +94,15 @@ export function gpuSample(o: Base & Partial<Omit<GpuSample, 'kind' | 'time' | 's
     gpuIndex: o.gpuIndex ?? 0,
     utilizationPercent: o.utilizationPercent === undefined ? 0 : o.utilizationPercent,
     memoryBytes: o.memoryBytes === undefined ? 0 : o.memoryBytes,
+    gpuUuid: o.gpuUuid ?? null,
+    intervalMs: o.intervalMs ?? 1000,
+    gpuPowerWatts: o.gpuPowerWatts ?? null,
+    gpuUtilizationPercent: o.gpuUtilizationPercent ?? null,
+    pcieMBps: o.pcieMBps ?? null,
+    profile: o.profile ?? 'unknown',
     granted: o.granted ?? false,
+    stepRunning: o.stepRunning === undefined ? true : o.stepRunning,
+    minerEvidence: o.minerEvidence ?? null,
   };
 }
 

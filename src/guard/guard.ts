@@ -10,7 +10,8 @@ import { EventBus } from '../monitor/event-bus.js';
 import type { GuardEvent } from '../monitor/events.js';
 import { ProcessMonitor } from '../monitor/process/process-monitor.js';
 import { ResourceSampler } from '../monitor/resource/resource-sampler.js';
-import { GpuSampler } from '../monitor/resource/gpu-sampler.js';
+import { GpuSampler, type RawGpuSample } from '../monitor/resource/gpu-sampler.js';
+import type { GpuUse } from '../monitor/resource/gpu-accounting.js';
 import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
@@ -40,11 +41,21 @@ export interface GuardOptions {
   readonly resourceIntervalMs?: number;
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
+  /** The GPU sampler to run (tests and the bench replay recordings through one); nvidia-smi's by default. */
+  readonly gpuSampler?: (deps: GpuSamplerDeps) => GpuSampler;
   readonly onError?: (message: string) => void;
   /** How long a step waits for a dead monitor to come back before it is refused (default 30 s). */
   readonly blindHoldMs?: number;
   /** The command policy every sandbox gets unless told otherwise (setCommandPolicy). */
   readonly commandPolicy?: PolicyGate;
+}
+
+/** What the guard gives the GPU sampler it starts. */
+export interface GpuSamplerDeps {
+  readonly emit: (e: RawGpuSample) => void;
+  readonly pidToSandbox: (pid: number) => Promise<{ sandboxId: string; step: number | null } | null>;
+  readonly grantedSandboxes: () => readonly string[];
+  readonly onError: (err: unknown) => void;
 }
 
 export type PolicyDecisionListener = (decision: PolicyDecisionRecord) => void;
@@ -76,6 +87,7 @@ export class Guard implements SandboxObserver {
   private readonly blindness: Blindness;
   private resources: ResourceSampler | null = null;
   private gpus: GpuSampler | null = null;
+  private gpuSupervisor: MonitorSupervisor | null = null;
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
 
   constructor(private readonly options: GuardOptions = {}) {
@@ -136,11 +148,41 @@ export class Guard implements SandboxObserver {
       });
       this.resources.start();
     }
-    if (this.options.gpu !== false && this.gpus === null) {
-      const gpus = new GpuSampler({ emit: (e) => this.fromMonitor(e), pidToSandbox: (pid) => this.pidToSandbox(pid) });
-      this.gpuState = (await gpus.start()) ? 'on' : 'unavailable';
-      if (this.gpuState === 'on') this.gpus = gpus;
+    if (this.options.gpu !== false && this.gpus === null) await this.startGpuSampler();
+  }
+
+  /**
+   * The GPU sampler where nvidia-smi answers. Its death blinds the guard for the sandboxes that hold
+   * GPUs (held until it is back, see blindness.ts); a host where it can not start has GPU monitoring
+   * 'unavailable', and GPU grants are refused there (LocalBackend asks gpuWatch()).
+   */
+  private async startGpuSampler(): Promise<void> {
+    const deps: GpuSamplerDeps = {
+      emit: (e) => this.fromGpu(e),
+      pidToSandbox: (pid) => this.pidToSandbox(pid),
+      grantedSandboxes: () => [...this.watched.values()].filter((w) => !w.isClosed && w.gpuGrant !== null).map((w) => w.sandbox.id),
+      onError: (err) => this.onError(`gpu sampler: ${errorMessage(err)}`),
+    };
+    const gpus = this.options.gpuSampler?.(deps) ?? new GpuSampler(deps);
+    if (!(await gpus.available())) {
+      this.gpuState = 'unavailable';
+      return;
     }
+    const supervisor = new MonitorSupervisor(gpus, {
+      onDown: (f) => this.monitorDown(f),
+      onUp: (m) => this.monitorUp(m),
+      onRetryFailed: (m, err, n) => this.onError(`${m} restart ${n} failed: ${errorMessage(err)}`),
+    });
+    try {
+      await supervisor.start();
+    } catch (err) {
+      this.onError(`gpu sampler does not start: ${errorMessage(err)}`);
+      this.gpuState = 'unavailable';
+      return;
+    }
+    this.gpus = gpus;
+    this.gpuSupervisor = supervisor;
+    this.gpuState = 'on';
   }
 
   /** Host pids of the guard's helper processes (for CPU accounting). */
@@ -154,11 +196,27 @@ export class Guard implements SandboxObserver {
     return this.gpuState;
   }
 
+  /** SandboxObserver: asked by the backend before it grants a GPU (a dead sampler counts as not watching). */
+  gpuWatch(): 'off' | 'on' | 'unavailable' {
+    return this.gpuState === 'on' && this.gpuSupervisor?.down !== null ? 'unavailable' : this.gpuState;
+  }
+
+  /** The running GPU sampler (its totals, for the bench and tests); null where GPUs are not watched. */
+  get gpuSampler(): GpuSampler | null {
+    return this.gpus;
+  }
+
+  /** GPU-seconds and peak GPU memory of a sandbox, per step and in all. */
+  gpuUsage(sandboxId: string): { steps: Map<number | null, GpuUse>; total: GpuUse } | null {
+    return this.watched.get(sandboxId)?.gpuAccounting.report() ?? null;
+  }
+
   async stop(): Promise<void> {
     this.processSupervisor?.stop();
     this.processSupervisor = null;
     this.resources?.stop();
-    this.gpus?.stop();
+    this.gpuSupervisor?.stop();
+    this.gpuSupervisor = null;
     this.processes = null;
     this.resources = null;
     this.gpus = null;
@@ -337,6 +395,7 @@ export class Guard implements SandboxObserver {
 
   private notify(alert: Alert, w: WatchedSandbox): void {
     w.alerts.push(alert);
+    w.noteMiningSignal(alert);
     this.bus.publish({ kind: 'alert', time: alert.time, sandboxId: alert.sandboxId, step: alert.step, alert });
   }
 
@@ -357,12 +416,21 @@ export class Guard implements SandboxObserver {
     });
   }
 
-  private async pidToSandbox(pid: number): Promise<{ sandboxId: string; step: number | null; granted: boolean } | null> {
+  /** A GPU sample completed with what only the guard knows: the grant, the step's state, mining signals. */
+  private fromGpu(raw: RawGpuSample): void {
+    const w = this.watched.get(raw.sandboxId);
+    if (!w) return;
+    const event = w.completeGpuSample(raw);
+    w.gpuAccounting.add(event);
+    this.fromMonitor(event);
+  }
+
+  private async pidToSandbox(pid: number): Promise<{ sandboxId: string; step: number | null } | null> {
     const text = await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => null);
     const where = text === null ? null : parseProcCgroup(text);
     const w = where ? this.watched.get(where.sandboxId) : undefined;
     if (!where || !w) return null;
     const step = where.leaf.startsWith('step-') ? Number(where.leaf.slice(5)) : null;
-    return { sandboxId: where.sandboxId, step, granted: w.sandbox.info().options.gpu };
+    return { sandboxId: where.sandboxId, step };
   }
 }

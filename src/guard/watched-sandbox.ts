@@ -13,6 +13,11 @@ import type { GuardAction, GuardPolicy } from './guard-policy.js';
 import type { MonitorFailure } from '../sandbox/monitor-source.js';
 import type { PolicyGate } from '../policy/policy-gate.js';
 import type { PolicyDecisionRecord } from '../policy/policy-record.js';
+import type { GpuGrant } from '../sandbox/gpu/gpu-allocator.js';
+import type { RawGpuSample } from '../monitor/resource/gpu-sampler.js';
+import type { GpuSample } from '../monitor/events.js';
+import { GpuAccounting } from '../monitor/resource/gpu-accounting.js';
+import { MiningSignals } from './mining-signals.js';
 
 interface Connection {
   pid: number | null;
@@ -53,6 +58,11 @@ export class WatchedSandbox {
   private readonly connections = new Map<number, Connection>();
   private readonly blocked = new Set<string>();
   private watcher: FSWatcher | null = null;
+  /** GPU-seconds and peak memory per step. */
+  readonly gpuAccounting = new GpuAccounting();
+  /** The GPUs the sandbox holds (null: none), read once: a grant does not change. */
+  readonly gpuGrant: GpuGrant | null;
+  private readonly mining = new MiningSignals();
 
   constructor(
     readonly sandbox: Sandbox,
@@ -62,6 +72,7 @@ export class WatchedSandbox {
     /** The command policy checked before each exec, file operation and egress; null: none. */
     public commandPolicy: PolicyGate | null = null,
   ) {
+    this.gpuGrant = sandbox.info().gpuGrant ?? null;
     this.unsubscribers.push(sandbox.onNetworkEvent((e) => this.onNetwork(e)));
     for (const e of sandbox.networkEvents()) this.onNetwork(e);
     this.watchHome();
@@ -98,6 +109,22 @@ export class WatchedSandbox {
     const steps = new Set<number>(this.sandbox.runningSteps());
     for (const step of this.pids.values()) if (step !== null) steps.add(step);
     return [...steps];
+  }
+
+  /** Keeps the mining alerts (argv, binary, Stratum...) that a GPU sample of the same process or step joins. */
+  noteMiningSignal(alert: Alert): void {
+    this.mining.note(alert);
+  }
+
+  completeGpuSample(raw: RawGpuSample): GpuSample {
+    const units = this.gpuGrant?.units ?? [];
+    const granted = units.some((u) => u.gpuIndex === raw.gpuIndex && (raw.gpuUuid === null || u.gpuUuid === raw.gpuUuid));
+    return {
+      ...raw,
+      granted,
+      stepRunning: raw.step === null ? null : this.stepRunning(raw.step),
+      minerEvidence: this.mining.evidenceFor(raw.pid, raw.step),
+    };
   }
 
   block(host: string, port: number): void {

@@ -53,15 +53,28 @@ export interface ResourceSample extends EventBase {
   readonly stepRunning: boolean | null;
 }
 
-/** GPU use by one process, from NVIDIA's tools where present. */
+/** GPU use by one process over one sampler interval (1 s), from NVIDIA's tools where present. */
 export interface GpuSample extends EventBase {
   readonly kind: 'gpu-sample';
   readonly pid: number;
   readonly gpuIndex: number;
+  readonly gpuUuid: string | null;
+  /** The process's share of the GPU's SMs over the interval (pmon's sm %); null where not reported (MIG). */
   readonly utilizationPercent: number | null;
   readonly memoryBytes: number | null;
-  /** Whether the sandbox was granted a GPU. */
+  readonly intervalMs: number;
+  /** The whole GPU over the same interval (dmon): power, SM use, host transfers. */
+  readonly gpuPowerWatts: number | null;
+  readonly gpuUtilizationPercent: number | null;
+  readonly pcieMBps: number | null;
+  /** What the last half minute of this process on this GPU looks like (monitor/resource/gpu-profile.ts). */
+  readonly profile: 'hashing' | 'training' | 'inference' | 'idle' | 'unknown';
+  /** Whether this GPU is granted to the sandbox (set by the guard). */
   readonly granted: boolean;
+  /** Whether the process's step is still running; null for a process of no step (set by the guard). */
+  readonly stepRunning: boolean | null;
+  /** Mining signals seen from this process or its step (rule ids with what matched); null: none. */
+  readonly minerEvidence: string | null;
 }
 
 /** A connection attempt the network cell's firewall refused. */

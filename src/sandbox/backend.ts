@@ -6,6 +6,8 @@ import { formatIssues } from '../core/schema-issues.js';
 import type { NetworkEvent } from './network/network-events.js';
 import { validateDomainPattern } from './network/domain-filter.js';
 import { validateCidr } from './network/address-policy.js';
+import { GpuRequestSchema } from './gpu/gpu-request.js';
+import type { GpuGrant } from './gpu/gpu-allocator.js';
 
 const domainPattern = z.string().superRefine((value, ctx) => {
   const problem = validateDomainPattern(value);
@@ -63,7 +65,13 @@ export const SandboxOptionsSchema = z.object({
       'Internal address ranges (loopback, private, link-local, metadata, this host, praetor cells) that allowed ' +
         'names may resolve to and be connected to; every other internal address is refused after resolution.',
     ),
-  gpu: z.boolean().default(false).describe('Expose the host NVIDIA devices inside the sandbox.'),
+  gpu: z.boolean().default(false).describe('Deprecated: the same as gpus: 1.'),
+  gpus: GpuRequestSchema.optional(),
+  gpuShared: z.boolean().default(false).describe('Share the granted GPUs with other sharing grants instead of holding them alone.'),
+  allowUnmonitoredGpu: z
+    .boolean()
+    .default(false)
+    .describe('Grant GPUs even where GPU monitoring does not work (recorded on the sandbox); refused otherwise.'),
   labels: z.record(z.string(), z.string()).default({}),
 });
 export type SandboxOptions = z.infer<typeof SandboxOptionsSchema>;
@@ -124,6 +132,13 @@ export interface SandboxInfo {
   readonly createdAt: number;
   readonly options: SandboxOptions;
   readonly steps: number;
+  /** The GPUs the sandbox holds; absent or null: none. */
+  readonly gpuGrant?: GpuGrant | null;
+}
+
+/** What a sandbox's options ask for in GPUs (`gpu: true` is the old spelling of `gpus: 1`); null: none. */
+export function requestedGpus(options: SandboxOptions): NonNullable<SandboxOptions['gpus']> | null {
+  return options.gpus ?? (options.gpu ? 1 : null);
 }
 
 /**

@@ -77,6 +77,11 @@ export interface SandboxObserver {
   admitStep?(sandboxId: string, argv: readonly string[]): void | Promise<void>;
   stepStarted?(sandboxId: string, step: number, argv: readonly string[]): void;
   stepEnded?(sandboxId: string, step: number, result: ExecResult): void;
+  /**
+   * Whether GPU use is watched on this host ('on'), before a GPU grant is made: anything else refuses
+   * the grant unless the sandbox says allowUnmonitoredGpu. No hook: not watched.
+   */
+  gpuWatch?(): 'on' | 'off' | 'unavailable';
   /** A monitor of the backend's own (the firewall's denial reader) stopped seeing: fail closed. */
   monitorDown?(failure: MonitorFailure): void;
   /** That monitor sees again (restarted). */

@@ -33,6 +33,9 @@ export const SandboxViewSchema = z
     createdAt: z.number().describe('Epoch ms.'),
     state: SandboxStateSchema,
     steps: z.number().int().describe('Steps (execs) begun so far.'),
+    gpus: z
+      .array(z.object({ index: z.number().int(), uuid: z.string().describe('GPU- or MIG- uuid, as CUDA_VISIBLE_DEVICES names it.'), name: z.string() }))
+      .describe('The GPUs (or MIG instances) the sandbox holds.'),
     options: z.object({
       cpus: z.number(),
       memory: z.number().describe('Bytes.'),
@@ -43,6 +46,8 @@ export const SandboxViewSchema = z
       denyDomains: z.array(z.string()),
       allowCidrs: z.array(z.string()),
       gpu: z.boolean(),
+      gpus: z.union([z.number(), z.array(z.string())]).optional().describe('The GPUs asked for.'),
+      allowUnmonitoredGpu: z.boolean().describe('Whether GPUs were granted though GPU monitoring did not work.'),
       labels: z.record(z.string(), z.string()),
       guardMode: z.string(),
       guardMinSeverity: z.string(),

@@ -49,6 +49,7 @@ function poolable(o: SandboxOptions): boolean {
     o.pids === t.pids &&
     o.disk === t.disk &&
     o.gpu === t.gpu &&
+    o.gpus === undefined &&
     same(o.allowDomains, t.allowDomains) &&
     same(o.denyDomains, t.denyDomains) &&
     same(o.allowCidrs, t.allowCidrs)

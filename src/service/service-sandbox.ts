@@ -83,6 +83,7 @@ export class ServiceSandbox {
       createdAt: this.createdAt,
       state: this.state(guard, alive),
       steps: this.sandbox.info().steps,
+      gpus: (this.sandbox.info().gpuGrant?.units ?? []).map((u) => ({ index: u.gpuIndex, uuid: u.uuid, name: u.name })),
       options: {
         cpus: o.cpus,
         memory: o.memory,
@@ -93,6 +94,8 @@ export class ServiceSandbox {
         denyDomains: o.denyDomains,
         allowCidrs: o.allowCidrs,
         gpu: o.gpu,
+        ...(o.gpus !== undefined ? { gpus: o.gpus } : {}),
+        allowUnmonitoredGpu: o.allowUnmonitoredGpu,
         labels: o.labels,
         guardMode: this.policy.mode,
         guardMinSeverity: this.policy.minSeverity,

@@ -1,169 +1,164 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import type { GpuSample } from '../events.js';
-import { type Exec, GpuSampler, mergeGpuUse, parseComputeApps, parseGpuList, parsePmon } from './gpu-sampler.js';
-import {
-  COMPUTE_APPS,
-  COMPUTE_APPS_NONE,
-  GPU_LIST,
-  PMON_R470,
-  PMON_R535,
-  PMON_R550,
-  PMON_UNSUPPORTED,
-  UUID_0,
-  UUID_1,
-} from './fixtures/nvidia-smi-fixtures.js';
+import { GpuSampler, type RawGpuSample } from './gpu-sampler.js';
+import { ComputeAppsStream, TableStream, deviceUses, processUses, type TableFrame } from './gpu-streams.js';
+import { gpuSecondsOf } from './gpu-accounting.js';
+import { PMON_R470, PMON_R535, PMON_R550, PMON_UNSUPPORTED, UUID_0 } from './fixtures/nvidia-smi-fixtures.js';
+import { loadRecording, replay } from '../../bench/gpu-replay.js';
 
-const MIB = 1024 * 1024;
+const MIB = 2 ** 20;
 
-/** A fake nvidia-smi answering by its first argument. */
-function fakeSmi(answers: { list?: string; apps?: string | Error; pmon?: string | Error }): Exec & { calls: string[][] } {
-  const calls: string[][] = [];
-  const exec = (cmd: string, args: string[]): Promise<string> => {
-    calls.push([cmd, ...args]);
-    const a = args[0] ?? '';
-    const answer = a === 'pmon' ? answers.pmon : a.startsWith('--query-gpu') ? answers.list : answers.apps;
-    if (answer === undefined) return Promise.reject(Object.assign(new Error('spawn nvidia-smi ENOENT'), { code: 'ENOENT' }));
-    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
-  };
-  return Object.assign(exec, { calls });
+function frames(text: string): TableFrame[] {
+  const s = new TableStream();
+  return [...text.split('\n').flatMap((l) => s.push(l)), ...s.flush()];
 }
 
-describe('nvidia-smi parsers', () => {
-  it('maps GPU uuids to indexes', () => {
-    assert.deepEqual(parseGpuList(GPU_LIST), new Map([[UUID_0, 0], [UUID_1, 1]]));
-    assert.equal(parseGpuList('No devices were found\n').size, 0);
-  });
-
-  it('reads compute apps, [N/A] memory as null', () => {
-    assert.deepEqual(parseComputeApps(COMPUTE_APPS), [
-      { pid: 48211, gpuUuid: UUID_0, usedMemoryMiB: 30512 },
-      { pid: 48377, gpuUuid: UUID_1, usedMemoryMiB: 1024 },
-      { pid: 51002, gpuUuid: UUID_1, usedMemoryMiB: null },
-    ]);
-    assert.deepEqual(parseComputeApps(COMPUTE_APPS_NONE), []);
-  });
-
+describe('nvidia-smi loop streams', () => {
   it('reads pmon by column name across driver generations', () => {
-    const r535 = parsePmon(PMON_R535);
+    const r535 = processUses(frames(PMON_R535)[0] ?? { key: '', rows: [] });
     assert.equal(r535.length, 4);
-    assert.deepEqual(r535[1], { gpuIndex: 1, pid: 48377, type: 'C', sm: 88, mem: 12, fbMiB: 1024, command: 'xmrig' });
-    assert.deepEqual(r535[2], { gpuIndex: 1, pid: 51002, type: 'C', sm: null, mem: null, fbMiB: 210, command: 'nvidia-cuda-mps' });
-    assert.deepEqual(parsePmon(PMON_R470), [
-      { gpuIndex: 0, pid: 48211, type: 'C', sm: 87, mem: 45, fbMiB: 30512, command: 'python3' },
+    assert.deepEqual(r535[1], { gpuIndex: 1, pid: 48377, smPercent: 88, fbMiB: 1024, command: 'xmrig' });
+    assert.deepEqual(r535[2], { gpuIndex: 1, pid: 51002, smPercent: null, fbMiB: 210, command: 'nvidia-cuda-mps' });
+    assert.deepEqual(processUses(frames(PMON_R470)[0] ?? { key: '', rows: [] }), [
+      { gpuIndex: 0, pid: 48211, smPercent: 87, fbMiB: 30512, command: 'python3' },
     ]);
-    assert.deepEqual(parsePmon(PMON_R550)[1], {
-      gpuIndex: 1,
-      pid: 48377,
-      type: 'C+G',
-      sm: 71,
-      mem: 9,
-      fbMiB: 1024,
-      command: 'my miner',
-    });
+    // R550's ccpm column after fb, and a command with a space in it.
+    assert.deepEqual(processUses(frames(PMON_R550)[0] ?? { key: '', rows: [] })[1], { gpuIndex: 1, pid: 48377, smPercent: 71, fbMiB: 1024, command: 'my miner' });
   });
 
   it('reads nothing from an error message or a header alone', () => {
-    assert.deepEqual(parsePmon(PMON_UNSUPPORTED), []);
-    assert.deepEqual(parsePmon(PMON_R470.split('\n').slice(0, 2).join('\n')), []);
+    assert.deepEqual(frames(PMON_UNSUPPORTED), []);
+    assert.deepEqual(frames(PMON_R470.split('\n').slice(0, 2).join('\n')), []);
   });
 
-  it('joins utilization and memory per GPU and process', () => {
-    const uses = mergeGpuUse(parseGpuList(GPU_LIST), parseComputeApps(COMPUTE_APPS), parsePmon(PMON_R470));
-    assert.deepEqual(uses, [
-      { pid: 48211, gpuIndex: 0, utilizationPercent: 87, memoryBytes: 30512 * MIB },
-      { pid: 48377, gpuIndex: 1, utilizationPercent: null, memoryBytes: 1024 * MIB },
-      { pid: 51002, gpuIndex: 1, utilizationPercent: null, memoryBytes: null },
+  it('groups rows into one frame per interval by their time', () => {
+    const text = loadRecording('training').pmon.slice(0, 8).join('\n');
+    const f = frames(text);
+    assert.deepEqual(f.map((x) => [x.key, x.rows.length]), [
+      ['13:20:00', 2],
+      ['13:20:01', 2],
+      ['13:20:02', 2],
     ]);
+  });
+
+  it('reads power, utilisation and PCIe traffic per GPU from dmon', () => {
+    const [first] = frames(loadRecording('training').dmon.slice(0, 4).join('\n'));
+    const uses = deviceUses(first ?? { key: '', rows: [] });
+    assert.equal(uses.length, 2);
+    assert.deepEqual(Object.keys(uses[0] ?? {}).sort(), ['fbMiB', 'gpuIndex', 'memPercent', 'pcieMBps', 'powerWatts', 'smPercent']);
+    assert.ok((uses[0]?.powerWatts ?? 0) > 100 && (uses[0]?.pcieMBps ?? 0) > 0, JSON.stringify(uses[0]));
+  });
+
+  it('groups the compute-apps loop by its timestamp', () => {
+    const s = new ComputeAppsStream();
+    const lines = [
+      `2026/12/03 14:03:21.045, 48211, ${UUID_0}, 30512`,
+      `2026/12/03 14:03:21.045, 48377, ${UUID_0}, [N/A]`,
+      `2026/12/03 14:03:22.046, 48211, ${UUID_0}, 30514`,
+    ];
+    const out = [...lines.flatMap((l) => s.push(l)), ...s.flush()];
+    assert.deepEqual(out.map((f) => f.rows.length), [2, 1]);
+    assert.equal(out[0]?.rows[1]?.used_memory, '[N/A]');
   });
 });
 
-describe('GpuSampler', () => {
-  const owners = new Map([
-    [48211, { sandboxId: 'sb-train', step: 2, granted: true }],
-    [48377, { sandboxId: 'sb-agent', step: 5, granted: false }],
-  ]);
-  const pidToSandbox = (pid: number) => Promise.resolve(owners.get(pid) ?? null);
+/** Replays a recording through a sampler whose sandboxed pids are `owners`; resolves to what it emitted. */
+async function replayed(name: string, owners: Map<number, { sandboxId: string; step: number | null }>): Promise<{ samples: RawGpuSample[]; sampler: GpuSampler }> {
+  const r = replay(loadRecording(name));
+  const samples: RawGpuSample[] = [];
+  const sampler = new GpuSampler({ exec: r.exec, spawnStream: r.spawnStream, emit: (e) => samples.push(e), pidToSandbox: (pid) => Promise.resolve(owners.get(pid) ?? null) });
+  await sampler.start();
+  await r.finished;
+  await sampler.settle();
+  sampler.stop();
+  return { samples, sampler };
+}
 
-  it('is unavailable, and starts nothing, where nvidia-smi is missing', async () => {
-    const exec = fakeSmi({});
-    const samples: GpuSample[] = [];
-    const sampler = new GpuSampler({ exec, emit: (e) => samples.push(e), pidToSandbox, intervalMs: 1 });
+describe('GpuSampler (recorded replay)', () => {
+  it('emits one sample per sandboxed process per second, with the GPU power and PCIe traffic joined', async () => {
+    const { samples } = await replayed('training', new Map([[21877, { sandboxId: 'sb-train', step: 1 }]]));
+    assert.equal(samples.length, 90, 'rank 0 for 90 s; rank 1 is not sandboxed here and is left out');
+    const s = samples[30];
+    assert.ok(s);
+    assert.equal(s.gpuIndex, 0);
+    assert.equal(s.gpuUuid, 'GPU-4b0f6c1e-93a2-4d7e-b5c8-1f2e3d4c5b6a');
+    assert.equal(s.intervalMs, 1000);
+    assert.ok(s.memoryBytes !== null && s.memoryBytes > 60_000 * MIB);
+    assert.ok(s.gpuPowerWatts !== null && s.pcieMBps !== null, 'dmon joined');
+  });
+
+  it('keeps GPU-seconds totals that are the sum of what it emitted', async () => {
+    const { samples, sampler } = await replayed(
+      'training',
+      new Map([
+        [21877, { sandboxId: 'sb-train', step: 1 }],
+        [21878, { sandboxId: 'sb-train', step: 2 }],
+      ]),
+    );
+    const byGpu = [0, 1].map((g) => samples.filter((s) => s.gpuIndex === g).reduce((a, s) => a + gpuSecondsOf(s), 0));
+    assert.deepEqual([...sampler.totals().entries()].sort(), [[0, byGpu[0]], [1, byGpu[1]]]);
+    assert.ok((byGpu[0] ?? 0) > 60 && (byGpu[0] ?? 0) < 90, `about 80 GPU-seconds in 90 s of training: ${byGpu[0]}`);
+  });
+
+  it('is unavailable where nvidia-smi is missing', async () => {
+    const sampler = new GpuSampler({
+      exec: () => Promise.reject(Object.assign(new Error('spawn nvidia-smi ENOENT'), { code: 'ENOENT' })),
+      emit: () => undefined,
+      pidToSandbox: () => Promise.resolve(null),
+    });
     assert.equal(await sampler.available(), false);
-    assert.equal(await sampler.start(), false);
-    await new Promise((r) => setTimeout(r, 20));
-    sampler.stop();
-    assert.deepEqual(samples, []);
-    assert.equal(exec.calls.length, 2, 'only the two availability probes ran');
+    await assert.rejects(sampler.start(), /ENOENT/);
   });
 
   it('is unavailable where nvidia-smi lists no GPU', async () => {
-    const sampler = new GpuSampler({ exec: fakeSmi({ list: '' }), emit: () => undefined, pidToSandbox });
+    const sampler = new GpuSampler({ exec: () => Promise.resolve('No devices were found\n'), emit: () => undefined, pidToSandbox: () => Promise.resolve(null) });
     assert.equal(await sampler.available(), false);
+    await assert.rejects(sampler.start(), /no GPU/);
   });
 
-  it('emits one sample per sandboxed process, with its step and whether a GPU was granted', async () => {
-    const samples: GpuSample[] = [];
-    const exec = fakeSmi({ list: GPU_LIST, apps: COMPUTE_APPS, pmon: PMON_R535 });
-    const sampler = new GpuSampler({ exec, emit: (e) => samples.push(e), pidToSandbox, now: () => 42 });
-    assert.equal(await sampler.available(), true);
-    await sampler.sampleOnce();
-    assert.deepEqual(samples, [
-      {
-        kind: 'gpu-sample',
-        time: 42,
-        sandboxId: 'sb-train',
-        step: 2,
-        pid: 48211,
-        gpuIndex: 0,
-        utilizationPercent: 97,
-        memoryBytes: 30512 * MIB,
-        granted: true,
-      },
-      {
-        kind: 'gpu-sample',
-        time: 42,
-        sandboxId: 'sb-agent',
-        step: 5,
-        pid: 48377,
-        gpuIndex: 1,
-        utilizationPercent: 88,
-        memoryBytes: 1024 * MIB,
-        granted: false,
-      },
-    ]);
-  });
-
-  it('still reports memory where pmon is refused, and learns GPUs it had not listed', async () => {
-    const samples: GpuSample[] = [];
-    const exec = fakeSmi({ list: GPU_LIST, apps: COMPUTE_APPS, pmon: new Error('pmon is not supported in MIG mode') });
-    const sampler = new GpuSampler({ exec, emit: (e) => samples.push(e), pidToSandbox });
-    await sampler.sampleOnce(); // no available() first: the uuid map is filled on demand
-    assert.deepEqual(
-      samples.map((s) => [s.pid, s.gpuIndex, s.utilizationPercent, s.memoryBytes]),
-      [
-        [48211, 0, null, 30512 * MIB],
-        [48377, 1, null, 1024 * MIB],
-      ],
-    );
-  });
-
-  it('rejects when nvidia-smi answers neither query', async () => {
-    const sampler = new GpuSampler({ exec: fakeSmi({ list: GPU_LIST }), emit: () => undefined, pidToSandbox });
-    await assert.rejects(sampler.sampleOnce(), /ENOENT/);
+  it('reports its death once, naming the sandboxes that hold GPUs, after the samples it had read', async () => {
+    const r = replay(loadRecording('miner'), 5);
+    const order: string[] = [];
+    const sampler = new GpuSampler({
+      exec: r.exec,
+      spawnStream: r.spawnStream,
+      emit: () => order.push('sample'),
+      pidToSandbox: () => Promise.resolve({ sandboxId: 'sb-gpu', step: 1 }),
+      grantedSandboxes: () => ['sb-gpu'],
+    });
+    const failures: { monitor: string; sandboxIds: readonly string[] | null; reason: string }[] = [];
+    sampler.onFailure((f) => {
+      order.push('failure');
+      failures.push(f);
+    });
+    await sampler.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    r.kill('pmon');
+    r.kill('dmon');
+    await sampler.settle();
+    assert.equal(failures.length, 1);
+    assert.deepEqual(failures[0]?.sandboxIds, ['sb-gpu']);
+    assert.equal(failures[0]?.monitor, 'gpu-sampler');
+    assert.match(failures[0]?.reason ?? '', /nvidia-smi pmon exited/);
+    assert.ok(order.includes('sample') && order.at(-1) === 'failure', order.join(','));
   });
 
   it('reports a failed pid lookup and samples the other processes', async () => {
-    const samples: GpuSample[] = [];
+    const r = replay(loadRecording('training'));
+    const pids: number[] = [];
     const errors: unknown[] = [];
     const sampler = new GpuSampler({
-      exec: fakeSmi({ list: GPU_LIST, apps: COMPUTE_APPS, pmon: PMON_R535 }),
-      emit: (e) => samples.push(e),
-      pidToSandbox: (pid) => (pid === 48211 ? Promise.reject(new Error('proc gone')) : pidToSandbox(pid)),
+      exec: r.exec,
+      spawnStream: r.spawnStream,
+      emit: (e) => pids.push(e.pid),
+      pidToSandbox: (pid) => (pid === 21877 ? Promise.reject(new Error('proc gone')) : Promise.resolve({ sandboxId: 'sb', step: 1 })),
       onError: (err) => errors.push(err),
     });
-    await sampler.sampleOnce();
-    assert.deepEqual(samples.map((s) => s.pid), [48377]);
-    assert.equal(errors.length, 1);
+    await sampler.start();
+    await r.finished;
+    await sampler.settle();
+    sampler.stop();
+    assert.deepEqual([...new Set(pids)], [21878]);
+    assert.equal(errors.length, 90);
   });
 });

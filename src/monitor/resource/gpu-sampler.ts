@@ -1,235 +1,229 @@
-// GPU use per sandboxed process, from nvidia-smi where NVIDIA's tools are installed. A host
-// without them has no GPU monitoring, and says so: nothing here invents a reading.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+// GPU use per sandboxed process at 1 s resolution, from long-lived nvidia-smi loops: `pmon`
+// (per process SM % and memory), `dmon` (per GPU power, SM % and PCIe traffic), and on MIG hosts,
+// where pmon is refused, the compute-apps query (memory only). One process per loop for the
+// sampler's whole life instead of a poll per interval: nvidia-smi takes about a second to start.
+// A loop that dies blinds the sampler: it reports the failure (MonitorSource) and the guard holds
+// the sandboxes that hold GPUs until it is back. Nothing here invents a reading.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { GpuSample } from '../events.js';
+import { FailureListeners, type MonitorFailureListener, type MonitorSource } from '../../sandbox/monitor-source.js';
+import { defaultExec, NVIDIA_SMI, parseGpuQuery, INVENTORY_QUERY, type Exec } from '../../sandbox/gpu/gpu-inventory.js';
+import { ComputeAppsStream, TableStream, cell, deviceUses, processUses, type DeviceUse, type TableFrame } from './gpu-streams.js';
+import { GpuProfiler } from './gpu-profile.js';
+import { gpuSecondsOf } from './gpu-accounting.js';
 
-export type Exec = (cmd: string, args: string[]) => Promise<string>;
+export const GPU_INTERVAL_MS = 1000;
+export const PMON_ARGS = ['pmon', '-s', 'um', '-o', 'T', '-d', '1'];
+export const DMON_ARGS = ['dmon', '-s', 'pumt', '-o', 'T', '-d', '1'];
+export const APPS_ARGS = ['--query-compute-apps=timestamp,pid,gpu_uuid,used_memory', '--format=csv,noheader,nounits', `-lms`, String(GPU_INTERVAL_MS)];
+/** A block of rows is complete once no line came for this long (rows of one interval come at once). */
+const QUIET_MS = 150;
+const MIB = 2 ** 20;
 
-export interface ComputeApp {
-  readonly pid: number;
-  readonly gpuUuid: string;
-  /** MiB; null where the driver prints [N/A]. */
-  readonly usedMemoryMiB: number | null;
+/** A long-lived command's output, line by line. */
+export interface LineSource {
+  onLine(listener: (line: string) => void): void;
+  /** Called once when it ends, with why. */
+  onExit(listener: (reason: string) => void): void;
+  kill(): void;
 }
-
-export interface PmonRow {
-  readonly gpuIndex: number;
-  readonly pid: number;
-  readonly type: string | null;
-  /** SM utilization percent; null for '-' (no sample in the window). */
-  readonly sm: number | null;
-  readonly mem: number | null;
-  /** Frame buffer MiB; null for '-' or a driver that prints no fb column. */
-  readonly fbMiB: number | null;
-  readonly command: string | null;
-}
+export type StreamSpawner = (args: readonly string[]) => LineSource;
 
 export interface PidOwner {
-  sandboxId: string;
-  step: number | null;
-  granted: boolean;
+  readonly sandboxId: string;
+  readonly step: number | null;
 }
+
+/** What the sampler emits; the guard completes it (granted, stepRunning, minerEvidence). */
+export type RawGpuSample = Omit<GpuSample, 'granted' | 'stepRunning' | 'minerEvidence'>;
 
 export interface GpuSamplerOptions {
-  exec?: Exec;
-  emit: (e: GpuSample) => void;
-  pidToSandbox: (pid: number) => Promise<PidOwner | null>;
-  /** Default 5000: `pmon -c 1` alone takes about a second. */
-  intervalMs?: number;
-  now?: () => number;
-  onError?: (err: unknown) => void;
+  readonly exec?: Exec;
+  readonly spawnStream?: StreamSpawner;
+  readonly emit: (e: RawGpuSample) => void;
+  readonly pidToSandbox: (pid: number) => Promise<PidOwner | null>;
+  /** Sandboxes that hold GPUs: the ones a sampler outage blinds. */
+  readonly grantedSandboxes?: () => readonly string[];
+  readonly now?: () => number;
+  readonly onError?: (err: unknown) => void;
 }
 
-const NVIDIA_SMI = 'nvidia-smi';
-const MIB = 1024 * 1024;
-const GPU_LIST_ARGS = ['--query-gpu=index,uuid', '--format=csv,noheader'];
-const COMPUTE_APPS_ARGS = ['--query-compute-apps=pid,gpu_uuid,used_memory', '--format=csv,noheader,nounits'];
-const PMON_ARGS = ['pmon', '-c', '1', '-s', 'um'];
+const defaultSpawner: StreamSpawner = (args) => {
+  const child = spawn(NVIDIA_SMI, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-500)));
+  const lines = createInterface({ input: child.stdout });
+  const exits: ((reason: string) => void)[] = [];
+  let ended = false;
+  const end = (reason: string): void => {
+    if (ended) return;
+    ended = true;
+    for (const l of exits) l(reason);
+  };
+  child.on('error', (err) => end(`nvidia-smi ${args[0] ?? ''}: ${err.message}`));
+  child.on('exit', (code, signal) => end(`nvidia-smi ${args[0] ?? ''} exited (${code ?? signal})${stderr.trim() ? `: ${stderr.trim().split('\n')[0] ?? ''}` : ''}`));
+  child.unref();
+  return {
+    onLine: (l) => lines.on('line', l),
+    onExit: (l) => exits.push(l),
+    kill: () => child.kill('SIGKILL'),
+  };
+};
 
-/** A number, or null for the driver's placeholders ('-', [N/A], [Not Supported]...). */
-function value(s: string | undefined): number | null {
-  if (s === undefined || !/^\d+(?:\.\d+)?$/.test(s.trim())) return null;
-  return Number(s.trim());
+interface Loop {
+  readonly source: LineSource;
+  readonly flush: () => void;
 }
 
-function csvRows(csv: string): string[][] {
-  return csv
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .map((l) => l.split(',').map((f) => f.trim()));
-}
-
-/** `nvidia-smi --query-gpu=index,uuid --format=csv,noheader`: uuid -> index. */
-export function parseGpuList(csv: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [index, uuid] of csvRows(csv)) {
-    const i = value(index);
-    if (i !== null && uuid?.startsWith('GPU-')) out.set(uuid, i);
-  }
-  return out;
-}
-
-/** `nvidia-smi --query-compute-apps=pid,gpu_uuid,used_memory --format=csv,noheader,nounits`. */
-export function parseComputeApps(csv: string): ComputeApp[] {
-  const out: ComputeApp[] = [];
-  for (const [pid, gpuUuid, used] of csvRows(csv)) {
-    const p = value(pid);
-    if (p === null || gpuUuid === undefined || !gpuUuid.startsWith('GPU-')) continue;
-    out.push({ pid: p, gpuUuid, usedMemoryMiB: value(used) });
-  }
-  return out;
-}
-
-/**
- * `nvidia-smi pmon -c 1 -s um`. Columns differ between drivers (jpg, ofa, ccpm come and go), so
- * they are found by name in the first '#' header line rather than by position.
- */
-export function parsePmon(text: string): PmonRow[] {
-  let columns: string[] | null = null;
-  const out: PmonRow[] = [];
-  for (const line of text.split('\n')) {
-    const t = line.trim();
-    if (t.startsWith('#')) {
-      columns ??= t.slice(1).trim().split(/\s+/);
-      continue;
-    }
-    if (columns === null || t === '') continue;
-    const cells = t.split(/\s+/);
-    const cmdAt = columns.indexOf('command');
-    const cell = (name: string): string | undefined => {
-      const i = columns?.indexOf(name) ?? -1;
-      return i < 0 || i === cmdAt ? undefined : cells[i];
-    };
-    const gpuIndex = value(cell('gpu'));
-    const pid = value(cell('pid'));
-    if (gpuIndex === null || pid === null) continue; // an idle GPU's placeholder row
-    const command = cmdAt < 0 ? '' : cells.slice(cmdAt).join(' ');
-    const type = cell('type');
-    out.push({
-      gpuIndex,
-      pid,
-      type: type === undefined || type === '-' ? null : type,
-      sm: value(cell('sm')),
-      mem: value(cell('mem')),
-      fbMiB: value(cell('fb')),
-      command: command === '' || command === '-' ? null : command,
-    });
-  }
-  return out;
-}
-
-export interface GpuProcessUse {
-  readonly pid: number;
-  readonly gpuIndex: number;
-  readonly utilizationPercent: number | null;
-  readonly memoryBytes: number | null;
-}
-
-/** One entry per (GPU, process): pmon's utilization joined to compute-apps' memory, either may be missing. */
-export function mergeGpuUse(gpus: Map<string, number>, apps: ComputeApp[], pmon: PmonRow[]): GpuProcessUse[] {
-  const byKey = new Map<string, { pid: number; gpuIndex: number; util: number | null; mib: number | null }>();
-  for (const row of pmon) {
-    byKey.set(`${row.gpuIndex}:${row.pid}`, { pid: row.pid, gpuIndex: row.gpuIndex, util: row.sm, mib: row.fbMiB });
-  }
-  for (const app of apps) {
-    const gpuIndex = gpus.get(app.gpuUuid);
-    if (gpuIndex === undefined) continue;
-    const key = `${gpuIndex}:${app.pid}`;
-    const seen = byKey.get(key);
-    if (seen === undefined) byKey.set(key, { pid: app.pid, gpuIndex, util: null, mib: app.usedMemoryMiB });
-    else if (app.usedMemoryMiB !== null) seen.mib = app.usedMemoryMiB;
-  }
-  return [...byKey.values()].map((e) => ({
-    pid: e.pid,
-    gpuIndex: e.gpuIndex,
-    utilizationPercent: e.util,
-    memoryBytes: e.mib === null ? null : e.mib * MIB,
-  }));
-}
-
-const execFileAsync = promisify(execFile);
-
-/** No shell, a time limit: a wedged driver can hang nvidia-smi, and must not hang the sampler with it. */
-const defaultExec: Exec = async (cmd, args) =>
-  (await execFileAsync(cmd, args, { timeout: 15_000, maxBuffer: 4 * MIB, encoding: 'utf8' })).stdout;
-
-export class GpuSampler {
+export class GpuSampler implements MonitorSource {
+  readonly name = 'gpu-sampler';
   private readonly exec: Exec;
-  private readonly intervalMs: number;
+  private readonly spawnStream: StreamSpawner;
   private readonly now: () => number;
-  private gpus = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight = false;
-  private generation = 0;
+  private readonly failures = new FailureListeners();
+  private readonly profiler = new GpuProfiler();
+  private loops: Loop[] = [];
+  private running = false;
+  private uuids = new Map<number, string>();
+  private indexes = new Map<string, number>();
+  private devices = new Map<number, DeviceUse>();
+  private chain: Promise<void> = Promise.resolve();
+  private readonly attributed = new Map<number, number>();
 
   constructor(private readonly opts: GpuSamplerOptions) {
     this.exec = opts.exec ?? defaultExec;
-    this.intervalMs = opts.intervalMs ?? 5000;
+    this.spawnStream = opts.spawnStream ?? defaultSpawner;
     this.now = opts.now ?? Date.now;
   }
 
-  /** nvidia-smi is on PATH, answers, and lists at least one GPU. */
+  /** nvidia-smi answers and lists at least one GPU. */
   async available(): Promise<boolean> {
     try {
-      this.gpus = parseGpuList(await this.exec(NVIDIA_SMI, GPU_LIST_ARGS));
-      return this.gpus.size > 0;
+      return (await this.inventory()) > 0;
     } catch {
       return false;
     }
   }
 
-  /** Starts sampling if NVIDIA's tools answer; false (and nothing runs) where they do not. */
-  async start(): Promise<boolean> {
-    if (this.timer !== null) return true;
-    const generation = ++this.generation;
-    const ok = await this.available();
-    // stop() called while we were asking nvidia-smi wins.
-    if (!ok || generation !== this.generation || this.timer !== null) return false;
-    this.timer = setInterval(() => {
-      if (!this.inFlight) void this.tick();
-    }, this.intervalMs);
-    this.timer.unref();
-    return true;
+  private async inventory(): Promise<number> {
+    const gpus = parseGpuQuery(await this.exec(NVIDIA_SMI, INVENTORY_QUERY));
+    this.uuids = new Map(gpus.map((g) => [g.index, g.uuid]));
+    this.indexes = new Map(gpus.map((g) => [g.uuid, g.index]));
+    return gpus.some((g) => g.migEnabled) ? -gpus.length : gpus.length;
   }
 
-  stop(): void {
-    this.generation++;
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
-  }
-
-  async sampleOnce(): Promise<void> {
-    const [apps, pmon] = await Promise.allSettled([
-      this.exec(NVIDIA_SMI, COMPUTE_APPS_ARGS).then(parseComputeApps),
-      this.exec(NVIDIA_SMI, PMON_ARGS).then(parsePmon),
-    ]);
-    // pmon is refused on some GPUs (MIG mode): compute-apps alone still gives memory per process.
-    if (apps.status === 'rejected' && pmon.status === 'rejected') throw apps.reason;
-    const appList = apps.status === 'fulfilled' ? apps.value : [];
-    if (appList.some((a) => !this.gpus.has(a.gpuUuid))) await this.available();
-    const uses = mergeGpuUse(this.gpus, appList, pmon.status === 'fulfilled' ? pmon.value : []);
-    const owners = await this.owners([...new Set(uses.map((u) => u.pid))]);
-    const time = this.now();
-    for (const u of uses) {
-      const owner = owners.get(u.pid);
-      if (owner === undefined) continue; // not a sandboxed process
-      this.opts.emit({
-        kind: 'gpu-sample',
-        time,
-        sandboxId: owner.sandboxId,
-        step: owner.step,
-        pid: u.pid,
-        gpuIndex: u.gpuIndex,
-        utilizationPercent: u.utilizationPercent,
-        memoryBytes: u.memoryBytes,
-        granted: owner.granted,
-      });
+  /** Starts the loops; rejects where nvidia-smi does not answer or lists no GPU. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const n = await this.inventory();
+    if (n === 0) throw new Error('nvidia-smi lists no GPU');
+    this.running = true;
+    const dmon = new TableStream();
+    this.loops.push(this.loop(DMON_ARGS, dmon, (f) => this.onDevices(f)));
+    if (n > 0) {
+      const pmon = new TableStream();
+      this.loops.push(this.loop(PMON_ARGS, pmon, (f) => this.onProcesses(f, 'pmon')));
+    } else {
+      // pmon is refused in MIG mode; compute-apps still names each process and its memory.
+      const apps = new ComputeAppsStream();
+      this.loops.push(this.loop(APPS_ARGS, apps, (f) => this.onProcesses(f, 'apps')));
     }
   }
 
-  /** Sandboxed pids and their owners; a failed lookup is reported and that pid skipped, not the sample. */
+  stop(): void {
+    this.running = false;
+    for (const l of this.loops.splice(0)) l.source.kill();
+  }
+
+  onFailure(listener: MonitorFailureListener): () => void {
+    return this.failures.add(listener);
+  }
+
+  /** Waits until every frame read so far has been emitted (tests and the replay bench). */
+  async settle(): Promise<void> {
+    for (const l of this.loops) l.flush();
+    await this.chain;
+  }
+
+  /** GPU-seconds (SM-utilisation weighted) attributed to sandboxed processes so far, per GPU index. */
+  totals(): ReadonlyMap<number, number> {
+    return this.attributed;
+  }
+
+  private loop(args: readonly string[], stream: TableStream | ComputeAppsStream, onFrame: (f: TableFrame) => void): Loop {
+    const source = this.spawnStream(args);
+    let quiet: NodeJS.Timeout | null = null;
+    const flush = (): void => {
+      if (quiet !== null) clearTimeout(quiet);
+      quiet = null;
+      for (const f of stream.flush()) onFrame(f);
+    };
+    source.onLine((line) => {
+      for (const f of stream.push(line)) onFrame(f);
+      if (quiet !== null) clearTimeout(quiet);
+      quiet = setTimeout(flush, QUIET_MS);
+      quiet.unref();
+    });
+    source.onExit((reason) => {
+      flush();
+      if (!this.running) return;
+      this.stop();
+      const failure = { monitor: this.name, reason, time: this.now(), sandboxIds: this.opts.grantedSandboxes?.() ?? null };
+      // After the frames already read: their samples go out before the outage is reported.
+      this.chain = this.chain.then(() => this.failures.emit(failure));
+    });
+    return { source, flush };
+  }
+
+  private onDevices(frame: TableFrame): void {
+    for (const d of deviceUses(frame)) this.devices.set(d.gpuIndex, d);
+  }
+
+  private onProcesses(frame: TableFrame, kind: 'pmon' | 'apps'): void {
+    const uses =
+      kind === 'pmon'
+        ? processUses(frame).map((u) => ({ gpuIndex: u.gpuIndex, pid: u.pid, sm: u.smPercent, fbMiB: u.fbMiB }))
+        : frame.rows.flatMap((r) => {
+            const pid = cell(r, 'pid');
+            const gpuIndex = this.indexes.get(r.gpu_uuid ?? '');
+            return pid === null || gpuIndex === undefined ? [] : [{ gpuIndex, pid, sm: null, fbMiB: cell(r, 'used_memory') }];
+          });
+    const time = this.now();
+    // Samples leave in frame order: owner lookups are awaited one frame after another.
+    this.chain = this.chain.then(async () => {
+      const owners = await this.owners([...new Set(uses.map((u) => u.pid))]);
+      const seen = new Set<string>();
+      for (const u of uses) {
+        seen.add(`${u.pid}:${u.gpuIndex}`);
+        const device = this.devices.get(u.gpuIndex);
+        const profile = this.profiler.add(u.pid, u.gpuIndex, { smPercent: u.sm, fbMiB: u.fbMiB, pcieMBps: device?.pcieMBps ?? null });
+        const owner = owners.get(u.pid);
+        if (owner === undefined) continue; // not a sandboxed process
+        const sample: RawGpuSample = {
+          kind: 'gpu-sample',
+          time,
+          sandboxId: owner.sandboxId,
+          step: owner.step,
+          pid: u.pid,
+          gpuIndex: u.gpuIndex,
+          gpuUuid: this.uuids.get(u.gpuIndex) ?? null,
+          utilizationPercent: u.sm,
+          memoryBytes: u.fbMiB === null ? null : u.fbMiB * MIB,
+          intervalMs: GPU_INTERVAL_MS,
+          gpuPowerWatts: device?.powerWatts ?? null,
+          gpuUtilizationPercent: device?.smPercent ?? null,
+          pcieMBps: device?.pcieMBps ?? null,
+          profile,
+        };
+        this.attributed.set(u.gpuIndex, (this.attributed.get(u.gpuIndex) ?? 0) + gpuSecondsOf(sample));
+        this.opts.emit(sample);
+      }
+      this.profiler.keepOnly(seen);
+    });
+  }
+
+  /** Sandboxed pids and their owners; a failed lookup is reported and that pid skipped, not the frame. */
   private async owners(pids: number[]): Promise<Map<number, PidOwner>> {
     const settled = await Promise.allSettled(pids.map(async (pid) => this.opts.pidToSandbox(pid)));
     const out = new Map<number, PidOwner>();
@@ -239,16 +233,5 @@ export class GpuSampler {
       else if (r.value !== null && pid !== undefined) out.set(pid, r.value);
     });
     return out;
-  }
-
-  private async tick(): Promise<void> {
-    this.inFlight = true;
-    try {
-      await this.sampleOnce();
-    } catch (err) {
-      this.opts.onError?.(err);
-    } finally {
-      this.inFlight = false;
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { buildInitArgv, gpuDevices, sandboxEnv } from './bwrap-argv.js';
+import { buildInitArgv, sandboxEnv } from './bwrap-argv.js';
 
 const base = {
   workspaceDir: '/var/lib/praetor/sandboxes/sb-1/workspace',
@@ -54,21 +54,16 @@ describe('buildInitArgv', () => {
 
   it('exposes devices only when granted', () => {
     assert.deepEqual(pairs(argv, '--dev-bind'), []);
-    const granted = buildInitArgv({ ...base, devices: ['/dev/nvidia0', '/dev/nvidiactl'] });
+    const granted = buildInitArgv({
+      ...base,
+      devices: [
+        { host: '/tmp/fake-dev/nvidia1', inSandbox: '/dev/nvidia1' },
+        { host: '/dev/nvidiactl', inSandbox: '/dev/nvidiactl' },
+      ],
+    });
     assert.deepEqual(pairs(granted, '--dev-bind'), [
-      ['/dev/nvidia0', '/dev/nvidia0'],
+      ['/tmp/fake-dev/nvidia1', '/dev/nvidia1'],
       ['/dev/nvidiactl', '/dev/nvidiactl'],
-    ]);
-  });
-});
-
-describe('gpuDevices', () => {
-  it('picks NVIDIA device nodes only', () => {
-    assert.deepEqual(gpuDevices(['null', 'nvidia1', 'nvidia0', 'nvidiactl', 'nvidia-uvm', 'nvme0', 'nvidia-caps']), [
-      '/dev/nvidia-uvm',
-      '/dev/nvidia0',
-      '/dev/nvidia1',
-      '/dev/nvidiactl',
     ]);
   });
 });

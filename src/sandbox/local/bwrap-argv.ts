@@ -2,6 +2,8 @@
 // joins the namespaces this init holds (see native/praetor-spawn.c), so this argv defines the
 // sandbox's whole view of the host: what is visible, what is writable, which devices exist.
 
+import type { DeviceBind } from '../gpu/gpu-devices.js';
+
 export const SANDBOX_UID = 1000;
 export const SANDBOX_GID = 1000;
 export const HELPER_IN_SANDBOX = '/.praetor/spawn';
@@ -16,7 +18,7 @@ export interface InitArgvInput {
   /** Host paths bound read-only at the same place (the read-only base). */
   readonly readOnlyPaths: readonly string[];
   /** Device nodes to expose (a GPU grant); nothing else beyond bubblewrap's minimal /dev. */
-  readonly devices: readonly string[];
+  readonly devices: readonly DeviceBind[];
   readonly hostname: string;
   /** File descriptor the seccomp program is read from, as bubblewrap's --seccomp wants. */
   readonly seccompFd: number | null;
@@ -57,21 +59,14 @@ export function buildInitArgv(input: InitArgvInput): string[] {
   for (const p of input.readOnlyPaths) argv.push('--ro-bind-try', p, p);
   for (const [target, link] of MERGED_USR_LINKS) argv.push('--symlink', target, link);
   argv.push('--proc', '/proc', '--dev', '/dev');
-  for (const d of input.devices) argv.push('--dev-bind', d, d);
+  // nvidia-caps/ (MIG) is a directory bubblewrap's /dev lacks; --dev-bind makes the parents.
+  for (const d of input.devices) argv.push('--dev-bind', d.host, d.inSandbox);
   argv.push('--bind', input.workspaceDir, '/workspace', '--bind', input.tmpDir, '/tmp');
   argv.push('--dir', '/home', '--ro-bind', input.helperPath, HELPER_IN_SANDBOX);
   argv.push('--remount-ro', '/', '--chdir', '/workspace');
   if (input.seccompFd !== null) argv.push('--seccomp', String(input.seccompFd));
   argv.push('--', HELPER_IN_SANDBOX, 'pid1');
   return argv;
-}
-
-/** NVIDIA device nodes a GPU grant exposes, picked from what the host has. */
-export function gpuDevices(hostDevNames: readonly string[]): string[] {
-  return hostDevNames
-    .filter((n) => /^nvidia(\d+|ctl|-uvm|-uvm-tools|-modeset)$/.test(n))
-    .sort()
-    .map((n) => `/dev/${n}`);
 }
 
 /** The environment every exec starts from: nothing of the host's, the proxy for everything. */

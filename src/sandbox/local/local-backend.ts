@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir as mkdirAsync, rm } from 'node:fs/promises';
-import type { SandboxBackend, SandboxOptionsInput } from '../backend.js';
-import { parseSandboxOptions } from '../backend.js';
+import type { SandboxBackend, SandboxOptions, SandboxOptionsInput } from '../backend.js';
+import { parseSandboxOptions, requestedGpus } from '../backend.js';
 import { PraetorError, errorMessage } from '../../core/errors.js';
 import { CgroupTree, detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { AddressPool, MAX_SLOTS, hostInterfaceGone } from '../network/address-pool.js';
@@ -16,7 +16,11 @@ import { decideDomain } from '../network/domain-filter.js';
 import { AddressPolicy, HostAddresses } from '../network/address-policy.js';
 import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
 import { buildSeccompProgram, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
-import { buildInitArgv, DEFAULT_READ_ONLY_BASE, gpuDevices, HELPER_IN_SANDBOX } from './bwrap-argv.js';
+import { buildInitArgv, DEFAULT_READ_ONLY_BASE, HELPER_IN_SANDBOX } from './bwrap-argv.js';
+import { GpuAllocator, type GpuGrant, type GpuUnit } from '../gpu/gpu-allocator.js';
+import { FileGpuClaims } from '../gpu/gpu-claims.js';
+import { NvidiaSmiInventory, type GpuInventorySource } from '../gpu/gpu-inventory.js';
+import { grantDeviceBinds, grantEnv, type DeviceBind } from '../gpu/gpu-devices.js';
 import { defaultHostPaths, preparePrivateDirs, requireHelper, type HostPaths } from './host-paths.js';
 import { copyWorkspace } from './workspace-copy.js';
 import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
@@ -43,6 +47,10 @@ export interface LocalBackendOptions {
   readonly allowCidrs?: readonly string[];
   /** Socket buffer of each cell's denial reader (tests shrink it to provoke counted drops). */
   readonly denialBufferBytes?: number;
+  /** Where the host's GPUs are listed (nvidia-smi by default; tests replay recordings). */
+  readonly gpuInventory?: GpuInventorySource;
+  /** Directory holding the NVIDIA device nodes (default /dev; tests use a directory of fake nodes). */
+  readonly devRoot?: string;
 }
 
 const DEFAULT_UID_BASE = 1_600_000_000;
@@ -64,6 +72,7 @@ export class LocalBackend implements SandboxBackend {
   private readonly hostAddresses = new HostAddresses();
   private readonly templates: DiskTemplates;
   private runtime: Promise<Runtime> | null = null;
+  private allocator: GpuAllocator | null = null;
 
   constructor(private readonly options: LocalBackendOptions = {}) {
     this.paths = options.paths ?? defaultHostPaths();
@@ -117,11 +126,23 @@ export class LocalBackend implements SandboxBackend {
   }
 
   async create(input: SandboxOptionsInput = {}): Promise<LocalSandbox> {
-    const options = parseSandboxOptions(input);
-    const rt = await this.start();
+    const parsed = parseSandboxOptions(input);
     const id = `sb-${randomBytes(5).toString('hex')}`;
+    // GPUs first: a request this host can not honour is refused before anything exists to clean up.
+    const gpu = await this.grantGpus(id, parsed);
+    let rt: Runtime;
+    try {
+      rt = await this.start();
+    } catch (err) {
+      await this.allocator?.release(id);
+      throw err;
+    }
+    const options: SandboxOptions = gpu === null ? parsed : { ...parsed, env: { ...parsed.env, ...grantEnv(gpu.grant) } };
     const createdAt = Date.now();
-    const cell = await this.pool.claim(id);
+    const cell = await this.pool.claim(id).catch(async (err: unknown) => {
+      await this.allocator?.release(id);
+      throw err;
+    });
     const hostUid = (this.options.uidBase ?? DEFAULT_UID_BASE) + cell.slot;
     const dataDir = `${this.paths.dataDir}/sandboxes/${id}`;
     const teardown = async (): Promise<void> => {
@@ -140,6 +161,7 @@ export class LocalBackend implements SandboxBackend {
         processesGone: () => rt.denials.removeCell(id),
       };
       const problems = await teardownSandbox({ id, slot: cell.slot, dataDir }, deps);
+      if (gpu !== null) await this.allocator?.release(id).catch((err: unknown) => problems.push(`gpu claims: ${errorMessage(err)}`));
       if (problems.length > 0) throw new PraetorError('sandbox-failure', `destroy ${id}: ${problems.join('; ')}`);
     };
     let init: ChildProcess | null = null;
@@ -190,7 +212,7 @@ export class LocalBackend implements SandboxBackend {
         rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
         proxy.listen(cell.hostAddress, PROXY_PORT),
-        this.launchInit({ id, hostUid, initProcs: initLeaf.procsFiles, workspaceDir, tmpDir, gpu: options.gpu, rt }).then(
+        this.launchInit({ id, hostUid, initProcs: initLeaf.procsFiles, workspaceDir, tmpDir, devices: gpu?.binds ?? [], rt }).then(
           (r) => {
             init = r.child;
             return r.pid;
@@ -216,6 +238,7 @@ export class LocalBackend implements SandboxBackend {
         teardown,
         flushDenials: () => rt.denials.flush(id),
         observer: this.options.observer ?? null,
+        gpuGrant: gpu?.grant ?? null,
       });
       for (const e of buffered.splice(0)) sandbox.record(e);
       this.sandboxes.set(id, sandbox);
@@ -248,13 +271,10 @@ export class LocalBackend implements SandboxBackend {
     initProcs: readonly string[];
     workspaceDir: string;
     tmpDir: string;
-    gpu: boolean;
+    devices: readonly DeviceBind[];
     rt: Runtime;
   }): Promise<{ child: ChildProcess; pid: number }> {
-    const devices = args.gpu ? gpuDevices(readdirSync('/dev')) : [];
-    if (args.gpu && devices.length === 0) {
-      throw new PraetorError('host-unsupported', 'a GPU grant was asked for but this host has no /dev/nvidia* devices');
-    }
+    const devices = args.devices;
     const argv = buildInitArgv({
       workspaceDir: args.workspaceDir,
       tmpDir: args.tmpDir,
@@ -309,6 +329,52 @@ export class LocalBackend implements SandboxBackend {
       child.on('error', (err) => fail(err.message));
       child.on('exit', (code, signal) => fail(`exited (${code ?? signal})`));
     });
+  }
+
+  /** The GPU allocator of this host (claims shared with every praetor process through the state directory). */
+  async gpus(): Promise<GpuAllocator> {
+    if (this.allocator === null) {
+      const startTime = (await processStartTime(process.pid)) ?? '';
+      this.allocator = new GpuAllocator(
+        this.options.gpuInventory ?? new NvidiaSmiInventory(),
+        new FileGpuClaims(`${this.paths.stateDir}/gpus`, { pid: process.pid, startTime }, async (pid, start) => (await processStartTime(pid)) === start),
+      );
+    }
+    return this.allocator;
+  }
+
+  /** GPUs (or MIG instances) no sandbox on this host holds: what a new exclusive grant can get. */
+  async freeGpus(): Promise<GpuUnit[]> {
+    return (await this.gpus()).freeGpus();
+  }
+
+  /**
+   * Claims the sandbox's GPUs and finds their device nodes; null when it asks for none. Refused
+   * (nothing claimed) on a host without them, when none is free, or where GPU use is not watched
+   * and the sandbox did not say allowUnmonitoredGpu.
+   */
+  private async grantGpus(id: string, options: SandboxOptions): Promise<{ grant: GpuGrant; binds: DeviceBind[] } | null> {
+    const request = requestedGpus(options);
+    if (request === null) return null;
+    const allocator = await this.gpus();
+    await allocator.gpus();
+    const watched = this.options.observer?.gpuWatch?.() ?? 'off';
+    if (watched !== 'on' && !options.allowUnmonitoredGpu) {
+      throw new PraetorError(
+        'host-unsupported',
+        `GPU monitoring does not work here (${watched === 'off' ? 'no guard watches GPUs' : 'nvidia-smi does not answer the guard'}): the GPU grant is refused; --allow-unmonitored-gpu runs it unwatched`,
+      );
+    }
+    const grant = await allocator.allocate(id, request, options.gpuShared);
+    try {
+      const devRoot = this.options.devRoot ?? '/dev';
+      const names = readdirSync(devRoot);
+      const caps = names.includes('nvidia-caps') ? readdirSync(`${devRoot}/nvidia-caps`) : [];
+      return { grant, binds: grantDeviceBinds(grant, devRoot, names, caps) };
+    } catch (err) {
+      await allocator.release(id);
+      throw err;
+    }
   }
 
   /** Host pid of this backend's denial reader (praetor-nflog): null before the first sandbox or while it is down. */

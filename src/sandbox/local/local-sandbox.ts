@@ -1,4 +1,5 @@
 // One live sandbox of the local backend: exec as steps, files, processes, network record, destroy.
+import type { GpuGrant } from '../gpu/gpu-allocator.js';
 import { readFile, readdir } from 'node:fs/promises';
 import type {
   ExecOptions,
@@ -66,6 +67,8 @@ export interface LocalSandboxDeps {
   /** Resolves once every denial of the cell so far is recorded (or counted as dropped). */
   readonly flushDenials: () => Promise<void>;
   readonly observer: SandboxObserver | null;
+  /** The GPUs it holds (released by teardown). */
+  readonly gpuGrant?: GpuGrant | null;
 }
 
 export async function stepMatches(cgroups: CgroupTree, sandboxId: string, from: number, to: number): Promise<StepMatch[]> {
@@ -127,7 +130,7 @@ export class LocalSandbox implements Sandbox {
   }
 
   info(): SandboxInfo {
-    return { id: this.id, backend: 'local', createdAt: this.deps.createdAt, options: this.deps.options, steps: this.steps };
+    return { id: this.id, backend: 'local', createdAt: this.deps.createdAt, options: this.deps.options, steps: this.steps, gpuGrant: this.deps.gpuGrant ?? null };
   }
 
   /** Called by the backend for every network record of this sandbox. */
