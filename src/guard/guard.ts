@@ -5,6 +5,7 @@
 import type { Alert } from '../detect/alert.js';
 import type { CompiledRule } from '../detect/rule-schema.js';
 import { RuleEngine } from '../detect/rule-engine.js';
+import { openCommandContext } from '../detect/command-fields.js';
 import { loadBuiltinRules } from '../detect/rule-loader.js';
 import { EventBus } from '../monitor/event-bus.js';
 import type { GuardEvent } from '../monitor/events.js';
@@ -77,6 +78,7 @@ export class Guard implements SandboxObserver {
   private resources: ResourceSampler | null = null;
   private gpus: GpuSampler | null = null;
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
+  private commandContextSet = false;
 
   constructor(private readonly options: GuardOptions = {}) {
     const onError = options.onError ?? ((m: string) => process.stderr.write(`praetor guard: ${m}\n`));
@@ -113,6 +115,13 @@ export class Guard implements SandboxObserver {
 
   /** Starts the host-wide monitors. Must run before sandboxes are created, or their first execs go unseen. */
   async start(): Promise<void> {
+    if (!this.commandContextSet) {
+      // the command-text fields (src/shell's parser, the tool catalogue) that text rules match on
+      const { context, errors } = await openCommandContext();
+      if (errors.length > 0) throw new PraetorError('invalid-config', `the tool catalogue does not load: ${errors.join('; ')}`);
+      this.engine.useCommandContext(context);
+      this.commandContextSet = true;
+    }
     if (this.options.processMonitor !== false && this.processes === null) {
       this.processes = new ProcessMonitor({
         emit: (e) => this.fromMonitor(e),
