@@ -170,7 +170,13 @@ export function commandText(analysis: ShellAnalysis, options: CommandTextOptions
       hidden.push(...expanded.slice(1));
     }
     // a bare file name is a path in the working directory, when that is known (cd ~/.ssh; cat id_rsa)
-    else if (cwd !== undefined && /^[\w@+][\w.@+*?-]*$/.test(raw)) for (const x of expandPath(normalisePath(`./${raw}`, cwd) ?? raw, probes)) paths.add(x);
+    else if (cwd !== undefined && /^[\w@+][\w.@+*?-]*$/.test(raw)) {
+      const inCwd = expandPath(normalisePath(`./${raw}`, cwd) ?? raw, probes);
+      for (const x of inCwd) paths.add(x);
+      // shown after the command where a cd moved it, or where it names a path that matters
+      if (cwd !== options.cwd) hidden.push(...inCwd);
+      else hidden.push(...inCwd.filter((x) => probes.includes(x)));
+    }
     return p;
   };
   for (const c of analysis.commands) {
@@ -190,7 +196,8 @@ export function commandText(analysis: ShellAnalysis, options: CommandTextOptions
     for (const w of c.argv.slice(1)) {
       const t = wordText(w);
       const p = script ? null : addPath(t, cwd);
-      rendered.push(p ?? t);
+      // an option or assignment keeps its name: --on-calendar=x, if=/etc/shadow
+      rendered.push(p === null ? t : `${/^(-{1,2}[A-Za-z0-9-]+=|[a-z]+=)/.exec(t)?.[0] ?? ''}${p}`);
       if (script) break;
     }
     let tcpRead = false;
