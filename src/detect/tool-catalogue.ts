@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { programBasename, type SimpleCommand } from '../shell/shell-types.js';
 import { formatIssues } from '../core/schema-issues.js';
 import { parseYamlDocument, yamlValue } from './yaml-document.js';
+import { ruleTextHash } from './rule-loader.js';
 
 export const CatalogueToolSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
@@ -79,6 +80,19 @@ export class ToolCatalogue {
   }
 }
 
+/**
+ * The catalogue files as the build parsed them (dist/detect/builtin-rules.json, by the sha256 of their
+ * text, as the built-in rules): loading skips the YAML parser; an edited file misses and is parsed.
+ */
+function buildCache(): ReadonlyMap<string, unknown> {
+  try {
+    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as { documents?: Record<string, unknown> };
+    return new Map(Object.entries(cache.documents ?? {}));
+  } catch {
+    return new Map();
+  }
+}
+
 /** Folder of the built-in catalogue: rules/catalogue at the package root. */
 export function builtinCatalogueDir(): string {
   return fileURLToPath(new URL('../../rules/catalogue/', import.meta.url));
@@ -88,6 +102,7 @@ export function builtinCatalogueDir(): string {
 export function loadCatalogue(dir = builtinCatalogueDir()): { catalogue: ToolCatalogue; errors: string[] } {
   const tools: CatalogueTool[] = [];
   const errors: string[] = [];
+  const cached = buildCache();
   let names: string[] = [];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort();
@@ -96,18 +111,23 @@ export function loadCatalogue(dir = builtinCatalogueDir()): { catalogue: ToolCat
   }
   for (const name of names) {
     const source = `rules/catalogue/${name}`;
-    const doc = parseYamlDocument(readFileSync(join(dir, name), 'utf8'));
-    const first = doc.errors[0];
-    if (first !== undefined) {
-      errors.push(`${source}: ${first.message.split('\n')[0] ?? first.message}`);
-      continue;
+    const text = readFileSync(join(dir, name), 'utf8');
+    let value: unknown = cached.get(ruleTextHash(text));
+    if (value === undefined) {
+      const doc = parseYamlDocument(text);
+      const first = doc.errors[0];
+      if (first !== undefined) {
+        errors.push(`${source}: ${first.message.split('\n')[0] ?? first.message}`);
+        continue;
+      }
+      const plain = yamlValue(doc);
+      if (!plain.ok) {
+        errors.push(`${source}: ${plain.error}`);
+        continue;
+      }
+      value = plain.value;
     }
-    const plain = yamlValue(doc);
-    if (!plain.ok) {
-      errors.push(`${source}: ${plain.error}`);
-      continue;
-    }
-    const parsed = CatalogueFileSchema.safeParse(plain.value);
+    const parsed = CatalogueFileSchema.safeParse(value);
     if (!parsed.success) {
       errors.push(...formatIssues(parsed.error.issues).map((m) => `${source}: ${m}`));
       continue;

@@ -115,13 +115,20 @@ export class Guard implements SandboxObserver {
 
   /** Starts the host-wide monitors. Must run before sandboxes are created, or their first execs go unseen. */
   async start(): Promise<void> {
-    if (!this.commandContextSet) {
-      // the command-text fields (src/shell's parser, the tool catalogue) that text rules match on
-      const { context, errors } = await openCommandContext();
+    // the command-text fields (src/shell's parser, the tool catalogue) that text rules match on:
+    // loaded (about 0.1 s) while the monitors start, in place before any sandbox exists
+    const commandContext = this.commandContextSet ? null : openCommandContext();
+    commandContext?.catch(() => undefined); // awaited below; not unhandled if the monitors fail first
+    await this.startMonitors();
+    if (commandContext !== null) {
+      const { context, errors } = await commandContext;
       if (errors.length > 0) throw new PraetorError('invalid-config', `the tool catalogue does not load: ${errors.join('; ')}`);
       this.engine.useCommandContext(context);
       this.commandContextSet = true;
     }
+  }
+
+  private async startMonitors(): Promise<void> {
     if (this.options.processMonitor !== false && this.processes === null) {
       this.processes = new ProcessMonitor({
         emit: (e) => this.fromMonitor(e),
