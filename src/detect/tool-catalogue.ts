@@ -2,6 +2,7 @@
 // with its names, the argument that makes it one (`code tunnel`), its service's domains and a
 // source. Matched on the command text (src/shell) and on proxied hosts; rules see the matches as
 // the derived field `tools` ("T1572 ngrok").
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,6 @@ import { z } from 'zod';
 import { programBasename, type SimpleCommand } from '../shell/shell-types.js';
 import { formatIssues } from '../core/schema-issues.js';
 import { parseYamlDocument, yamlValue } from './yaml-document.js';
-import { ruleTextHash } from './rule-loader.js';
 
 export const CatalogueToolSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
@@ -112,7 +112,7 @@ export function loadCatalogue(dir = builtinCatalogueDir()): { catalogue: ToolCat
   for (const name of names) {
     const source = `rules/catalogue/${name}`;
     const text = readFileSync(join(dir, name), 'utf8');
-    let value: unknown = cached.get(ruleTextHash(text));
+    let value: unknown = cached.get(createHash('sha256').update(text).digest('hex'));
     if (value === undefined) {
       const doc = parseYamlDocument(text);
       const first = doc.errors[0];
