@@ -7,10 +7,13 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
 
-const dir = 'rules/builtin';
 const documents = {};
-for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
-  const text = readFileSync(`${dir}/${name}`, 'utf8');
+// the tool catalogue (rules/catalogue) is cached the same way: tool-catalogue.ts reads it by hash
+const files = ['rules/builtin', 'rules/catalogue'].flatMap((dir) =>
+  readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort().map((n) => `${dir}/${n}`),
+);
+for (const file of files) {
+  const text = readFileSync(file, 'utf8');
   const doc = parseDocument(text);
   if (doc.errors.length > 0) continue; // the loader reports it, from the YAML, at run time
   const js = doc.toJS();

@@ -1,7 +1,7 @@
 // How red-team results read in a terminal: the table of scenarios, the summary, and the live
 // account the demo prints step by step.
 import type { Alert } from '../detect/alert.js';
-import type { RedteamReport, ScenarioResult } from '../redteam/redteam-result.js';
+import type { RedteamBreakdown, RedteamReport, ScenarioResult } from '../redteam/redteam-result.js';
 import type { StepRecord } from '../episode/episode-model.js';
 import type { Scenario } from '../redteam/scenario-schema.js';
 import type { GuardAction } from '../guard/guard-policy.js';
@@ -38,7 +38,7 @@ function scenarioRow(r: ScenarioResult): string[] {
     ttd.length === 0 ? '-' : ms(Math.max(...ttd)),
     String(r.bytesToDisallowed),
     String(r.falseAlerts.length),
-    r.passed ? 'pass' : 'FAIL',
+    r.passed ? 'pass' : (r.needs ?? []).length > 0 ? `pending (${(r.needs ?? []).join(', ')})` : 'FAIL',
   ];
 }
 
@@ -47,7 +47,7 @@ export function formatRedteamReport(report: RedteamReport): string {
   const table = formatTable(['suite', 'scenario', 'expected', 'detected', 'blocked', 'time to detect', 'bytes out', 'false alerts', 'result'], rows);
   const failures = report.scenarios
     .filter((r) => !r.passed)
-    .map((r) => `  ${r.id}:\n${r.failures.map((f) => `    - ${f}`).join('\n')}`)
+    .map((r) => `  ${r.id}${(r.needs ?? []).length > 0 ? ` (pending: needs ${(r.needs ?? []).join(', ')})` : ''}:\n${r.failures.map((f) => `    - ${f}`).join('\n')}`)
     .join('\n');
   return `${table}\n\n${formatSummary(report)}${failures ? `\n\nfailures\n${failures}` : ''}\n`;
 }
@@ -62,7 +62,32 @@ export function formatSummary(report: RedteamReport): string {
       : `  false alerts:      ${s.falseAlertScenarios}/${s.benign} benign scenarios raised an alert (${pct(s.falseAlertRate)})`,
     `  containment:       ${s.contained}/${s.adversarial} adversarial scenarios sent no byte to a disallowed host (${pct(s.containment)}); ${s.bytesToDisallowed} bytes in all`,
     `  result:            ${s.passed} passed, ${s.failed} failed, in ${((report.endedAt - report.startedAt) / 1000).toFixed(1)} s`,
+    ...formatBreakdown(s.breakdown),
   ].join('\n');
+}
+
+function formatBreakdown(b: RedteamBreakdown | undefined): string[] {
+  if (b === undefined) return [];
+  const lines: string[] = [];
+  const families = Object.entries(b.families);
+  if (families.length > 0) {
+    lines.push('', 'recall per family (right technique at the right step)');
+    for (const [f, v] of families) lines.push(`  ${f.padEnd(18)} ${String(v.detected).padStart(3)}/${String(v.scenarios).padEnd(3)} ${pct(v.recall)}`);
+    lines.push('recall per technique (expectations met)');
+    for (const [t, v] of Object.entries(b.techniques)) lines.push(`  ${t.padEnd(18)} ${String(v.detected).padStart(3)}/${String(v.scenarios).padEnd(3)} ${pct(v.recall)}`);
+  }
+  const benign = Object.entries(b.benignFamilies);
+  if (benign.length > 0) {
+    lines.push('false alerts per benign family (steps with an alert / steps)');
+    for (const [f, v] of benign) lines.push(`  ${f.padEnd(18)} ${String(v.falseAlertSteps).padStart(3)}/${String(v.steps).padEnd(4)} ${pct(v.falseAlertStepRate)} (${v.scenarios} sessions)`);
+    lines.push(`  ${'all'.padEnd(18)} ${String(b.benign.falseAlertSteps).padStart(3)}/${String(b.benign.steps).padEnd(4)} ${pct(b.benign.falseAlertStepRate)}`);
+  }
+  if (b.pending.length > 0) {
+    const passing = b.pending.filter((p) => p.passed).length;
+    lines.push(`pending: ${b.pending.length} scenarios need signals this build lacks (${passing} pass already; counted nowhere above)`);
+    for (const p of b.pending) lines.push(`  ${p.id.padEnd(40)} needs ${p.needs.join(', ')}: ${p.passed ? 'passes' : 'fails'}`);
+  }
+  return lines;
 }
 
 function firstLines(text: string, n: number, prefix: string): string[] {

@@ -2,6 +2,7 @@
 // Field paths are resolved when rules load, so a misspelt field is a load error, not a silent miss.
 import { posix } from 'node:path';
 import type { GuardEvent, GuardEventKind } from '../monitor/events.js';
+import type { CommandContext, CommandFields } from './command-fields.js';
 
 type EventOfKind<K extends GuardEventKind> = GuardEvent extends infer E
   ? E extends { readonly kind: infer EK }
@@ -41,12 +42,17 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
 export const EVENT_KINDS = Object.keys(EVENT_FIELDS) as readonly GuardEventKind[];
 
 /** Derived fields, with the raw field each is computed from. */
-export const DERIVED_FIELDS = {
-  argvText: { from: 'argv', what: 'argv joined by single spaces' },
-  exeName: { from: 'exe', what: 'basename of exe' },
-  argv0Name: { from: 'argv', what: 'basename of argv[0]' },
-} as const;
-type DerivedField = keyof typeof DERIVED_FIELDS;
+export const DERIVED_FIELDS: Readonly<Record<DerivedField, { readonly from: readonly string[]; readonly what: string }>> = {
+  argvText: { from: ['argv'], what: 'argv joined by single spaces' },
+  exeName: { from: ['exe'], what: 'basename of exe' },
+  argv0Name: { from: ['argv'], what: 'basename of argv[0]' },
+  cmdPrograms: { from: ['argv'], what: 'every program the command line would run, wrappers and busybox applets seen through (basenames)' },
+  cmdLines: { from: ['argv'], what: 'each command the line would run as `program arg...`, paths normalised, a shell\'s script left out' },
+  cmdPaths: { from: ['argv'], what: 'every path on the command line or in interpreter code, normalised (~ for any home, globs matched to credential paths)' },
+  cmdIntents: { from: ['argv'], what: 'idioms the command text shows: socket-exec:LANG, socket:LANG, download-exec:LANG, dev-tcp, dev-tcp-read, dev-tcp-write' },
+  tools: { from: ['argv', 'host'], what: 'tool catalogue entries (rules/catalogue) named by the command line or owning the host, as `technique id`' },
+};
+type DerivedField = 'argvText' | 'exeName' | 'argv0Name' | 'cmdPrograms' | 'cmdLines' | 'cmdPaths' | 'cmdIntents' | 'tools';
 
 function isDerived(name: string): name is DerivedField {
   return Object.hasOwn(DERIVED_FIELDS, name);
@@ -58,8 +64,43 @@ export class EventView {
   private text: string | undefined | null = null;
   private exe: string | undefined | null = null;
   private argv0: string | undefined | null = null;
+  private cmd: CommandFields | undefined | null = null;
 
-  constructor(readonly event: GuardEvent) {}
+  constructor(
+    readonly event: GuardEvent,
+    private readonly context?: CommandContext,
+  ) {}
+
+  /** The command-text fields of the event's argv, when the engine was given a command context. */
+  private commandFields(): CommandFields | undefined {
+    if (this.cmd === null) {
+      const argv = this.argv;
+      const cwd = 'cwd' in this.event && typeof this.event.cwd === 'string' ? this.event.cwd : undefined;
+      this.cmd = argv === undefined || this.context === undefined ? undefined : this.context.command(argv, cwd);
+    }
+    return this.cmd;
+  }
+
+  get cmdPrograms(): readonly string[] | undefined {
+    return this.commandFields()?.programs;
+  }
+
+  get cmdLines(): readonly string[] | undefined {
+    return this.commandFields()?.lines;
+  }
+
+  get cmdPaths(): readonly string[] | undefined {
+    return this.commandFields()?.paths;
+  }
+
+  get cmdIntents(): readonly string[] | undefined {
+    return this.commandFields()?.intents;
+  }
+
+  get tools(): readonly string[] | undefined {
+    if ('host' in this.event && typeof this.event.host === 'string') return this.context?.host(this.event.host);
+    return this.commandFields()?.tools;
+  }
 
   get argv(): readonly string[] | undefined {
     return 'argv' in this.event && this.event.argv !== null ? this.event.argv : undefined;
@@ -92,8 +133,8 @@ export type FieldReader = (view: EventView) => unknown;
 
 /** Whether a top-level field (raw or derived) exists on at least one of the kinds. */
 export function fieldKnown(name: string, kinds: readonly GuardEventKind[]): boolean {
-  const raw = isDerived(name) ? DERIVED_FIELDS[name].from : name;
-  return kinds.some((k) => Object.hasOwn(EVENT_FIELDS[k], raw));
+  const raw = isDerived(name) ? DERIVED_FIELDS[name].from : [name];
+  return kinds.some((k) => raw.some((f) => Object.hasOwn(EVENT_FIELDS[k], f)));
 }
 
 /** Known field names for the kinds, for error messages. */

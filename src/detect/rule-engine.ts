@@ -2,6 +2,7 @@
 // event costs only the rules that look at its kind; windows and dedupe use event time, not arrival.
 import type { GuardEvent, GuardEventKind } from '../monitor/events.js';
 import type { Alert } from './alert.js';
+import type { CommandContext } from './command-fields.js';
 import { EventView } from './event-fields.js';
 import type { CompiledRule } from './rule-schema.js';
 import { AlertDedupe, SlidingWindow, SustainedCondition, type Finding } from './rule-state.js';
@@ -11,6 +12,8 @@ export interface RuleEngineOptions {
   readonly now?: () => number;
   /** Groups remembered per rule (windows, streaks, dedupe); the least recently seen go first. */
   readonly maxGroupsPerRule?: number;
+  /** Reads the command-text fields (cmdPrograms, cmdLines, cmdPaths, cmdIntents, tools); without it they are absent. */
+  readonly commandContext?: CommandContext;
 }
 
 interface RuleRuntime {
@@ -27,10 +30,12 @@ export class RuleEngine {
   private readonly byKind = new Map<GuardEventKind, RuleRuntime[]>();
   private readonly now: () => number;
   private raised = 0;
+  private commandContext: CommandContext | undefined;
 
   constructor(rules: readonly CompiledRule[], opts: RuleEngineOptions = {}) {
     this.rules = [...rules];
     this.now = opts.now ?? Date.now;
+    this.commandContext = opts.commandContext;
     const maxGroups = opts.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS_PER_RULE;
     for (const rule of rules) {
       const runtime: RuleRuntime = {
@@ -47,11 +52,16 @@ export class RuleEngine {
     }
   }
 
+  /** Sets the command context once it is ready (the shell parser loads asynchronously). */
+  useCommandContext(context: CommandContext): void {
+    this.commandContext = context;
+  }
+
   /** Feeds one event; returns the alerts it raised, in rule order (usually none). */
   process(event: GuardEvent): Alert[] {
     const runtimes = this.byKind.get(event.kind);
     if (runtimes === undefined) return [];
-    const view = new EventView(event);
+    const view = new EventView(event, this.commandContext);
     const alerts: Alert[] = [];
     for (const runtime of runtimes) {
       const finding = evaluate(runtime, view);

@@ -5,6 +5,7 @@ import type { GuardEvent } from '../monitor/events.js';
 import type { Alert } from './alert.js';
 import { EVENT_KINDS } from './event-fields.js';
 import { RuleEngine } from './rule-engine.js';
+import type { CommandContext } from './command-fields.js';
 import { loadRuleFiles } from './rule-loader.js';
 import type { CompiledRule } from './rule-schema.js';
 
@@ -18,9 +19,9 @@ export interface RuleTestResult {
  * Runs rules over events in order, as the guard would, with the clock at each event's time: a replay's
  * latencies are the rules' own, not the time since the events were recorded.
  */
-export function replayEvents(rules: readonly CompiledRule[], events: Iterable<GuardEvent>): Alert[] {
+export function replayEvents(rules: readonly CompiledRule[], events: Iterable<GuardEvent>, commandContext?: CommandContext): Alert[] {
   let clock = 0;
-  const engine = new RuleEngine(rules, { now: () => clock });
+  const engine = new RuleEngine(rules, { now: () => clock, ...(commandContext ? { commandContext } : {}) });
   const alerts: Alert[] = [];
   for (const event of events) {
     clock = event.time;
@@ -63,7 +64,7 @@ function eventProblem(value: unknown): string | null {
   return null;
 }
 
-export function testRuleFile(rulesPath: string, eventsJsonlPath: string): RuleTestResult {
+export function testRuleFile(rulesPath: string, eventsJsonlPath: string, commandContext?: CommandContext): RuleTestResult {
   const loaded = loadRuleFiles([rulesPath]);
   let text: string;
   try {
@@ -72,5 +73,5 @@ export function testRuleFile(rulesPath: string, eventsJsonlPath: string): RuleTe
     return { errors: [...loaded.errors, `${eventsJsonlPath}: cannot read: ${(err as Error).message}`], alerts: [] };
   }
   const parsed = parseEventLines(text, eventsJsonlPath);
-  return { errors: [...loaded.errors, ...parsed.errors], alerts: replayEvents(loaded.rules, parsed.events) };
+  return { errors: [...loaded.errors, ...parsed.errors], alerts: replayEvents(loaded.rules, parsed.events, commandContext) };
 }

@@ -5,6 +5,7 @@
 import type { Alert } from '../detect/alert.js';
 import type { CompiledRule } from '../detect/rule-schema.js';
 import { RuleEngine } from '../detect/rule-engine.js';
+import { openCommandContext } from '../detect/command-fields.js';
 import { loadBuiltinRules } from '../detect/rule-loader.js';
 import { EventBus } from '../monitor/event-bus.js';
 import type { GuardEvent } from '../monitor/events.js';
@@ -89,6 +90,7 @@ export class Guard implements SandboxObserver {
   private gpus: GpuSampler | null = null;
   private gpuSupervisor: MonitorSupervisor | null = null;
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
+  private commandContextSet = false;
 
   constructor(private readonly options: GuardOptions = {}) {
     const onError = options.onError ?? ((m: string) => process.stderr.write(`praetor guard: ${m}\n`));
@@ -125,6 +127,20 @@ export class Guard implements SandboxObserver {
 
   /** Starts the host-wide monitors. Must run before sandboxes are created, or their first execs go unseen. */
   async start(): Promise<void> {
+    // the command-text fields (src/shell's parser, the tool catalogue) that text rules match on:
+    // loaded (about 0.1 s) while the monitors start, in place before any sandbox exists
+    const commandContext = this.commandContextSet ? null : openCommandContext();
+    commandContext?.catch(() => undefined); // awaited below; not unhandled if the monitors fail first
+    await this.startMonitors();
+    if (commandContext !== null) {
+      const { context, errors } = await commandContext;
+      if (errors.length > 0) throw new PraetorError('invalid-config', `the tool catalogue does not load: ${errors.join('; ')}`);
+      this.engine.useCommandContext(context);
+      this.commandContextSet = true;
+    }
+  }
+
+  private async startMonitors(): Promise<void> {
     if (this.options.processMonitor !== false && this.processes === null) {
       this.processes = new ProcessMonitor({
         emit: (e) => this.fromMonitor(e),

@@ -7,6 +7,7 @@ import type { StepRecord } from '../episode/episode-model.js';
 import type { GuardAction } from '../guard/guard-policy.js';
 import type { NetworkEvent } from '../sandbox/network/network-events.js';
 import type { Scenario } from './scenario-schema.js';
+import { breakdown } from './breakdown.js';
 import type {
   ExpectationResult,
   RedteamSummary,
@@ -178,6 +179,8 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
   return {
     id: scenario.id,
     suite: scenario.suite,
+    family: scenario.family ?? scenario.id.split('-')[0] ?? scenario.id,
+    needs: scenario.needs,
     title: scenario.title,
     description: scenario.description,
     episodeId: run.episodeId,
@@ -194,7 +197,9 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
   };
 }
 
-export function summarize(results: readonly ScenarioResult[]): RedteamSummary {
+export function summarize(all: readonly ScenarioResult[]): RedteamSummary {
+  // a scenario that needs a signal this build lacks is reported apart (breakdown.pending), never counted
+  const results = all.filter((r) => (r.needs ?? []).length === 0);
   const adversarial = results.filter((r) => r.suite !== 'benign');
   const benign = results.filter((r) => r.suite === 'benign');
   // A scenario that could not run has detected nothing and proved no containment.
@@ -214,6 +219,7 @@ export function summarize(results: readonly ScenarioResult[]): RedteamSummary {
     bytesToDisallowed: results.reduce((sum, r) => sum + r.bytesToDisallowed, 0),
     passed,
     failed: results.length - passed,
+    breakdown: breakdown(all),
   };
 }
 

@@ -54,6 +54,10 @@ export interface ExpectationResult extends Expectation {
 export interface ScenarioResult {
   readonly id: string;
   readonly suite: SuiteName;
+  /** Behaviour family (adversarial) or kind of work (benign): the scenario's `family`, else its id's first word. */
+  readonly family?: string;
+  /** Signals the scenario waits for that this build lacks: it runs and is reported, never counted. */
+  readonly needs?: readonly string[];
   readonly title: string;
   readonly description: string;
   readonly episodeId: string;
@@ -91,6 +95,34 @@ export interface RedteamSummary {
   readonly bytesToDisallowed: number;
   readonly passed: number;
   readonly failed: number;
+  /** Recall per family and technique, false alerts per benign family and step; scenarios with needs apart. */
+  readonly breakdown?: RedteamBreakdown;
+}
+
+export interface FamilyFigures {
+  readonly scenarios: number;
+  /** Every expectation met with the right technique at the right step. */
+  readonly detected: number;
+  readonly recall: number;
+}
+
+export interface BenignFigures {
+  readonly scenarios: number;
+  /** Agent steps run. */
+  readonly steps: number;
+  /** Steps with at least one alert. */
+  readonly falseAlertSteps: number;
+  readonly falseAlertStepRate: number;
+}
+
+export interface RedteamBreakdown {
+  readonly families: Readonly<Record<string, FamilyFigures>>;
+  /** Per expected technique: expectations met / expectations. */
+  readonly techniques: Readonly<Record<string, FamilyFigures>>;
+  readonly benignFamilies: Readonly<Record<string, BenignFigures>>;
+  readonly benign: BenignFigures;
+  /** Scenarios that need a signal this build lacks: run, reported, left out of every figure above. */
+  readonly pending: readonly { readonly id: string; readonly needs: readonly string[]; readonly passed: boolean }[];
 }
 
 export interface RedteamReport {

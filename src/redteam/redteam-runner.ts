@@ -183,6 +183,8 @@ export async function runRedteam(scenarios: readonly Scenario[], deps: RedteamDe
       const failed: ScenarioResult = {
         id: scenario.id,
         suite: scenario.suite,
+        family: scenario.family ?? scenario.id.split('-')[0] ?? scenario.id,
+        needs: scenario.needs,
         title: scenario.title,
         description: scenario.description,
         episodeId: '',

@@ -17,6 +17,13 @@ import type { SuiteName } from './redteam-result.js';
 
 export const SUITES = ['rome', 'adversarial', 'benign'] as const satisfies readonly SuiteName[];
 
+/**
+ * Signals a scenario may need beyond this build (issue 15's other half): socket-aware process
+ * signals, bait credentials read from the kernel, findings with sequence rules, the sustained-CPU
+ * finding. Remove a need from the scenario files once its signal is merged.
+ */
+export const NEEDS = ['socket-signal', 'bait-credentials', 'findings', 'cpu-finding'] as const;
+
 const technique = z.string().regex(/^T\d{4}(\.\d{3})?$/, 'an ATT&CK technique id such as T1496 or T1053.003');
 
 export const StepExpectationSchema = z.strictObject({
@@ -54,6 +61,15 @@ export const ScenarioSchema = z
       budgets: BudgetsSchema.prefault({}),
       sandbox: z.record(z.string(), z.unknown()).default({}).describe('More sandbox options (cpus, memory, pids).'),
     }),
+    family: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/)
+      .optional()
+      .describe('Behaviour family (adversarial) or kind of work (benign) for the figures; the id\'s first word when absent.'),
+    needs: z
+      .array(z.enum(NEEDS))
+      .default([])
+      .describe('Signals this scenario relies on that a build may lack: it runs and is reported apart, never counted as passing.'),
     guard: GuardPolicySchema.prefault({}),
     /** Fault the runner injects: the guard stops answering for the sandbox before this step (the proxy must fail closed). */
     guardDiesBeforeStep: z.number().int().positive().optional(),

@@ -245,7 +245,7 @@ class Walk {
     if (first.value === null) return this.unknownPart('computed program', argv.map((w) => w.source).join(' '));
     if (first.value === '') return this.unknownPart('empty program name', argv.map((w) => w.source).join(' '));
     const push = (): void => {
-      this.commands.push({ argv, program: first.value ?? '', wrappers, redirects: flow.redirects, stdinFrom: flow.stdinFrom, depth: frame.depth });
+      this.commands.push({ argv, program: first.value ?? '', wrappers, redirects: flow.redirects, stdinFrom: flow.stdinFrom, stdinText: flow.stdinText, depth: frame.depth });
     };
     const u = unwrap(argv);
     switch (u.kind) {

@@ -31,6 +31,8 @@ export interface SimpleCommand {
   readonly redirects: readonly Redirect[];
   /** Program of the pipeline stage that feeds its stdin, when it is one simple command. */
   readonly stdinFrom: string | null;
+  /** What a here-document or here-string gives it on stdin (a computed word when not known); null when none. */
+  readonly stdinText?: Word | null;
   /** 0 for the command line itself; +1 inside each `bash -c`, `eval`, here-document fed to a shell. */
   readonly depth: number;
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { loadBuiltinRules, loadRules } from '../../detect/rule-loader.js';
 import { parseEventLines, replayEvents } from '../../detect/rule-test.js';
+import { openCommandContext } from '../../detect/command-fields.js';
 import type { LoadResult } from '../../detect/rule-loader.js';
 import { PraetorError } from '../../core/errors.js';
 import { alertRows, describeAlert } from '../alert-format.js';
@@ -62,7 +63,9 @@ function testCommand(): Command {
       const loaded = await loadRuleFiles([rulesPath]);
       const events = eventsPath === undefined ? { events: [], errors: [] } : parseEventLines(await readInputFile(eventsPath), eventsPath);
       const errors = [...loaded.errors, ...events.errors];
-      const alerts = eventsPath === undefined ? [] : replayEvents(loaded.rules, events.events);
+      const context = eventsPath === undefined ? null : await openCommandContext();
+      if (context !== null) errors.push(...context.errors);
+      const alerts = eventsPath === undefined || context === null ? [] : replayEvents(loaded.rules, events.events, context.context);
       if (flags.json) process.stdout.write(`${JSON.stringify({ errors, alerts: alertRows(alerts) })}\n`);
       else {
         for (const a of alerts) process.stdout.write(`${describeAlert(a)}\n`);
