@@ -35,6 +35,15 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
   },
   'file-write': { kind: true, time: true, sandboxId: true, step: true, path: true },
   'monitor-down': { kind: true, time: true, sandboxId: true, step: true, monitor: true, reason: true },
+  'policy-verdict': {
+    kind: true, time: true, sandboxId: true, step: true, source: true, target: true, decision: true, final: true,
+    policyRule: true, technique: true, pid: true,
+  },
+  'process-sockets': {
+    kind: true, time: true, sandboxId: true, step: true, via: true, pid: true, ppid: true, exe: true, argv: true,
+    stdio: true, netSockets: true, listenPorts: true, remote: true, parentExe: true, parentNetSockets: true,
+  },
+  'file-open': { kind: true, time: true, sandboxId: true, step: true, pid: true, path: true, watch: true, label: true, exe: true, argv: true },
 };
 
 export const EVENT_KINDS = Object.keys(EVENT_FIELDS) as readonly GuardEventKind[];
@@ -44,6 +53,7 @@ export const DERIVED_FIELDS = {
   argvText: { from: 'argv', what: 'argv joined by single spaces' },
   exeName: { from: 'exe', what: 'basename of exe' },
   argv0Name: { from: 'argv', what: 'basename of argv[0]' },
+  parentExeName: { from: 'parentExe', what: 'basename of parentExe' },
 } as const;
 type DerivedField = keyof typeof DERIVED_FIELDS;
 
@@ -57,6 +67,7 @@ export class EventView {
   private text: string | undefined | null = null;
   private exe: string | undefined | null = null;
   private argv0: string | undefined | null = null;
+  private parent: string | undefined | null = null;
 
   constructor(readonly event: GuardEvent) {}
 
@@ -80,6 +91,11 @@ export class EventView {
       this.argv0 = first === undefined ? undefined : posix.basename(first);
     }
     return this.argv0;
+  }
+
+  get parentExeName(): string | undefined {
+    if (this.parent === null) this.parent = 'parentExe' in this.event && this.event.parentExe !== null ? posix.basename(this.event.parentExe) : undefined;
+    return this.parent;
   }
 
   field(name: string): unknown {
