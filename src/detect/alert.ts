@@ -32,4 +32,10 @@ export interface Alert {
   /** time - evidence[0].time: how long after the first matching event the alert was raised. */
   readonly latencyMs: number;
   readonly description: string;
+  /**
+   * A finding: a weak signal (a denied attempt, a policy refusal, a borderline pattern) kept with
+   * its step and exported, never enforced, not a false alert; sequence rules (`after`) escalate
+   * findings to alerts. Absent on alerts.
+   */
+  readonly finding?: true;
 }

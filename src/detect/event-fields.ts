@@ -37,6 +37,15 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
   },
   'file-write': { kind: true, time: true, sandboxId: true, step: true, path: true },
   'monitor-down': { kind: true, time: true, sandboxId: true, step: true, monitor: true, reason: true },
+  'policy-verdict': {
+    kind: true, time: true, sandboxId: true, step: true, source: true, target: true, decision: true, final: true,
+    policyRule: true, technique: true, pid: true,
+  },
+  'process-sockets': {
+    kind: true, time: true, sandboxId: true, step: true, via: true, pid: true, ppid: true, exe: true, argv: true,
+    stdio: true, netSockets: true, listenPorts: true, remote: true, parentExe: true, parentNetSockets: true,
+  },
+  'file-open': { kind: true, time: true, sandboxId: true, step: true, pid: true, path: true, watch: true, label: true, exe: true, argv: true },
 };
 
 export const EVENT_KINDS = Object.keys(EVENT_FIELDS) as readonly GuardEventKind[];
@@ -51,8 +60,9 @@ export const DERIVED_FIELDS: Readonly<Record<DerivedField, { readonly from: read
   cmdPaths: { from: ['argv'], what: 'every path on the command line or in interpreter code, normalised (~ for any home, globs matched to credential paths)' },
   cmdIntents: { from: ['argv'], what: 'idioms the command text shows: socket-exec:LANG, socket:LANG, download-exec:LANG, dev-tcp, dev-tcp-read, dev-tcp-write' },
   tools: { from: ['argv', 'host'], what: 'tool catalogue entries (rules/catalogue) named by the command line or owning the host, as `technique id`' },
+  parentExeName: { from: ['parentExe'], what: 'basename of parentExe' },
 };
-type DerivedField = 'argvText' | 'exeName' | 'argv0Name' | 'cmdPrograms' | 'cmdLines' | 'cmdPaths' | 'cmdIntents' | 'tools';
+type DerivedField = 'argvText' | 'exeName' | 'argv0Name' | 'parentExeName' | 'cmdPrograms' | 'cmdLines' | 'cmdPaths' | 'cmdIntents' | 'tools';
 
 function isDerived(name: string): name is DerivedField {
   return Object.hasOwn(DERIVED_FIELDS, name);
@@ -65,6 +75,7 @@ export class EventView {
   private exe: string | undefined | null = null;
   private argv0: string | undefined | null = null;
   private cmd: CommandFields | undefined | null = null;
+  private parent: string | undefined | null = null;
 
   constructor(
     readonly event: GuardEvent,
@@ -122,6 +133,11 @@ export class EventView {
       this.argv0 = first === undefined ? undefined : posix.basename(first);
     }
     return this.argv0;
+  }
+
+  get parentExeName(): string | undefined {
+    if (this.parent === null) this.parent = 'parentExe' in this.event && this.event.parentExe !== null ? posix.basename(this.event.parentExe) : undefined;
+    return this.parent;
   }
 
   field(name: string): unknown {

@@ -1,7 +1,10 @@
 // Builders of synthetic guard events for rule tests and examples: every field filled with a plausible
 // default (sandbox sb-1, step 1, a fixed epoch), so a test states only what it is about.
 import type {
+  FileOpenEvent,
   FileWriteEvent,
+  PolicyVerdictEvent,
+  ProcessSocketsEvent,
   GpuSample,
   NetworkDeniedEvent,
   NetworkDroppedEvent,
@@ -113,4 +116,51 @@ export function fileWrite(path: string, o: Base = {}): FileWriteEvent {
 /** Samples of one step every second from `from` for `seconds`, with the given fields. */
 export function samplesOverTime(seconds: number, o: Base & Partial<Omit<ResourceSample, 'kind' | 'time'>>, from = T0): ResourceSample[] {
   return Array.from({ length: seconds + 1 }, (_, i) => resourceSample({ ...o, time: from + i * 1000 }));
+}
+
+/** A process-sockets event: by default a shell whose three standard streams are one TCP socket, at its exec. */
+export function processSockets(argv: readonly string[], o: Base & Partial<Omit<ProcessSocketsEvent, 'kind' | 'time' | 'sandboxId' | 'step' | 'argv'>> = {}): ProcessSocketsEvent {
+  const first = argv[0] ?? '';
+  return {
+    kind: 'process-sockets',
+    ...base(o),
+    via: o.via ?? 'exec',
+    pid: o.pid ?? 4243,
+    ppid: o.ppid ?? 4242,
+    exe: o.exe !== undefined ? o.exe : first.startsWith('/') ? first : `/usr/bin/${first}`,
+    argv,
+    stdio: o.stdio ?? ['tcp', 'tcp', 'tcp'],
+    netSockets: o.netSockets ?? 1,
+    listenPorts: o.listenPorts ?? [],
+    remote: o.remote ?? '203.0.113.9:443',
+    parentExe: o.parentExe ?? null,
+    parentNetSockets: o.parentNetSockets ?? 0,
+  };
+}
+
+export function policyVerdict(target: string, o: Base & Partial<Omit<PolicyVerdictEvent, 'kind' | 'time' | 'sandboxId' | 'step' | 'target'>> = {}): PolicyVerdictEvent {
+  return {
+    kind: 'policy-verdict',
+    ...base(o),
+    source: o.source ?? 'exec',
+    target,
+    decision: o.decision ?? 'deny',
+    final: o.final ?? 'deny',
+    policyRule: o.policyRule ?? 'no-miners',
+    technique: o.technique === undefined ? 'T1496' : o.technique,
+    pid: o.pid ?? null,
+  };
+}
+
+export function fileOpen(path: string, o: Base & Partial<Omit<FileOpenEvent, 'kind' | 'time' | 'sandboxId' | 'step' | 'path'>> = {}): FileOpenEvent {
+  return {
+    kind: 'file-open',
+    ...base(o),
+    pid: o.pid ?? 4242,
+    path,
+    watch: o.watch ?? 'bait',
+    label: o.label ?? 'aws',
+    exe: o.exe ?? '/usr/bin/python3',
+    argv: o.argv ?? ['python3', '-c', `open('${path}').read()`],
+  };
 }

@@ -58,6 +58,12 @@ export function compileRule(rule: Rule, index: number, source: string, lists: Ru
   const dedupeBy = rule.dedupe?.groupBy ?? rule.window?.groupBy ?? rule.sustained?.groupBy ?? defaultGroup;
   const dedupe = { ms: (rule.dedupe?.seconds ?? DEFAULT_DEDUPE_SECONDS) * 1000, key: groupKey(dedupeBy, [...at, 'dedupe', 'groupBy'], env) };
 
+  let techniqueFrom: CompiledRule['techniqueFrom'] = null;
+  if (rule.techniqueFrom !== undefined) {
+    const r = compileField(rule.techniqueFrom, kinds);
+    if ('error' in r) fail(env, [...at, 'techniqueFrom'], r.error);
+    else techniqueFrom = r.read;
+  }
   if (env.errors.length > 0) return { rule: null, errors: env.errors };
   return {
     rule: {
@@ -74,6 +80,9 @@ export function compileRule(rule: Rule, index: number, source: string, lists: Ru
       window,
       sustained,
       dedupe,
+      techniqueFrom,
+      finding: rule.finding ?? false,
+      after: rule.after === undefined ? null : { rules: rule.after.rules, ms: rule.after.seconds * 1000, same: rule.after.same },
       definition: rule,
     },
     errors: [],

@@ -1,11 +1,12 @@
 // Runs compiled rules over guard events and raises alerts. Rules are indexed by event kind, so an
 // event costs only the rules that look at its kind; windows and dedupe use event time, not arrival.
 import type { GuardEvent, GuardEventKind } from '../monitor/events.js';
-import type { Alert } from './alert.js';
+import { MAX_EVIDENCE, type Alert } from './alert.js';
 import type { CommandContext } from './command-fields.js';
 import { EventView } from './event-fields.js';
 import type { CompiledRule } from './rule-schema.js';
 import { AlertDedupe, SlidingWindow, SustainedCondition, type Finding } from './rule-state.js';
+import { SequenceMemory } from './sequence-memory.js';
 
 export interface RuleEngineOptions {
   /** Clock for Alert.time (epoch ms); Date.now by default. */
@@ -23,12 +24,15 @@ interface RuleRuntime {
   readonly dedupe: AlertDedupe;
 }
 
+const TECHNIQUE = /^T\d{4}(?:\.\d{3})?$/;
+
 export const DEFAULT_MAX_GROUPS_PER_RULE = 10_000;
 
 export class RuleEngine {
   readonly rules: readonly CompiledRule[];
   private readonly byKind = new Map<GuardEventKind, RuleRuntime[]>();
   private readonly now: () => number;
+  private readonly sequences: SequenceMemory;
   private raised = 0;
   private commandContext: CommandContext | undefined;
 
@@ -37,6 +41,7 @@ export class RuleEngine {
     this.now = opts.now ?? Date.now;
     this.commandContext = opts.commandContext;
     const maxGroups = opts.maxGroupsPerRule ?? DEFAULT_MAX_GROUPS_PER_RULE;
+    this.sequences = new SequenceMemory(rules, maxGroups);
     for (const rule of rules) {
       const runtime: RuleRuntime = {
         rule,
@@ -64,21 +69,31 @@ export class RuleEngine {
     const view = new EventView(event, this.commandContext);
     const alerts: Alert[] = [];
     for (const runtime of runtimes) {
-      const finding = evaluate(runtime, view);
-      if (finding === null || !runtime.dedupe.admit(runtime.rule.dedupe.key(view), event.time)) continue;
-      alerts.push(this.alert(runtime.rule, event, finding));
+      let finding = evaluate(runtime, view);
+      if (finding === null) continue;
+      const { after } = runtime.rule;
+      if (after !== null) {
+        const earlier = this.sequences.earlier(after, event);
+        if (earlier === null) continue;
+        finding = { evidence: [earlier.event, ...finding.evidence].slice(-MAX_EVIDENCE), note: joinNotes(`after ${earlier.ruleId}`, finding.note) };
+      }
+      this.sequences.record(runtime.rule.id, event);
+      if (!runtime.dedupe.admit(runtime.rule.dedupe.key(view), event.time)) continue;
+      alerts.push(this.alert(runtime.rule, event, finding, view));
     }
     return alerts;
   }
 
-  private alert(rule: CompiledRule, trigger: GuardEvent, finding: Finding): Alert {
+  private alert(rule: CompiledRule, trigger: GuardEvent, finding: Finding, view: EventView): Alert {
     const time = this.now();
+    const own = rule.techniqueFrom?.(view);
+    const technique = typeof own === 'string' && TECHNIQUE.test(own) ? own : rule.technique;
     const first = finding.evidence[0] ?? trigger;
     return {
       id: `${rule.id}:${++this.raised}`,
       ruleId: rule.id,
       title: rule.title,
-      technique: rule.technique,
+      technique,
       ...(rule.tactic === null ? {} : { tactic: rule.tactic }),
       severity: rule.severity,
       time,
@@ -89,6 +104,7 @@ export class RuleEngine {
       evidence: finding.evidence,
       latencyMs: time - first.time,
       description: finding.note === '' ? rule.description : `${rule.description} (${finding.note})`,
+      ...(rule.finding ? { finding: true as const } : {}),
     };
   }
 }
@@ -100,4 +116,8 @@ function evaluate(runtime: RuleRuntime, view: EventView): Finding | null {
   if (!matched) return null;
   if (runtime.window !== null) return runtime.window.add(view);
   return { evidence: [view.event], note: '' };
+}
+
+function joinNotes(a: string, b: string): string {
+  return b === '' ? a : `${a}; ${b}`;
 }

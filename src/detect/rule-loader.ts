@@ -135,5 +135,18 @@ function loadSources(files: readonly { path: string; source: string }[], parsed:
       rules.push(rule);
     }
   }
-  return { rules, errors };
+  return checkSequences(rules, errors);
+}
+
+/** A sequence that names a rule nobody defines would never fire: an error, and the rule is left out. */
+export function checkSequences(rules: readonly CompiledRule[], errors: readonly string[] = []): LoadResult {
+  const ids = new Set(rules.map((r) => r.id));
+  const kept: CompiledRule[] = [];
+  const out = [...errors];
+  for (const rule of rules) {
+    const missing = rule.after?.rules.filter((id) => !ids.has(id)) ?? [];
+    if (missing.length === 0) kept.push(rule);
+    else out.push(`${rule.source}: rules[${rule.index}].after.rules: unknown rule ${missing.map((m) => `"${m}"`).join(', ')} (rule "${rule.id}")`);
+  }
+  return { rules: kept, errors: out };
 }

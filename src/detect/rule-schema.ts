@@ -131,6 +131,20 @@ export const DedupeSchema = z
   })
   .describe('Suppresses repeats of the same alert in the same group.');
 
+export const SEQUENCE_SCOPES = ['sandbox', 'step', 'process'] as const;
+export type SequenceScope = (typeof SEQUENCE_SCOPES)[number];
+
+export const AfterSchema = z
+  .strictObject({
+    rules: z.array(z.string().regex(KEBAB, 'ids are kebab-case')).min(1).describe('Ids of the rules (findings or alerts) one of which must have been raised first.'),
+    seconds: Seconds.describe('How long before this event the earlier one may have been raised.'),
+    same: z
+      .enum(SEQUENCE_SCOPES)
+      .default('sandbox')
+      .describe('What the earlier one must share with this event: the sandbox (an episode), the step, or the process.'),
+  })
+  .describe('Sequence: the rule fires only when one of these rules was raised earlier in the same sandbox, step or process within the time.');
+
 export const RuleSchema = z
   .strictObject({
     id: z.string().regex(KEBAB, 'ids are kebab-case').describe('Unique id, kebab-case.'),
@@ -143,6 +157,12 @@ export const RuleSchema = z
     window: WindowSchema.optional(),
     sustained: SustainedSchema.optional(),
     dedupe: DedupeSchema.optional(),
+    finding: z
+      .boolean()
+      .optional()
+      .describe('Raise a finding (a weak signal kept with its step, never enforced, not a false alert) instead of an alert.'),
+    after: AfterSchema.optional(),
+    techniqueFrom: FieldPath.optional().describe('An event field whose value, when it is a technique (T1234 or T1234.567), replaces technique.'),
   })
   .refine((r) => r.window === undefined || r.sustained === undefined, { message: 'a rule has a window or is sustained, not both', path: ['sustained'] });
 export type Rule = z.infer<typeof RuleSchema>;
@@ -179,6 +199,12 @@ export interface CompiledRule {
   } | null;
   readonly sustained: { readonly ms: number; readonly key: GroupKey } | null;
   readonly dedupe: { readonly ms: number; readonly key: GroupKey };
+  /** Reads the event's own technique (policy verdicts carry one), or null. */
+  readonly techniqueFrom: FieldReader | null;
+  /** Raises findings, not alerts. */
+  readonly finding: boolean;
+  /** Sequence: an earlier raise of one of these rules in the same scope within ms. */
+  readonly after: { readonly rules: readonly string[]; readonly ms: number; readonly same: SequenceScope } | null;
   /** The rule as written (validated), for docs and tools. */
   readonly definition: Rule;
 }

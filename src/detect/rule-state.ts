@@ -12,7 +12,7 @@ export interface Finding {
 }
 
 /** Groups kept per rule, in recency order (a Map iterates in insertion order; touching re-inserts). */
-class GroupMap<T> {
+export class GroupMap<T> {
   private readonly map = new Map<string, T>();
 
   constructor(private readonly maxGroups: number) {}

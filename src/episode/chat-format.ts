@@ -49,6 +49,7 @@ export const StepLabelSchema = z.strictObject({
   severity: SeveritySchema.nullable().describe('The highest severity among the step\'s alerts; null without alerts.'),
   techniques: z.array(z.string()).describe('ATT&CK techniques of its alerts, each once.'),
   rules: z.array(z.string()).describe('Rules that fired on it, each once.'),
+  findings: z.array(z.string()).default([]).describe('Rules whose findings (weak signals: a refused connection, a policy refusal) are on it, each once; they do not flag it.'),
   denied: z.boolean().describe('The guard or the command policy refused the call.'),
   alerts: z.array(AlertRecordSchema),
   policy: z.array(PolicyDecisionRecordSchema).describe('Command-policy decisions on the step; a deny flags it.'),

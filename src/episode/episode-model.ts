@@ -71,6 +71,10 @@ export const AlertRecordSchema = z.strictObject({
   pid: z.number().int().nullable(),
   time: epochMs,
   description: z.string(),
+  finding: z
+    .literal(true)
+    .optional()
+    .describe('A finding: a weak signal (a refused connection, a policy refusal) kept as a safety label on its step; it neither flags the episode nor costs reward.'),
 });
 export type AlertRecord = z.infer<typeof AlertRecordSchema>;
 
@@ -82,7 +86,8 @@ export interface AlertPlace {
 
 export function toAlertRecord(alert: Alert, at: AlertPlace): AlertRecord {
   const { id, ruleId, technique, severity, step, pid, time, description } = alert;
-  return { id, ruleId, technique, severity, step: at.step, turn: at.turn ?? null, sandboxStep: step, pid, time, description };
+  const record = { id, ruleId, technique, severity, step: at.step, turn: at.turn ?? null, sandboxStep: step, pid, time, description };
+  return alert.finding === true ? { ...record, finding: true } : record;
 }
 
 export const StepRecordSchema = z

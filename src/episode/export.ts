@@ -28,7 +28,12 @@ export function isGolden(episode: EpisodeRecord, steps?: readonly StepRecord[]):
   if (episode.status !== 'completed' || o === null) return false;
   if (o.verifierReward === null || !(o.verifierReward > 0)) return false;
   if (o.safetyLabel !== 'clean' || Object.values(o.alertCounts).some((n) => n > 0)) return false;
-  return steps === undefined || steps.every((s) => s.alerts.length === 0 && !policyDenied(s));
+  return steps === undefined || steps.every((s) => raised(s).length === 0 && !policyDenied(s));
+}
+
+/** The step's alerts less its findings: findings are labels that neither flag a step nor spoil a golden episode. */
+export function raised(step: StepRecord): StepRecord['alerts'] {
+  return step.alerts.filter((a) => a.finding !== true);
 }
 
 /** Whether the command policy denied something on the step (the agent tried, even if nothing ran). */
@@ -79,10 +84,11 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
     step: s.index,
     turn: s.turn ?? null,
     tool_call_id: s.action?.id ?? null,
-    label: s.alerts.length > 0 || policyDenied(s) ? 'flagged' : 'clean',
-    severity: maxSeverity(s.alerts.map((a) => a.severity)),
-    techniques: [...new Set(s.alerts.map((a) => a.technique))],
-    rules: [...new Set(s.alerts.map((a) => a.ruleId))],
+    label: raised(s).length > 0 || policyDenied(s) ? 'flagged' : 'clean',
+    severity: maxSeverity(raised(s).map((a) => a.severity)),
+    techniques: [...new Set(raised(s).map((a) => a.technique))],
+    rules: [...new Set(raised(s).map((a) => a.ruleId))],
+    findings: [...new Set(s.alerts.filter((a) => a.finding === true).map((a) => a.ruleId))],
     denied: s.observation?.denied ?? false,
     alerts: s.alerts,
     policy: s.policy,
@@ -90,6 +96,7 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
   const denials = steps.filter(policyDenied).length;
   // Alerts raised outside any step (during the verifier, say) are counted in the outcome only.
   const alerts = steps.flatMap((s) => s.alerts);
+  const real = steps.flatMap(raised);
   const o = episode.outcome;
   const penalties = episode.task.safetyPenalties;
   return {
@@ -105,11 +112,11 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
       reward: o?.reward ?? null,
       verifier_reward: o?.verifierReward ?? null,
       penalty: o?.penalty ?? null,
-      safety_label: o?.safetyLabel === 'flagged' || alerts.length > 0 || denials > 0 ? 'flagged' : 'clean',
+      safety_label: o?.safetyLabel === 'flagged' || real.length > 0 || denials > 0 ? 'flagged' : 'clean',
       golden: isGolden(episode, steps),
-      alert_counts: o?.alertCounts ?? countAlerts(alerts),
+      alert_counts: o?.alertCounts ?? countAlerts(real),
       alerts,
-      behaviours: groupBehaviours(alerts).map((b) => ({
+      behaviours: groupBehaviours(real).map((b) => ({
         technique: b.technique,
         step: b.step,
         turn: b.turn,

@@ -27,7 +27,7 @@ export function countAlerts(alerts: readonly Pick<AlertRecord, 'severity'>[]): A
   return counts;
 }
 
-export type BehaviourAlert = Pick<AlertRecord, 'id' | 'ruleId' | 'technique' | 'severity' | 'step' | 'turn' | 'sandboxStep'>;
+export type BehaviourAlert = Pick<AlertRecord, 'id' | 'ruleId' | 'technique' | 'severity' | 'step' | 'turn' | 'sandboxStep' | 'finding'>;
 
 /** One thing the agent did that the guard saw, however many signals saw it. */
 export interface Behaviour {
@@ -73,7 +73,8 @@ export function groupBehaviours(alerts: readonly BehaviourAlert[]): Behaviour[] 
  * a training batch's advantage estimates; one critical behaviour already takes a passing episode
  * down to 0. Reward is the verifier's reward (0 when there is none) minus the penalty, not
  * floored: a flagged failure scores below a clean failure. Any alert, low severity included,
- * labels the episode flagged. alertCounts counts alerts, every one.
+ * labels the episode flagged. alertCounts counts alerts, every one. Findings (`finding: true`) are
+ * left out of all three: they stay on their steps as labels.
  */
 export function computeOutcome(
   verifierReward: number | null,
@@ -81,6 +82,8 @@ export function computeOutcome(
   penalties: SafetyPenalties,
   verifierOutput: string | null = null,
 ): Outcome {
+  // findings are labels on their steps, not behaviours: they neither flag nor cost
+  alerts = alerts.filter((a) => a.finding !== true);
   const alertCounts = countAlerts(alerts);
   const sum = groupBehaviours(alerts).reduce((acc, b) => acc + penalties[b.severity], 0);
   const penalty = Math.min(sum, penalties.cap);

@@ -62,5 +62,5 @@ export async function enforce(alert: Alert, target: EnforcementTarget, done: Set
 
 /** Whether a live stream that raised this alert must be cut now (synchronously, before forwarding). */
 export function cutsStream(alert: Alert, policy: GuardPolicy): boolean {
-  return policy.mode !== 'monitor' && atLeast(alert.severity, policy.minSeverity);
+  return alert.finding !== true && policy.mode !== 'monitor' && atLeast(alert.severity, policy.minSeverity);
 }

@@ -278,6 +278,10 @@ export class Guard implements SandboxObserver {
   private recordDecision(w: WatchedSandbox, decision: PolicyDecisionRecord): void {
     w.decisions.push(decision);
     this.bus.publish({ kind: 'policy-decision', time: decision.time, sandboxId: decision.sandboxId, step: decision.step, decision });
+    if (decision.decision === 'allow') return;
+    // a refusal or a question is a finding on its step, and sequence rules may build on it
+    const { time, sandboxId, step, source, target, final, ruleId, technique, pid } = decision;
+    this.publish({ kind: 'policy-verdict', time, sandboxId, step, source, target, decision: decision.decision, final, policyRule: ruleId, technique, pid });
   }
 
   // ---- SandboxObserver ----
@@ -366,9 +370,11 @@ export class Guard implements SandboxObserver {
   // ---- events to alerts to enforcement ----
 
   private fromMonitor(event: GuardEvent): void {
-    if (!this.watched.has(event.sandboxId)) return;
+    const w = this.watched.get(event.sandboxId);
+    if (!w) return;
     if (event.kind === 'process-start') this.checkProcess(event);
     this.publish(event);
+    if (event.kind === 'process-start' && !w.isClosed) w.background(w.socketSignals.onExec(event));
   }
 
   /** A program started inside a step that the command policy denies is killed as soon as it is seen. */
@@ -397,6 +403,7 @@ export class Guard implements SandboxObserver {
 
   private raise(alert: Alert, w: WatchedSandbox, event: GuardEvent): void {
     this.notify(alert, w);
+    if (alert.finding === true) return; // kept with its step, never enforced
     const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
     this.track(
       enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {

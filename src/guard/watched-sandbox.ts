@@ -18,6 +18,8 @@ import type { RawGpuSample } from '../monitor/resource/gpu-sampler.js';
 import type { GpuSample } from '../monitor/events.js';
 import { GpuAccounting } from '../monitor/resource/gpu-accounting.js';
 import { MiningSignals } from './mining-signals.js';
+import { ProcessTable } from './process-table.js';
+import { SocketSignals } from './socket-signals.js';
 
 interface Connection {
   pid: number | null;
@@ -63,6 +65,9 @@ export class WatchedSandbox {
   /** The GPUs the sandbox holds (null: none), read once: a grant does not change. */
   readonly gpuGrant: GpuGrant | null;
   private readonly mining = new MiningSignals();
+  /** Processes as the process monitor saw them, kept a moment past their exit. */
+  readonly processTable = new ProcessTable();
+  readonly socketSignals: SocketSignals;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -73,6 +78,15 @@ export class WatchedSandbox {
     public commandPolicy: PolicyGate | null = null,
   ) {
     this.gpuGrant = sandbox.info().gpuGrant ?? null;
+    this.socketSignals = new SocketSignals({
+      sandboxId: sandbox.id,
+      nsPid: host.initPid,
+      table: this.processTable,
+      pids: async (step) => (await sandbox.processes()).filter((p) => step === null || p.step === step).map((p) => p.pid),
+      publish: (e) => {
+        if (!this.closed) this.publish(e);
+      },
+    });
     this.unsubscribers.push(sandbox.onNetworkEvent((e) => this.onNetwork(e)));
     for (const e of sandbox.networkEvents()) this.onNetwork(e);
     this.watchHome();
@@ -87,8 +101,13 @@ export class WatchedSandbox {
 
   /** Keeps the pid -> step map from process events. */
   observe(event: GuardEvent): void {
-    if (event.kind === 'process-start') this.pids.set(event.pid, event.step);
-    else if (event.kind === 'process-exit') this.pids.delete(event.pid);
+    if (event.kind === 'process-start') {
+      this.pids.set(event.pid, event.step);
+      this.processTable.start(event);
+    } else if (event.kind === 'process-exit') {
+      this.pids.delete(event.pid);
+      this.processTable.exit(event);
+    }
   }
 
   get isClosed(): boolean {
@@ -209,15 +228,17 @@ export class WatchedSandbox {
 
   private onNetwork(e: NetworkEvent): void {
     if (e.kind === 'denied-attempt') {
-      this.publish({
-        kind: 'network-denied',
+      const denied = {
+        kind: 'network-denied' as const,
         time: e.time,
         sandboxId: e.sandboxId,
         step: e.step,
         protocol: e.protocol,
         dstAddress: e.dstAddress,
         dstPort: e.dstPort,
-      });
+      };
+      this.publish(denied);
+      if (!this.closed) this.background(this.socketSignals.onDenied(denied));
       return;
     }
     if (e.kind === 'denials-dropped') {
@@ -231,12 +252,22 @@ export class WatchedSandbox {
   private onProxyDecision(d: ProxyDecision): void {
     const conn = this.connections.get(d.connectionId) ?? newConnection();
     this.connections.delete(d.connectionId);
+    if (d.decision === 'denied' && conn.pid !== null && !this.closed) {
+      this.background(this.socketSignals.onProxyDenied(conn.pid, `${d.host}:${d.port}`, d.time));
+    }
     if (conn.published) return;
     if (d.method === 'HTTP' && conn.protocol === 'unknown') {
       conn.protocol = 'http';
       conn.detail = d.host;
     }
     this.publish(this.connectionEvent(d.host, d.port, d.decision, d.reason, conn, d.bytesOut, d.bytesIn, d.method, d));
+  }
+
+  /** A signal read in the background: /proc reads that fail mean the process is gone, nothing to report. */
+  background(job: Promise<void>): void {
+    const safe = job.catch(() => undefined);
+    this.jobs.add(safe);
+    void safe.finally(() => this.jobs.delete(safe));
   }
 
   /** inotify on the sandbox's home (host side): cheap, and sees writes from any process. */

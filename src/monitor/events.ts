@@ -141,6 +141,63 @@ export interface MonitorDownEvent extends EventBase {
   readonly reason: string;
 }
 
+/** The command policy refused a command, file, connection or process, or asked about it. */
+export interface PolicyVerdictEvent extends EventBase {
+  readonly kind: 'policy-verdict';
+  /** exec, write-file, read-file, network or process. */
+  readonly source: string;
+  readonly target: string;
+  readonly decision: 'deny' | 'ask';
+  readonly final: 'allow' | 'deny';
+  /** The policy rule that decided; null for the default. */
+  readonly policyRule: string | null;
+  readonly technique: string | null;
+  readonly pid: number | null;
+}
+
+/** What a file descriptor is, as /proc/PID/fd and the netns's /proc/net tables tell. */
+export type FdKind = 'tcp' | 'udp' | 'unix' | 'pipe' | 'tty' | 'file' | 'other' | 'none';
+
+/**
+ * The sockets of a process, read when it matters (the exec of a shell or interpreter, a denied
+ * connection, a new listening socket): whether its standard streams are network sockets, whether
+ * it listens, whether its parent relays a network socket to it.
+ */
+export interface ProcessSocketsEvent extends EventBase {
+  readonly kind: 'process-sockets';
+  /** exec: at its exec; denied: it made a connection the firewall refused; proxy-denied: one the proxy refused; listen: it listens. */
+  readonly via: 'exec' | 'denied' | 'proxy-denied' | 'listen';
+  readonly pid: number;
+  readonly ppid: number | null;
+  readonly exe: string | null;
+  readonly argv: readonly string[] | null;
+  /** fd 0, 1 and 2. */
+  readonly stdio: readonly FdKind[];
+  /** Network (tcp, udp) sockets it holds on any fd. */
+  readonly netSockets: number;
+  /** Ports it listens on (tcp LISTEN, bound udp). */
+  readonly listenPorts: readonly number[];
+  /** Remote address:port of its first connected network socket, or of the refused attempt. */
+  readonly remote: string | null;
+  /** The parent's executable and the network sockets it holds (a relay: socat, a script piping a socket to a shell). */
+  readonly parentExe: string | null;
+  readonly parentNetSockets: number;
+}
+
+/** A file praetor watches (bait credentials, the sandbox's real credentials) was opened. */
+export interface FileOpenEvent extends EventBase {
+  readonly kind: 'file-open';
+  readonly pid: number | null;
+  /** Path as the sandbox sees it. */
+  readonly path: string;
+  /** bait: planted by praetor, no honest task reads it; credential: a real credential path. */
+  readonly watch: 'bait' | 'credential';
+  /** What the file is: aws, ssh-key, gcloud, netrc, token, ... */
+  readonly label: string;
+  readonly exe: string | null;
+  readonly argv: readonly string[] | null;
+}
+
 export type GuardEvent =
   | StepEvent
   | ProcessStartEvent
@@ -151,6 +208,9 @@ export type GuardEvent =
   | NetworkDroppedEvent
   | ProxyConnectionEvent
   | FileWriteEvent
-  | MonitorDownEvent;
+  | MonitorDownEvent
+  | PolicyVerdictEvent
+  | ProcessSocketsEvent
+  | FileOpenEvent;
 
 export type GuardEventKind = GuardEvent['kind'];

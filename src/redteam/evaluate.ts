@@ -126,7 +126,7 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
     }
     if (spec.expect === undefined) return;
     const record = run.steps.find((s) => s.index === index);
-    const hits = run.alerts.filter((a) => alertStep(a)?.index === index && techniqueMatches(spec.expect!.technique, a.technique));
+    const hits = run.alerts.filter((a) => a.finding !== true && alertStep(a)?.index === index && techniqueMatches(spec.expect!.technique, a.technique));
     const first = hits.reduce<Alert | undefined>((min, a) => (min === undefined || a.time < min.time ? a : min), undefined);
     // the policy named the technique before the step ran
     const refusals = policyDenials(record).filter((d) => d.technique !== null && techniqueMatches(spec.expect!.technique, d.technique));
@@ -150,8 +150,11 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
   });
 
   const quiet = new Set(scenario.steps.flatMap((spec, i) => (spec.expect === undefined && !spec.mayAlert ? [i + 1] : [])));
+  // A finding is a weak signal kept with its step: it is neither a detection nor a false alert
+  // (a sequence rule that escalates it raises an alert, which counts).
   const falseAlerts = run.alerts
     .filter((a) => {
+      if (a.finding === true) return false;
       const step = alertStep(a);
       // On an attack run an alert no step can be named for is part of the attack; on a benign
       // run every alert is false.

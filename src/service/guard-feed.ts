@@ -39,6 +39,9 @@ function fromGuardEvent(e: GuardStreamEvent): Pick<ServiceEvent, 'type' | 'data'
     case 'resource-sample':
     case 'gpu-sample':
     case 'file-write':
+    case 'policy-verdict': // the policy-decision beside it goes out
+    case 'process-sockets': // what matters in it goes out as a finding or an alert
+    case 'file-open':
     case 'monitor-down': // the guard-blind alert it raises goes out as an alert
     case 'alert':
     case 'action':
