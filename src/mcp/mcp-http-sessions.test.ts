@@ -67,7 +67,7 @@ function world(mcp: { idleMs?: number; maxSessions?: number } = {}) {
     await client.connect(transport);
     return { client, transport };
   };
-  return { backend, key, connect };
+  return { app, backend, key, connect };
 }
 
 const until = async (check: () => boolean, ms = 5000): Promise<void> => {
@@ -118,4 +118,27 @@ it('a closed session refuses further calls and leaves no sandbox', async () => {
   assert.equal(backend.live.size, 0);
   // the client forgot the session id: without one, only initialize is answered
   await assert.rejects(client.listTools(), /Server not initialized/);
+});
+
+it('a current sandbox the guard froze or terminated answers 409: the session does not start over elsewhere', async () => {
+  const { app, backend, key, connect } = world();
+  const token = key();
+  const { client } = await connect(token);
+  const first = await callTool(client, 'exec', { command: 'echo' });
+  const id = String(first.data.sandbox);
+  const frozen = await app.request(`/v1/sandboxes/${id}/freeze`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }, { transport: 'tcp' });
+  assert.equal(frozen.status, 200);
+  const refused = await callTool(client, 'exec', { command: 'echo' });
+  assert.equal(refused.text, `sandbox-frozen: sandbox ${id} is frozen`);
+  assert.equal(backend.live.size, 1, 'no second sandbox');
+  const other = await connect(token);
+  const second = String((await callTool(other.client, 'exec', { command: 'echo' })).data.sandbox);
+  await backend.get(second)?.destroy(); // as the guard's terminate does, behind the service's back
+  assert.equal((await callTool(other.client, 'exec', { command: 'echo' })).text, `sandbox-destroyed: sandbox ${second} is destroyed`);
+  assert.equal(backend.live.size, 1, 'no fresh sandbox after a termination');
+  // destroyed on purpose (here through the API): the next call gets a fresh one
+  await app.request(`/v1/sandboxes/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }, { transport: 'tcp' });
+  const fresh = await callTool(client, 'exec', { command: 'echo' });
+  assert.equal(fresh.isError, false, fresh.text);
+  assert.notEqual(fresh.data.sandbox, id);
 });

@@ -148,9 +148,14 @@ export class McpSandboxSession {
     const { sandboxes } = this.options;
     if (id !== undefined) return sandboxes.usable(this.principal, id);
     if (this.current !== null) {
-      const record = sandboxes.list(this.principal).find((s) => s.id === this.current);
-      if (record !== undefined && sandboxes.isAlive(record)) return sandboxes.usable(this.principal, record.id);
-      this.forget(this.current);
+      // A current sandbox the guard froze or terminated answers 409, as a named one would: the
+      // session does not quietly start over in a fresh sandbox. One removed through the API is gone.
+      try {
+        return sandboxes.usable(this.principal, this.current);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 404)) throw err;
+        this.forget(this.current);
+      }
     }
     // concurrent calls without a sandbox share the one being made
     this.pending ??= this.createRecord(this.options.defaults ?? SandboxCreateSchema.parse({})).finally(() => (this.pending = null));
