@@ -145,11 +145,13 @@ export async function placement(sql: Sql, id: string, timeoutMs: number): Promis
   };
 }
 
-/** Sandboxes marked lost (their node died), for listings: `owner` null for all. */
-export async function lostSandboxes(sql: Sql, owner: string | null): Promise<Placement[]> {
+/** Sandboxes of lost nodes (swept or not yet), for listings: `owner` null for all. */
+export async function lostSandboxes(sql: Sql, owner: string | null, timeoutMs: number): Promise<Placement[]> {
+  // lost as soon as the heartbeat is older than the timeout, before a sweep has marked it
   const rows = await sql`
     SELECT s.id, s.kind, s.node_id, s.owner, s.view, n.address FROM fleet_sandboxes s JOIN fleet_nodes n ON n.id = s.node_id
-    WHERE s.state = 'lost' AND s.kind = 'sandbox' AND (${owner}::text IS NULL OR s.owner = ${owner}) ORDER BY s.created_at`;
+    WHERE (s.state = 'lost' OR (s.state = 'live' AND (n.state <> 'up' OR n.heartbeat_at <= now() - make_interval(secs => ${timeoutMs / 1000}))))
+      AND s.kind = 'sandbox' AND (${owner}::text IS NULL OR s.owner = ${owner}) ORDER BY s.created_at`;
   return rows.map((r) => ({
     id: String(r.id),
     kind: 'sandbox' as const,

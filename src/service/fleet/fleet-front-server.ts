@@ -26,7 +26,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
   const { log, timeoutMs } = options;
   const sql = await openFleetDb(options.url, 20);
   const metrics = new FrontMetrics();
-  const tickMs = Math.max(100, Math.min(1000, Math.floor(timeoutMs / 4)));
+  const tickMs = Math.max(100, Math.min(1000, Math.floor(timeoutMs / 10)));
   const app = createFrontApp({ sql, timeoutMs, tickMs, log, metrics });
   const listener = getRequestListener(app.fetch, { errorHandler: () => Response.json(errorBody('internal', 'internal error'), { status: 500 }) });
   const server: Server = createServer((req, res) => void listener(req, res));

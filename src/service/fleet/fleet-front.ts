@@ -121,7 +121,7 @@ export function createFrontApp(deps: FrontDeps): Hono {
       if (Array.isArray(list)) for (const s of list as Record<string, unknown>[]) sandboxes.push(withNode(s, n.id));
     }
     const key = await principal(c);
-    if (key !== null) for (const p of await lostSandboxes(sql, key.scope === 'admin' ? null : key.id)) sandboxes.push({ ...(p.view ?? { id: p.id }), state: 'lost', node: p.node });
+    if (key !== null) for (const p of await lostSandboxes(sql, key.scope === 'admin' ? null : key.id, timeoutMs)) sandboxes.push({ ...(p.view ?? { id: p.id }), state: 'lost', node: p.node });
     return c.json({ sandboxes });
   });
 
