@@ -136,7 +136,7 @@ describe('GPU detections on recordings', () => {
 
 describe('MiningSignals', () => {
   const alert = (ruleId: string, pid: number | null, step: number | null): Alert =>
-    ({ id: `${ruleId}:1`, ruleId, pid, step, title: '', technique: 'T1496', severity: 'critical', time: 0, sandboxId: 'sb', argv: null, evidence: [], latencyMs: 0, description: '' }) as Alert;
+    ({ id: `${ruleId}:1`, ruleId, pid, step, title: '', technique: 'T1496', severity: 'critical', time: 0, sandboxId: 'sb', argv: null, evidence: [], latencyMs: 0, description: '' });
 
   it('joins a GPU process to the mining alerts of the same process, else of its step', () => {
     const m = new MiningSignals();
