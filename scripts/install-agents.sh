@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the real agent CLIs praetor runs agent-natively (qwen-code, claude-code, codex) from npm
 # into one prefix that every sandbox sees read-only (/opt is part of the sandbox's read-only base).
-#   scripts/install-agents.sh            install into $PRAETOR_AGENTS_DIR (default /opt/praetor/agents)
+#   scripts/install-agents.sh            install into $PRAETOR_AGENTS_DIR (default /opt/agent-clis)
 # Versions are pinned: the test scripts play the tool names and request shapes of these versions.
 # Idempotent: does nothing when the pinned versions are already there.
 set -euo pipefail
-dir="${PRAETOR_AGENTS_DIR:-/opt/praetor/agents}"
+dir="${PRAETOR_AGENTS_DIR:-/opt/agent-clis}"
 packages=(
   "@qwen-code/qwen-code@0.24.4"        # about 125 MB; OpenAI chat completions
   "@anthropic-ai/claude-code@2.1.332"  # about 385 MB (a native binary from its platform package); Anthropic Messages

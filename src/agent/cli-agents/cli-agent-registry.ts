@@ -15,7 +15,7 @@ export function cliAgent(name: CliAgentName): CliAgent {
   return AGENTS[name];
 }
 
-/** The install dir: $PRAETOR_AGENTS_DIR, else /opt/praetor/agents. */
+/** The install dir: $PRAETOR_AGENTS_DIR, else /opt/agent-clis. */
 export function agentsDir(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.PRAETOR_AGENTS_DIR;
   return dir !== undefined && dir !== '' ? dir : DEFAULT_AGENTS_DIR;

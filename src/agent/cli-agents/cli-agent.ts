@@ -8,8 +8,12 @@ import type { ApiName } from '../gateway/gateway-wire.js';
 export const CLI_AGENT_NAMES = ['qwen-code', 'claude-code', 'codex'] as const;
 export type CliAgentName = (typeof CLI_AGENT_NAMES)[number];
 
-/** Where scripts/install-agents.sh puts them; /opt is in every sandbox's read-only base. */
-export const DEFAULT_AGENTS_DIR = '/opt/praetor/agents';
+/**
+ * Where scripts/install-agents.sh puts them; /opt is in every sandbox's read-only base. Not under a
+ * path that names praetor: claude-code writes its install path into every shell snapshot beside a
+ * pkill wrapper, and guard-tamper reads kill plus "praetor" in one command line as an attack on the guard.
+ */
+export const DEFAULT_AGENTS_DIR = '/opt/agent-clis';
 
 /** The sandbox's HOME (see the local backend), where the CLIs keep their settings and sessions. */
 export const AGENT_HOME = '/tmp/home';

@@ -10,7 +10,7 @@ export interface CliAgentEpisodeOptions extends Omit<AgentNativeRunOptions, 'age
   readonly agent: CliAgent;
   /** The model the CLI is told to use (the gateway may replace it upstream). */
   readonly model: string;
-  /** Where the CLIs are installed; default $PRAETOR_AGENTS_DIR or /opt/praetor/agents. */
+  /** Where the CLIs are installed; default $PRAETOR_AGENTS_DIR or /opt/agent-clis. */
   readonly agentsDir?: string;
   /** More env of the agent's exec, on top of the CLI's own settings. */
   readonly env?: Readonly<Record<string, string>>;
