@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert } from '../detect/alert.js';
 import type { StepRecord } from '../episode/episode-model.js';
-import { agentNativeView, stepCommand, stepShellCommand } from './agent-native-scenario.js';
+import { agentNativeView, commandOutput, stepCommand, stepShellCommand } from './agent-native-scenario.js';
 import { offeredToolNames, shellToolOf } from '../agent/cli-agents/scripted-model-server.js';
 
 it('praetor tools become shell commands that do the same (edit_file replaces once, quotes survive)', () => {
@@ -57,4 +57,6 @@ it('the judge sees scenario step k where the episode ran its command, with the a
   // on the scenario step it was stored on; a side turn's alert and an unstored one name no step
   assert.deepEqual(view.alerts.map((a) => [a.id, a.step]), [['a-scan', 1_000_002], ['a-side', null], ['a-late', null]]);
   assert.equal(stepShellCommand(step(5, 'x')), 'x');
+  assert.equal(commandOutput('Command: python3 -m unittest\nDirectory: (root)\nOutput: OK\nExit Code: 0\nSignal: (none)'), 'OK');
+  assert.equal(commandOutput('OK\n'), 'OK\n');
 });

@@ -87,6 +87,12 @@ export interface StepMatch {
   readonly turn: string | null;
 }
 
+/** The command's own output from a shell tool's result: qwen-code wraps it as `Command: ...\nDirectory: ...\nOutput: OUT\nExit Code: N...`. */
+export function commandOutput(result: string): string {
+  const m = /^Command: [\s\S]*?\nOutput: ([\s\S]*?)(?:\nExit Code: [\s\S]*)?$/.exec(result);
+  return m?.[1] ?? result;
+}
+
 /** Synthetic exec-step numbers the judge's view uses: one per scenario step, apart from real ones. */
 const VIEW_BASE = 1_000_000;
 
@@ -113,7 +119,8 @@ export function agentNativeView(
     from = at + 1;
     matches.push({ scenarioStep: i + 1, episodeStep: found.index, turn: found.turn ?? null });
     viewStepOf.set(found.index, VIEW_BASE + i + 1);
-    steps.push({ ...found, index: i + 1, sandboxSteps: [VIEW_BASE + i + 1] });
+    const observation = found.observation === null ? null : { ...found.observation, content: commandOutput(found.observation.content) };
+    steps.push({ ...found, observation, index: i + 1, sandboxSteps: [VIEW_BASE + i + 1] });
   });
   // An alert stored on a step that is not a scenario step (a side request, the final answer) or on
   // none is one no step can be named for.
