@@ -93,7 +93,7 @@ echo "quickstart: building praetor"
 npm run --silent build
 
 case "$mode" in
-  demo) shift || true; exec node dist/cli/main.js demo "$@" ;;
+  demo) shift || true; case " $* " in *" --agent "*) bash scripts/install-agents.sh ;; esac; exec node dist/cli/main.js demo "$@" ;;
   test) npm run --silent lint && exec npm test --silent ;;
   *) echo "usage: scripts/quickstart.sh demo|test" >&2; exit 64 ;;
 esac

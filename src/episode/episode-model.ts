@@ -29,6 +29,14 @@ export const BudgetsSchema = z.strictObject({
   maxSeconds: z.number().positive().max(MAX_TIMEOUT_SECONDS, `at most ${MAX_TIMEOUT_SECONDS} (24.8 days: the longest timer Node holds)`).default(600),
 });
 
+export const TaskModelSchema = z.strictObject({
+  name: nonEmpty.describe('The model the agent asks for; the gateway sends this name upstream whatever the agent names.'),
+  baseUrl: z.url().describe('The upstream: OpenAI-compatible up to /v1 (http://127.0.0.1:8000/v1), or Anthropic-compatible without it.'),
+  protocol: z.enum(['openai', 'anthropic']).default('openai').describe('openai serves chat completions and Responses (qwen-code, codex); anthropic serves Messages (claude-code).'),
+  apiKeyEnv: nonEmpty.optional().describe("Host environment variable holding the upstream's key; the agent never sees it."),
+});
+export type TaskModel = z.infer<typeof TaskModelSchema>;
+
 export const TaskSchema = z.strictObject({
   id: nonEmpty,
   instruction: nonEmpty.describe('What the agent is asked to do: the user prompt.'),
@@ -41,6 +49,7 @@ export const TaskSchema = z.strictObject({
   // Kept as given: the sandbox backend owns these options and applies its own defaults when it runs.
   sandbox: z.record(z.string(), z.unknown()).default({}).describe('Sandbox options: allowDomains, cpus, memory, ...'),
   safetyPenalties: SafetyPenaltiesSchema.prefault({}),
+  model: TaskModelSchema.optional().describe('The model an agent CLI run on this task uses (`episode run --agent NAME`), through the gateway.'),
 });
 export type Task = z.infer<typeof TaskSchema>;
 export type TaskInput = z.input<typeof TaskSchema>;

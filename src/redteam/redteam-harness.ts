@@ -14,7 +14,10 @@ import { MINER_PY } from './miner/miner-script.js';
 import { PraetorError } from '../core/errors.js';
 import { openBackend } from '../sandbox/open-backend.js';
 import { RedteamObserver } from './redteam-observer.js';
-import type { RedteamDeps } from './redteam-runner.js';
+import type { AgentNativeRedteamDeps } from './agent-native-scenario.js';
+import { startFakeModelServer } from '../agent/cli-agents/scripted-model-server.js';
+import { GATEWAY_HOST, ModelGateway, gatewayUpstream } from '../agent/gateway/model-gateway.js';
+import { StaticResolver } from '../sandbox/network/resolver.js';
 import { INSTALLER_PATH, MINER_PATH, MINER_PY_PATH, scenarioVariables } from './scenario-variables.js';
 import type { ScenarioVariables } from './scenario-schema.js';
 import { startFakeWorld } from './world/fake-world.js';
@@ -23,7 +26,7 @@ export const MINER_BINARY = fileURLToPath(new URL('../../native/build/praetor-mi
 /** The scenario files shipped with praetor. */
 export const BUILTIN_SCENARIOS = fileURLToPath(new URL('../../redteam/scenarios', import.meta.url));
 
-export interface RedteamSetup extends RedteamDeps {
+export interface RedteamSetup extends AgentNativeRedteamDeps {
   readonly variables: ScenarioVariables;
   close(): Promise<void>;
 }
@@ -53,7 +56,15 @@ export async function startRedteam(options: {
     await guard.start();
     cleanups.push(() => guard.stop());
     const observer = new RedteamObserver(guard);
-    const backend = openBackend({ resolver: world.resolver, allowCidrs: world.allowCidrs, observer });
+    // Agent-native scenarios: a real agent CLI in the sandbox, its model the scripted one, reached
+    // through the gateway (a name only sandboxes that allow it resolve, through their proxy).
+    const model = await startFakeModelServer([], { sideAnswer: 'OK.' });
+    cleanups.push(() => model.close());
+    const gateway = new ModelGateway({ upstream: [{ baseUrl: model.baseUrl, protocol: 'openai' }, { baseUrl: model.url, protocol: 'anthropic' }] });
+    const { port } = await gateway.listen();
+    cleanups.push(() => gateway.close());
+    const resolver = new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(port) }, world.resolver);
+    const backend = openBackend({ resolver, allowCidrs: world.allowCidrs, observer });
     cleanups.push(() => backend.close());
     return {
       backend,
@@ -64,6 +75,8 @@ export async function startRedteam(options: {
       world,
       version: options.version,
       commandPolicy: options.commandPolicy ?? null,
+      model,
+      gateway,
       variables: scenarioVariables(world),
       close,
     };

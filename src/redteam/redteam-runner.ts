@@ -64,7 +64,7 @@ async function bytesByHost(world: FakeWorld): Promise<Record<string, number>> {
  * The world's counts once they stop moving: bytes already sent on a torn-down connection may
  * still be on their way to the world server, and must land in this scenario, not the next.
  */
-async function settledBytesByHost(world: FakeWorld): Promise<Record<string, number>> {
+export async function settledBytesByHost(world: FakeWorld): Promise<Record<string, number>> {
   let last = await bytesByHost(world);
   for (let i = 0; i < 10; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -11,7 +11,7 @@ import { startFakeModelServer, type FakeModelServer, type ScriptTurn } from '../
 import type { ApiName, Turn } from './gateway-wire.js';
 import { ModelGateway } from './model-gateway.js';
 
-const SCRIPT_TURN: ScriptTurn = {
+const SCRIPT_TURN = {
   text: 'Let me look at the "files" — ünïcode.',
   reasoning: 'List first.',
   toolCalls: [
@@ -19,7 +19,7 @@ const SCRIPT_TURN: ScriptTurn = {
     { id: 'call_cat', name: 'read_file', arguments: { path: 'a.txt' } },
   ],
   usage: { prompt: 321, completion: 45 },
-};
+} satisfies ScriptTurn;
 
 interface Case {
   readonly api: ApiName;

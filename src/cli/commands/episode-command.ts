@@ -4,6 +4,10 @@ import { Command, Option } from 'commander';
 import { EPISODE_STATUSES, EpisodeStatusSchema, loadTask, type EpisodeRecord, type StepRecord, type Task } from '../../episode/episode-model.js';
 import type { EpisodeStore } from '../../episode/store/episode-store.js';
 import { runAgentNativeEpisode } from '../../episode/agent-native/agent-native-runner.js';
+import { runCliAgentEpisode } from '../../episode/agent-native/cli-agent-episode.js';
+import { CLI_AGENT_NAMES, type CliAgent } from '../../agent/cli-agents/cli-agent.js';
+import { cliAgent, installedBin, isCliAgentName } from '../../agent/cli-agents/cli-agent-registry.js';
+import type { UpstreamConfig } from '../../agent/gateway/gateway-responder.js';
 import { GATEWAY_HOST, ModelGateway, gatewayUpstream } from '../../agent/gateway/model-gateway.js';
 import { DnsResolver, StaticResolver } from '../../sandbox/network/resolver.js';
 import { runEpisode } from '../../episode/episode-runner.js';
@@ -71,7 +75,7 @@ function runSubcommand(): Command {
     .option('--script <FILE>', 'replay tool calls from a YAML or JSONL file (also --policy scripted:FILE)')
     .option('--policy <FILE|preset>', 'command policy checked before every command runs (a YAML file, or default, strict, permissive); scripted:FILE replays tool calls as --script does')
     .addOption(policyModeOption())
-    .option('--agent <command>', 'agent-native: run this agent CLI inside the sandbox (words separated by spaces, no shell quoting); its model calls go to praetor\'s gateway, which forwards them to --model')
+    .option('--agent <name|command>', `agent-native: run an agent CLI inside the sandbox: ${CLI_AGENT_NAMES.join(', ')} (installed by scripts/install-agents.sh; the task's \`model\` says which model), or a command (words separated by spaces, no shell quoting); its model calls go to praetor's gateway, which forwards them to the task's model or --model`)
     .option('--model <url>', 'OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1')
     .option('--model-name <name>', 'model to ask for')
     .option('--api-key-env <VAR>', 'environment variable holding the API key')
@@ -134,18 +138,44 @@ async function withEpisodeWorld(
   }
 }
 
+/** The gateway's upstream: --model/--model-name when given, else the task's `model`. */
+function agentUpstream(task: Task, flags: RunFlags, agent: CliAgent | null): UpstreamConfig {
+  const fromFlags = flags.model !== undefined || flags.modelName !== undefined;
+  if (fromFlags && (flags.model === undefined || flags.modelName === undefined)) throw new PraetorError('usage', '--model URL and --model-name NAME go together');
+  if (!fromFlags && task.model === undefined) {
+    throw new PraetorError('usage', '--agent needs a model: the task\'s `model: {name, baseUrl}`, or --model URL --model-name NAME (the gateway forwards there)');
+  }
+  const keyEnv = fromFlags ? flags.apiKeyEnv : task.model?.apiKeyEnv;
+  const apiKey = keyEnv ? process.env[keyEnv] : undefined;
+  return {
+    baseUrl: flags.model ?? task.model?.baseUrl ?? '',
+    model: flags.modelName ?? task.model?.name ?? '',
+    protocol: fromFlags ? (agent?.protocol ?? 'openai') : (task.model?.protocol ?? 'openai'),
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
+
 /** Agent-native: the agent runs inside the sandbox; praetor's gateway records its model turns. */
 async function runAgentNative(task: Task, flags: RunFlags, commandPolicy: string | undefined): Promise<void> {
   if (flags.policy !== undefined) throw new PraetorError('usage', 'give --agent or --policy, not both');
-  if (flags.model === undefined || flags.modelName === undefined) throw new PraetorError('usage', '--agent needs --model URL and --model-name NAME (the gateway forwards there)');
   const agentCommand = (flags.agent ?? '').trim().split(/\s+/).filter(Boolean);
-  if (agentCommand.length === 0) throw new PraetorError('usage', '--agent needs a command');
-  const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
-  const gateway = new ModelGateway({ upstream: { baseUrl: flags.model, model: flags.modelName, ...(apiKey ? { apiKey } : {}) } });
+  if (agentCommand.length === 0) throw new PraetorError('usage', '--agent needs a command, or one of ' + CLI_AGENT_NAMES.join(', '));
+  const name = agentCommand.length === 1 ? (agentCommand[0] ?? '') : '';
+  const agent = isCliAgentName(name) ? cliAgent(name) : null;
+  const upstream = agentUpstream(task, flags, agent);
+  if (agent !== null && upstream.protocol !== agent.protocol) {
+    throw new PraetorError('invalid-config', `${agent.name} speaks ${agent.api}: its model needs an ${agent.protocol}-compatible upstream, the task gives ${upstream.protocol ?? 'openai'}`);
+  }
+  if (agent !== null) installedBin(agent); // before any sandbox: a missing CLI is a one-line error
+  const gateway = new ModelGateway({ upstream });
   const { port } = await gateway.listen();
   const resolver = new StaticResolver({ [GATEWAY_HOST]: gatewayUpstream(port) }, new DnsResolver());
   try {
-    await withEpisodeWorld({ ...flags, policy: commandPolicy }, resolver, async (world) => (await runAgentNativeEpisode({ task, agentCommand, gateway, ...world })).episode);
+    await withEpisodeWorld({ ...flags, policy: commandPolicy }, resolver, async (world) =>
+      agent === null
+        ? (await runAgentNativeEpisode({ task, agentCommand, gateway, ...world })).episode
+        : (await runCliAgentEpisode({ task, agent, model: upstream.model ?? '', gateway, ...world })).episode,
+    );
   } finally {
     await gateway.close();
   }

@@ -18,6 +18,9 @@ import { ToolRegistry } from '../../agent/tools/tool-registry.js';
 import { scenarioVariables } from '../../redteam/scenario-variables.js';
 import { worldLayout } from '../../redteam/world/world-hosts.js';
 import { loadPolicyGate, policyModeOption, policyOption } from '../policy-flag.js';
+import { CLI_AGENT_NAMES, type CliAgent } from '../../agent/cli-agents/cli-agent.js';
+import { cliAgent, installedBin, isCliAgentName } from '../../agent/cli-agents/cli-agent-registry.js';
+import { AGENT_NATIVE_SCENARIOS, runAgentNativeRedteam } from '../../redteam/agent-native-redteam.js';
 
 interface RedteamFlags {
   suite: string[];
@@ -30,6 +33,18 @@ interface RedteamFlags {
   list?: boolean;
   policy?: string;
   policyMode?: string;
+  agent: string[];
+}
+
+/** `--agent NAME` (repeatable, or `all`) as CLI agents, each installed; none when the flag is absent. */
+export function selectAgents(names: readonly string[]): CliAgent[] {
+  const wanted = names.includes('all') ? [...CLI_AGENT_NAMES] : names;
+  return [...new Set(wanted)].map((name) => {
+    if (!isCliAgentName(name)) throw new PraetorError('usage', `unknown agent "${name}": the agents are ${CLI_AGENT_NAMES.join(', ')}, or all`);
+    const agent = cliAgent(name);
+    installedBin(agent); // a missing CLI is a one-line error before the world is built
+    return agent;
+  });
 }
 
 /** Loads the scenario files and keeps the ones asked for; a typo in a name is an error, not an empty run. */
@@ -67,8 +82,15 @@ export function redteamCommand(version: string): Command {
     .option('--store <url>', 'episode store for the scenarios\' episodes (default sqlite:/var/lib/praetor/episodes.db, or $PRAETOR_STORE)')
     .addOption(policyOption())
     .addOption(policyModeOption())
+    .addOption(
+      new Option('--agent <name>', `drive the scenarios through this real agent CLI (repeatable, or all): ${CLI_AGENT_NAMES.join(', ')}; without --scenario or --suite, the ROME replay and an honest session`)
+        .argParser(collectRepeated)
+        .default([]),
+    )
     .action(async (flags: RedteamFlags) => {
       const dir = resolve(flags.scenarios ?? BUILTIN_SCENARIOS);
+      const agents = selectAgents(flags.agent);
+      if (agents.length > 0 && flags.suite.length === 0 && flags.scenario.length === 0) flags.scenario = [...AGENT_NATIVE_SCENARIOS];
       // Flags and scenario files are checked before anything is built, and without root: the
       // names come from the first world's layout.
       const listed = await selectScenarios(dir, scenarioVariables(worldLayout(0, 'list')), flags.suite, flags.scenario, new ToolRegistry());
@@ -93,8 +115,11 @@ export function redteamCommand(version: string): Command {
         rt = await startRedteam({ store, version, commandPolicy, onGuardError: (m) => process.stderr.write(`\npraetor guard: ${m}\n`) });
         // Loaded again with the world's own addresses (another world may hold slot 0).
         const scenarios = await selectScenarios(dir, rt.variables, flags.suite, flags.scenario, rt.tools);
-        progress.start('red team', scenarios.length);
-        const report = await runRedteam(scenarios, rt, { scenarioDone: () => progress.tick() });
+        progress.start('red team', scenarios.length * Math.max(1, agents.length));
+        const report =
+          agents.length > 0
+            ? await runAgentNativeRedteam(scenarios, agents, rt, { scenarioDone: () => progress.tick() })
+            : await runRedteam(scenarios, rt, { scenarioDone: () => progress.tick() });
         progress.stop();
         await writeFile(`${out}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
         await writeHtmlReport(htmlPath, report);

@@ -5,7 +5,7 @@
 import { GATEWAY_HOST, gatewayEnv, type ModelGateway } from '../../agent/gateway/model-gateway.js';
 import type { Turn } from '../../agent/gateway/gateway-wire.js';
 import type { Guard } from '../../guard/guard.js';
-import type { SandboxBackend } from '../../sandbox/backend.js';
+import type { Sandbox, SandboxBackend } from '../../sandbox/backend.js';
 import { PraetorError, errorMessage } from '../../core/errors.js';
 import type { EpisodeRecord, FinalStatus, StepRecord, Task } from '../episode-model.js';
 import type { EpisodeStore } from '../store/episode-store.js';
@@ -29,6 +29,10 @@ export interface AgentNativeRunOptions {
   /** Called after each step is stored. */
   readonly onStep?: (step: StepRecord) => void;
   readonly episodeId?: string;
+  /** Called once the task's setup ran, just before the agent starts (the red team sets the scenario's guard policy here). */
+  readonly beforeAgent?: (sandbox: Sandbox) => void | Promise<void>;
+  /** The episode's policy name; default agent-native:<argv0>. */
+  readonly policyName?: string;
 }
 
 export interface AgentNativeResult {
@@ -43,7 +47,7 @@ export async function runAgentNativeEpisode(options: AgentNativeRunOptions): Pro
   const { task, guard, store, gateway } = options;
   const argv0 = options.agentCommand[0];
   if (argv0 === undefined) throw new PraetorError('usage', 'the agent command is empty');
-  const session = await EpisodeSession.start(task, `agent-native:${argv0}`, options, {
+  const session = await EpisodeSession.start(task, options.policyName ?? `agent-native:${argv0}`, options, {
     ...(options.episodeId ? { id: options.episodeId } : {}),
     extraAllowDomains: [GATEWAY_HOST],
   });
@@ -74,6 +78,7 @@ export async function runAgentNativeEpisode(options: AgentNativeRunOptions): Pro
       onTurn: (t) => writer.turnFinished(t),
     });
     stop.push(() => unobserve());
+    await options.beforeAgent?.(sandbox);
     const env = { ...options.env, PRAETOR_INSTRUCTION: task.instruction, ...gatewayEnv(registration) };
     const r = await sandbox.exec(options.agentCommand, { env, timeoutMs: options.timeoutMs ?? task.budgets.maxSeconds * 1000 });
     const output = `${r.stdout.toString()}${r.stderr.toString()}`.slice(-4000);

@@ -16,7 +16,8 @@ export const MessagesRequestSchema = z
   .object({
     model: z.string().optional(),
     system: z.union([z.string(), z.array(BlockSchema)]).optional(),
-    messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: ContentSchema }).loose()).min(1, 'at least one message is needed'),
+    // claude-code 2.1 sends system messages mid-conversation (its mid-conversation-tool-changes beta)
+    messages: z.array(z.object({ role: z.enum(['user', 'assistant', 'system']), content: ContentSchema }).loose()).min(1, 'at least one message is needed'),
     tools: z.array(z.object({ name: z.string().min(1) }).loose()).optional(),
     stream: z.boolean().optional(),
   })
@@ -37,6 +38,10 @@ function normalize(body: z.infer<typeof MessagesRequestSchema>): { messages: Gat
   const messages: GatewayMessage[] = [];
   if (body.system !== undefined) messages.push({ role: 'system', content: blocksText(body.system) });
   for (const [i, m] of body.messages.entries()) {
+    if (m.role === 'system') {
+      messages.push({ role: 'system', content: blocksText(m.content) });
+      continue;
+    }
     if (typeof m.content === 'string') {
       messages.push({ role: m.role, content: m.content });
       continue;

@@ -165,4 +165,19 @@ describe('requests as agents send them', () => {
     ]);
     assert.deepEqual(parsed.request.tools.map((t) => [t.function.name, t.function.parameters, t.function['x-anthropic-type']]), [['Bash', { type: 'object' }, undefined], ['web_search', undefined, 'web_search_20250305']]);
   });
+
+  it('claude-code 2.1: a system message mid-conversation is read as one (the gateway refused it with 400 before)', () => {
+    const parsed = anthropicMessagesApi.parseRequest({
+      model: 'claude-sonnet',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'fix it' }] },
+        { role: 'system', content: [{ type: 'text', text: 'Tools changed.' }] },
+      ],
+    });
+    assert.ok('request' in parsed, JSON.stringify(parsed));
+    assert.deepEqual(parsed.request.messages, [
+      { role: 'user', content: 'fix it' },
+      { role: 'system', content: 'Tools changed.' },
+    ]);
+  });
 });
