@@ -29,6 +29,14 @@ have git || need_apt+=(git)
 have make || need_apt+=(make)
 have crontab || need_apt+=(cron)
 have ps || need_apt+=(procps)
+# Interpreters the socket-aware signals are tested with (reverse shells in each language).
+have php || need_apt+=(php-cli)
+have ruby || need_apt+=(ruby)
+have lua5.4 || need_apt+=(lua5.4)
+have zsh || need_apt+=(zsh)
+have gawk || need_apt+=(gawk)
+have busybox || need_apt+=(busybox)
+have socat || need_apt+=(socat)
 # Node.js 20 or later must be there already: Debian 12's own nodejs package is 18 (checked below).
 if ! have node || ! have npm; then
   echo "quickstart: praetor needs Node.js 20 or later with npm; none is installed" >&2
