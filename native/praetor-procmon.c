@@ -15,7 +15,8 @@
  *                                            scheduling it got: fifo, nice or normal (see
  *                                            raise_priority)
  *   {"e":"exec","pid":P,"ppid":P|null,"uid":U|null,"t":T,"cg":"praetor/<id>/<leaf>",
- *    "exe":S|null,"cwd":S|null,"argv":[S...]|null}
+ *    "exe":S|null,"cwd":S|null,"fds":[S|null x3],"argv":[S...]|null}
+ *   (fds: fd 0-2 as /proc/PID/fd links, a TCP or UDP socket written tcp:[INODE] or udp:[INODE])
  *   {"e":"exit","pid":P,"t":T,"code":C|null,"sig":N|null}   only for pids it reported
  *   {"e":"overrun","t":T}                    the kernel dropped events (socket buffer full)
  *   {"e":"sync","n":N}                       answer to "sync N" on stdin: every event that
@@ -256,6 +257,56 @@ static void out_link(const char *key, const char *path) {
   else out_json_string(target, (size_t)n);
 }
 
+/* Whether socket inode `inode` is TCP or UDP in the process's network namespace: read right at
+ * exec, because a reverse shell whose peer hangs up is gone a millisecond later. */
+static const char *socket_proto(int pid, unsigned long inode) {
+  static const char *const files[] = {"tcp", "tcp6", "udp", "udp6"};
+  static char table[64 * 1024];
+  char path[64];
+  for (size_t f = 0; f < 4; f++) {
+    snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, files[f]);
+    ssize_t n = read_file(path, table, sizeof(table) - 1);
+    if (n <= 0) continue;
+    table[n] = '\0';
+    for (char *line = strchr(table, '\n'); line != NULL && line[1] != '\0'; line = strchr(line + 1, '\n')) {
+      /* the inode is the tenth column */
+      char *p = line + 1;
+      for (int col = 0; col < 9 && p != NULL; col++) {
+        while (*p == ' ') p++;
+        while (*p != ' ' && *p != '\0' && *p != '\n') p++;
+      }
+      if (p == NULL) break;
+      while (*p == ' ') p++;
+      if (strtoul(p, NULL, 10) == inode) return f < 2 ? "tcp" : "udp";
+    }
+  }
+  return NULL;
+}
+
+/* fd 0, 1 and 2 as links; a network socket as tcp:[N] or udp:[N] (other sockets stay socket:[N]). */
+static void out_stdio(int pid) {
+  char path[64], target[256];
+  out_str(",\"fds\":[");
+  for (int fd = 0; fd < 3; fd++) {
+    if (fd > 0) out_str(",");
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+    ssize_t n = readlink(path, target, sizeof(target) - 1);
+    if (n < 0) {
+      out_str("null");
+      continue;
+    }
+    target[n] = '\0';
+    unsigned long inode;
+    const char *proto = sscanf(target, "socket:[%lu]", &inode) == 1 ? socket_proto(pid, inode) : NULL;
+    if (proto != NULL) {
+      char tagged[64];
+      int m = snprintf(tagged, sizeof(tagged), "%s:[%lu]", proto, inode);
+      out_json_string(tagged, (size_t)m);
+    } else out_json_string(target, (size_t)n);
+  }
+  out_str("]");
+}
+
 static void out_nullable(const char *key, long v) {
   out_str(key);
   if (v < 0) out_str("null");
@@ -299,6 +350,7 @@ static void on_exec(int pid, long long ts) {
   out_link(",\"exe\":", path);
   snprintf(path, sizeof(path), "/proc/%d/cwd", pid);
   out_link(",\"cwd\":", path);
+  out_stdio(pid);
   out_str(",\"argv\":");
   if (argc_bytes <= 0) out_str("null"); /* empty: the process has no memory left */
   else {

@@ -30,6 +30,7 @@ have make || need_apt+=(make)
 have crontab || need_apt+=(cron)
 have ps || need_apt+=(procps)
 # The red team's shells, tunnels and discovery in many languages and tools (issue 15's scenarios).
+# Interpreters the socket-aware signals are tested with (reverse shells in each language).
 have busybox || need_apt+=(busybox)
 have php || need_apt+=(php-cli)
 have ruby || need_apt+=(ruby)
@@ -48,6 +49,7 @@ have zip || need_apt+=(zip unzip)
 have bc || need_apt+=(bc)
 have file || need_apt+=(file)
 /usr/bin/python3 -c 'import pytest' >/dev/null 2>&1 || need_apt+=(python3-pytest)
+have socat || need_apt+=(socat)
 # Node.js 20 or later must be there already: Debian 12's own nodejs package is 18 (checked below).
 if ! have node || ! have npm; then
   echo "quickstart: praetor needs Node.js 20 or later with npm; none is installed" >&2

@@ -17,7 +17,7 @@ type FieldSet<E> = { readonly [F in keyof E]-?: true };
 const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> } = {
   'step-start': { kind: true, time: true, sandboxId: true, step: true, argv: true, exitCode: true },
   'step-end': { kind: true, time: true, sandboxId: true, step: true, argv: true, exitCode: true },
-  'process-start': { kind: true, time: true, sandboxId: true, step: true, pid: true, ppid: true, uid: true, exe: true, argv: true, cwd: true },
+  'process-start': { kind: true, time: true, sandboxId: true, step: true, pid: true, ppid: true, uid: true, exe: true, argv: true, cwd: true, stdio: true },
   'process-exit': { kind: true, time: true, sandboxId: true, step: true, pid: true, exitCode: true, signal: true },
   'resource-sample': {
     kind: true, time: true, sandboxId: true, step: true, scope: true, cpuSeconds: true, cpuCores: true,

@@ -71,7 +71,7 @@ describe('loadRules', () => {
     const r = loadRules(text, 'f.yaml');
     assert.equal(r.rules.length, 0);
     assert.deepEqual(r.errors, [
-      'f.yaml: rules[0].match.where.field: unknown field "dstPort" for process-start (known: argv, argv0Name, argvText, cmdIntents, cmdLines, cmdPaths, cmdPrograms, cwd, exe, exeName, kind, pid, ppid, sandboxId, step, time, tools, uid) (rule "a")',
+      'f.yaml: rules[0].match.where.field: unknown field "dstPort" for process-start (known: argv, argv0Name, argvText, cmdIntents, cmdLines, cmdPaths, cmdPrograms, cwd, exe, exeName, kind, pid, ppid, sandboxId, stdio, step, time, tools, uid) (rule "a")',
       'f.yaml: rules[1].match.where.not.list: unknown list "nope" (this file defines: ports) (rule "b")',
       'f.yaml: rules[2].match.where.list: list "ports" holds non-string entries; contains needs strings (rule "c")',
       'f.yaml: rules[3].match.where.field: "argv.first": after the field name only an index (argv.0) or "length" may follow (rule "d")',

@@ -44,13 +44,15 @@ export class ProcessTable {
   }
 
   /**
-   * The newest process of a step that was alive at `time` (give or take `slackMs` for the two
-   * monitors' clocks): the leaf that most likely made a connection attempt attributed to the step.
+   * The newest process of a step that was alive at `time` (or exited at most `slackMs` before):
+   * the leaf that most likely made a connection attempt attributed to the step.
    */
   newestAt(step: number, time: number, slackMs = 150): ProcessInfo | null {
     let best: ProcessInfo | null = null;
+    // Both monitors stamp what they read when they read it: the process started before the attempt
+    // it made, and the attempt before its denial was read; it may have exited a moment before that.
     const consider = (p: ProcessInfo): void => {
-      if (p.step !== step || p.startedAt > time + slackMs) return;
+      if (p.step !== step || p.startedAt > time) return;
       if (p.exitedAt !== null && p.exitedAt < time - slackMs) return;
       if (best === null || p.startedAt > best.startedAt || (p.startedAt === best.startedAt && p.pid > best.pid)) best = p;
     };

@@ -53,10 +53,14 @@ export class SocketSignals {
   /** At the exec of a shell or interpreter: its stdio, and a relay behind it when it reads commands from stdin. */
   async onExec(e: ProcessStartEvent): Promise<void> {
     if (!isInterpreter(e.exe, e.argv)) return;
-    const own = await scanProcessSockets(e.pid, false);
-    if (own === null) return;
+    // stdio as the process monitor read it at the exec itself (a shell whose peer hung up is gone
+    // a moment later); read now where the monitor did not say (an older helper)
+    const atExec = e.stdio;
+    const scanned = atExec === undefined || atExec.some((k) => NETWORK.has(k)) ? await scanProcessSockets(e.pid, false) : null;
+    if (atExec === undefined && scanned === null) return;
+    const mine: ProcessSockets = { stdio: [...(atExec ?? scanned?.stdio ?? [])], netSockets: scanned?.netSockets ?? [] };
     let parent: { info: ProcessInfo | undefined; sockets: ProcessSockets | null } = { info: undefined, sockets: null };
-    const direct = own.stdio.some((k) => NETWORK.has(k));
+    const direct = mine.stdio.some((k) => NETWORK.has(k));
     if (!direct && e.ppid !== null) {
       const info = this.deps.table.get(e.ppid);
       // a relay: socat, or a script that pipes a socket to a shell it started; or a shell or awk
@@ -66,12 +70,12 @@ export class SocketSignals {
     }
     const parentNet = parent.sockets?.netSockets.filter((s) => s.state !== 'LISTEN').length ?? 0;
     if (!direct && parentNet === 0) return;
-    const first = own.netSockets[0] ?? parent.sockets?.netSockets[0];
+    const first = mine.netSockets[0] ?? parent.sockets?.netSockets[0];
     this.deps.publish({
       ...this.base(e.time, e.step, e.pid, e.ppid, e.exe, e.argv),
       via: 'exec',
-      stdio: own.stdio,
-      netSockets: own.netSockets.length,
+      stdio: mine.stdio,
+      netSockets: mine.netSockets.length,
       listenPorts: [],
       remote: first === undefined ? null : `${first.remote}:${first.remotePort}`,
       parentExe: parent.info?.exe ?? null,
@@ -86,12 +90,11 @@ export class SocketSignals {
    */
   async onDenied(e: NetworkDeniedEvent): Promise<void> {
     if (e.protocol !== 'tcp' && e.protocol !== 'udp') return;
-    const pids = await this.deps.pids(e.step);
     let pid: number | null = null;
     const sockets = await readNetSockets(this.deps.nsPid);
     const inodes = new Set<number>();
     for (const s of sockets.values()) if (s.remote === e.dstAddress && s.remotePort === e.dstPort) inodes.add(s.inode);
-    if (inodes.size > 0) pid = await holderOf(inodes, pids);
+    if (inodes.size > 0) pid = await holderOf(inodes, await this.deps.pids(e.step));
     const info = pid !== null ? this.deps.table.get(pid) : e.step === null ? null : this.deps.table.newestAt(e.step, e.time);
     if (info === null || info === undefined) return;
     await this.publishHolder(info, 'denied', `${e.dstAddress}:${e.dstPort ?? 0}`, e.time);

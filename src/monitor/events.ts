@@ -29,6 +29,8 @@ export interface ProcessStartEvent extends EventBase {
   /** Real argv of the process, read from /proc; null when it exited before it could be read. */
   readonly argv: readonly string[] | null;
   readonly cwd: string | null;
+  /** fd 0, 1 and 2 as the process monitor read them at exec (a reverse shell's socket shows here). */
+  readonly stdio?: readonly FdKind[];
 }
 
 export interface ProcessExitEvent extends EventBase {

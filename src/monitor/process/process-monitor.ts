@@ -11,6 +11,7 @@ import { FailureListeners, type MonitorFailureListener, type MonitorSource } fro
 import type { ProcessExitEvent, ProcessStartEvent } from '../events.js';
 import { parseLeaf, parseProcmonLine, type ProcmonExec, type ProcmonExit, type ProcmonLine } from './procmon-line.js';
 import { spawnHelper } from '../../sandbox/helper-process.js';
+import { fdKindOfLink } from './socket-scan.js';
 
 export interface ProcessMonitorOptions {
   /** The helper; defaults to $PRAETOR_PROCMON or native/build/praetor-procmon. */
@@ -217,6 +218,7 @@ export class ProcessMonitor implements MonitorSource {
       exe: line.exe,
       argv: line.argv,
       cwd: line.cwd,
+      ...(line.fds === undefined ? {} : { stdio: line.fds.map(fdKindOfLink) }),
     });
   }
 

@@ -15,6 +15,7 @@ export const ProcmonExecSchema = z.object({
   cg: z.string().describe('praetor/<sandboxId>/<leaf>, relative to the hierarchy root.'),
   exe: z.string().nullable(),
   cwd: z.string().nullable(),
+  fds: z.array(z.string().nullable()).length(3).optional().describe('fd 0-2 at exec: /proc/PID/fd links, network sockets as tcp:[N] or udp:[N].'),
   argv: z.array(z.string()).nullable().describe('null when the process exited before it was read.'),
 });
 

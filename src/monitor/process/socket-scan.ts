@@ -86,6 +86,13 @@ export function classifyFdLink(link: string | null): { kind: Exclude<FdKind, 'tc
   return { kind: 'other', inode: null };
 }
 
+/** What praetor-procmon wrote for an fd at exec: a link, with network sockets tagged tcp:[N] or udp:[N]. */
+export function fdKindOfLink(link: string | null): FdKind {
+  if (link !== null && /^(tcp|udp):\[\d+\]$/.test(link)) return link.startsWith('tcp') ? 'tcp' : 'udp';
+  const c = classifyFdLink(link);
+  return c.kind === 'socket' ? 'unix' : c.kind;
+}
+
 export interface ProcessSockets {
   /** fd 0, 1, 2. */
   readonly stdio: FdKind[];
