@@ -346,10 +346,14 @@ describe('cost', () => {
     for (const unit of units) {
       const text = unit.repeat(Math.ceil(50_000 / unit.length));
       for (const argv of [['bash', '-c', text], ['sed', '-i', text]]) {
-        const engine = new RuleEngine(builtin.rules, { now: () => T0, commandContext: context });
-        const start = process.hrtime.bigint();
-        engine.process(processStart(argv));
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        // the best of three runs: a quadratic regex takes seconds every time, a busy machine only sometimes
+        let ms = Infinity;
+        for (let run = 0; run < 3 && ms >= 250; run++) {
+          const engine = new RuleEngine(builtin.rules, { now: () => T0, commandContext: context });
+          const start = process.hrtime.bigint();
+          engine.process(processStart(argv));
+          ms = Math.min(ms, Number(process.hrtime.bigint() - start) / 1e6);
+        }
         assert.ok(ms < 250, `${argv[0]} with ${JSON.stringify(unit)} x ${text.length / unit.length}: ${ms.toFixed(0)} ms`);
       }
     }

@@ -85,7 +85,10 @@ describe('keys on TCP', () => {
       assert.equal(await status(theirs.createSession()), 404);
       assert.equal(await status(theirs.freeze()), 404);
       assert.equal(await status(theirs.destroy()), 404);
-      assert.equal(await status(reader.sandboxes.get(mine.id)), 404, 'a read key of someone else sees nothing either');
+      // a read key sees every key's sandboxes (the dashboard's rule) and changes none
+      assert.equal((await reader.sandboxes.get(mine.id)).id, mine.id);
+      assert.equal(await status(reader.sandboxes.handle(mine.id).destroy()), 403);
+      assert.equal(await status(reader.sandboxes.handle(mine.id).exec('echo stolen')), 403);
       assert.ok(!(await bob.sandboxes.list()).some((s) => s.id === mine.id));
       const stream = bob.events({ sandbox: mine.id });
       assert.equal(await status(stream.next()), 404);

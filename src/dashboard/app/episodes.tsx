@@ -72,7 +72,7 @@ export function EpisodePage({ id, step }: { id: string; step: number | null }) {
   useEffect(() => {
     if (step === null || !detail.data) return;
     const el = document.getElementById(`step-${step}`);
-    el?.scrollIntoView({ block: 'center' });
+    el?.scrollIntoView({ block: 'start' });
     el?.focus();
   }, [step, detail.data]);
   if (detail.error) return <p class="error">episode {id}: {detail.error}</p>;
