@@ -1,9 +1,8 @@
 // Red-team scenarios through real agent CLIs, one CLI and scenario after another, as one report:
 // each scenario runs once per CLI (its id becomes `scenario@cli`), judged as a scripted run is.
-import { hostname } from 'node:os';
 import type { CliAgent } from '../agent/cli-agents/cli-agent.js';
 import { errorMessage } from '../core/errors.js';
-import { summarize } from './evaluate.js';
+import { reportOf } from './evaluate.js';
 import type { RedteamReport, ScenarioResult } from './redteam-result.js';
 import type { RedteamListener } from './redteam-runner.js';
 import type { Scenario } from './scenario-schema.js';
@@ -55,13 +54,5 @@ export async function runAgentNativeRedteam(
       results.push(failed);
     }
   }
-  return {
-    praetorVersion: deps.version,
-    startedAt,
-    endedAt: Date.now(),
-    host: hostname(),
-    suites: [...new Set(scenarios.map((s) => s.suite))],
-    scenarios: results,
-    summary: summarize(results),
-  };
+  return reportOf(deps.version, startedAt, scenarios, results);
 }

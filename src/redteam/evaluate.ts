@@ -1,6 +1,7 @@
 // Judges one scenario run against its expectations: which techniques the guard raised at which
 // agent step, whether it acted where it had to, which alerts nobody expected, and how many bytes
 // reached hosts the agent must never reach. Pure, so every verdict can be tested without a sandbox.
+import { hostname } from 'node:os';
 import type { Alert } from '../detect/alert.js';
 import { compileRuleRegex } from '../detect/rule-regex.js';
 import type { StepRecord } from '../episode/episode-model.js';
@@ -10,6 +11,7 @@ import type { Scenario } from './scenario-schema.js';
 import { breakdown } from './breakdown.js';
 import type {
   ExpectationResult,
+  RedteamReport,
   RedteamSummary,
   ScenarioResult,
   TimelineAlert,
@@ -197,6 +199,19 @@ export function evaluateScenario(run: ScenarioRun): ScenarioResult {
     passed: failures.length === 0,
     failures,
     timeline,
+  };
+}
+
+/** The report of a run: its scenarios' results, the suites they came from, and the summary. */
+export function reportOf(version: string, startedAt: number, scenarios: readonly Scenario[], results: ScenarioResult[]): RedteamReport {
+  return {
+    praetorVersion: version,
+    startedAt,
+    endedAt: Date.now(),
+    host: hostname(),
+    suites: [...new Set(scenarios.map((s) => s.suite))],
+    scenarios: results,
+    summary: summarize(results),
   };
 }
 

@@ -2,7 +2,6 @@
 // guard watching, and judges each: detected at the right step, blocked, false alerts, bytes that
 // reached hosts the agent must never reach. One at a time, so the world's byte counts of a
 // scenario are its own.
-import { hostname } from 'node:os';
 import { ScriptedPolicy } from '../agent/policies/scripted-policy.js';
 import type { AgentPolicy, PolicyContext, PolicyDecision } from '../agent/policies/policy.js';
 import type { ToolRegistry } from '../agent/tools/tool-registry.js';
@@ -17,7 +16,7 @@ import type { Sandbox, SandboxBackend } from '../sandbox/backend.js';
 import { decideDomain } from '../sandbox/network/domain-filter.js';
 import { errorMessage } from '../core/errors.js';
 import type { FakeWorld } from './world/fake-world.js';
-import { evaluateScenario, summarize } from './evaluate.js';
+import { evaluateScenario, reportOf } from './evaluate.js';
 import type { RedteamObserver } from './redteam-observer.js';
 import type { RedteamReport, ScenarioResult } from './redteam-result.js';
 import { scenarioScript, scenarioTask, type Scenario } from './scenario-schema.js';
@@ -205,13 +204,5 @@ export async function runRedteam(scenarios: readonly Scenario[], deps: RedteamDe
       results.push(failed);
     }
   }
-  return {
-    praetorVersion: deps.version,
-    startedAt,
-    endedAt: Date.now(),
-    host: hostname(),
-    suites: [...new Set(scenarios.map((s) => s.suite))],
-    scenarios: results,
-    summary: summarize(results),
-  };
+  return reportOf(deps.version, startedAt, scenarios, results);
 }

@@ -10,7 +10,6 @@ import { errorMessage, PraetorError } from '../../core/errors.js';
 import {
   EpisodeRecordSchema,
   OutcomeSchema,
-  StepRecordSchema,
   type EpisodeRecord,
   type EpisodeRecordInput,
   type FinalStatus,
@@ -20,6 +19,7 @@ import {
 } from '../episode-model.js';
 import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from '../turn-record.js';
 import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
+import { StepBatch } from './step-batch.js';
 import { PostgresBridge, type BridgeStatement } from './postgres-bridge.js';
 import { migrationStatements } from './postgres-migrate.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
@@ -63,7 +63,7 @@ class PostgresEpisodeStore implements EpisodeStore {
   private readonly onCorruptRow: (message: string) => void;
   private readonly now: () => number;
   private readonly owner: string;
-  private readonly pending: { step: StepRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private readonly batch = new StepBatch(() => this.sendPending());
 
   constructor(
     private readonly db: PostgresBridge,
@@ -89,17 +89,13 @@ class PostgresEpisodeStore implements EpisodeStore {
 
   /** Group commit: steps queued in one turn of the event loop go to PostgreSQL as one transaction. */
   appendStep(input: StepRecordInput): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const step = validate(StepRecordSchema, input, 'step');
-      this.pending.push({ step, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.sendPending());
-    });
+    return this.batch.add(input);
   }
 
   /** Sends what is queued; every other call sends it first, and the ordered channel makes it visible to them. */
   private sendPending(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending.splice(0);
+    const batch = this.batch.take();
+    if (batch.length === 0) return;
     this.db.run(batch.map((p) => ({ sql: INSERT_STEP, params: stepParams(p.step) }))).then(
       (results) => {
         batch.forEach((p, i) => {

@@ -10,7 +10,6 @@ import { errorMessage, PraetorError } from '../../core/errors.js';
 import {
   EpisodeRecordSchema,
   OutcomeSchema,
-  StepRecordSchema,
   type EpisodeRecord,
   type EpisodeRecordInput,
   type FinalStatus,
@@ -20,6 +19,7 @@ import {
 } from '../episode-model.js';
 import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from '../turn-record.js';
 import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
+import { StepBatch } from './step-batch.js';
 import { episodeFromRow, stepFromRow, turnFromRow, type EpisodeRow, type StepRow, type TurnRow } from './sqlite-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, turnRefusal, validate } from './store-rules.js';
@@ -119,7 +119,7 @@ class SqliteEpisodeStore implements EpisodeStore {
   private readonly selectTurns: Database.Statement<[string], TurnRow>;
   private readonly onCorruptRow: (message: string) => void;
   private readonly now: () => number;
-  private readonly pending: { step: StepRecord; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private readonly batch = new StepBatch(() => this.commitPending());
 
   constructor(
     private readonly db: Database.Database,
@@ -188,17 +188,13 @@ class SqliteEpisodeStore implements EpisodeStore {
    * better-sqlite3 is synchronous and SQLite has no group commit of its own, hence this queue.
    */
   appendStep(input: StepRecordInput): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const step = validate(StepRecordSchema, input, 'step');
-      this.pending.push({ step, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.commitPending());
-    });
+    return this.batch.add(input);
   }
 
   /** Commits what is queued; every other method calls it first, so each sees every step appended before it. */
   private commitPending(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending.splice(0);
+    const batch = this.batch.take();
+    if (batch.length === 0) return;
     let refusals: (PraetorError | null)[];
     try {
       refusals = this.db.transaction(() => batch.map((p) => this.insert(p.step)))();
