@@ -10,6 +10,7 @@ import { loadBuiltinRules } from '../detect/rule-loader.js';
 import { EventBus } from '../monitor/event-bus.js';
 import type { GuardEvent } from '../monitor/events.js';
 import { ProcessMonitor } from '../monitor/process/process-monitor.js';
+import { FileMonitor } from '../monitor/file/file-monitor.js';
 import { ResourceSampler } from '../monitor/resource/resource-sampler.js';
 import { GpuSampler, type RawGpuSample } from '../monitor/resource/gpu-sampler.js';
 import type { GpuUse } from '../monitor/resource/gpu-accounting.js';
@@ -39,6 +40,8 @@ export interface GuardOptions {
   readonly policy?: Partial<GuardPolicy>;
   /** See every exec through the kernel's process events connector (default on). */
   readonly processMonitor?: boolean;
+  /** See reads of bait and credential files through fanotify (default on). */
+  readonly fileMonitor?: boolean;
   readonly resourceIntervalMs?: number;
   /** Sample NVIDIA GPUs where nvidia-smi answers (default on). */
   readonly gpu?: boolean;
@@ -85,6 +88,10 @@ export class Guard implements SandboxObserver {
   private readonly defaultPolicy: GuardPolicy;
   private processes: ProcessMonitor | null = null;
   private processSupervisor: MonitorSupervisor | null = null;
+  private files: FileMonitor | null = null;
+  private fileSupervisor: MonitorSupervisor | null = null;
+  /** Per sandbox until its files are marked: null once marked, the error when they can not be. */
+  private readonly fileMarking = new Map<string, Promise<Error | null>>();
   private readonly blindness: Blindness;
   private resources: ResourceSampler | null = null;
   private gpus: GpuSampler | null = null;
@@ -156,6 +163,16 @@ export class Guard implements SandboxObserver {
       });
       await this.processSupervisor.start();
     }
+    if (this.options.fileMonitor !== false && this.files === null) {
+      this.files = new FileMonitor({ emit: (e) => this.fromMonitor(e), onError: (m) => this.onError(m) });
+      // like the process monitor: its death holds every sandbox until it is back with its marks
+      this.fileSupervisor = new MonitorSupervisor(this.files, {
+        onDown: (f) => this.monitorDown(f),
+        onUp: (m) => this.monitorUp(m),
+        onRetryFailed: (m, err, n) => this.onError(`${m} restart ${n} failed: ${errorMessage(err)}`),
+      });
+      await this.fileSupervisor.start();
+    }
     if (this.resources === null) {
       this.resources = new ResourceSampler({
         layout: await detectCgroupLayout(),
@@ -203,8 +220,7 @@ export class Guard implements SandboxObserver {
 
   /** Host pids of the guard's helper processes (for CPU accounting). */
   helperPids(): number[] {
-    const pid = this.processes?.pid;
-    return pid === null || pid === undefined ? [] : [pid];
+    return [this.processes?.pid, this.files?.pid].filter((pid): pid is number => typeof pid === 'number');
   }
 
   /** Whether GPU use is watched on this host ('unavailable': no answering nvidia-smi). */
@@ -230,6 +246,9 @@ export class Guard implements SandboxObserver {
   async stop(): Promise<void> {
     this.processSupervisor?.stop();
     this.processSupervisor = null;
+    this.fileSupervisor?.stop();
+    this.fileSupervisor = null;
+    this.files = null;
     this.resources?.stop();
     this.gpuSupervisor?.stop();
     this.gpuSupervisor = null;
@@ -292,6 +311,12 @@ export class Guard implements SandboxObserver {
     if (host === null) throw new SandboxNotWatchableError(sandbox.id, sandbox.info().backend);
     const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null);
     this.watched.set(sandbox.id, w);
+    const files = this.files;
+    if (files !== null) {
+      const watch = { sandboxId: sandbox.id, homeDir: host.homeDir, homeInSandbox: host.homeInSandbox, bait: host.bait ?? [] };
+      this.fileMarking.set(sandbox.id, files.watch(watch).then(() => null, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+      w.unsubscribers.push(() => files.unwatch(sandbox.id));
+    }
     w.unsubscribers.push(
       this.resources?.watch(sandbox.id, { stepRunning: (s) => w.stepRunning(s), steps: () => w.liveSteps() }) ??
         (() => undefined),
@@ -300,6 +325,7 @@ export class Guard implements SandboxObserver {
 
   sandboxDestroyed(sandboxId: string): void {
     this.watched.get(sandboxId)?.close();
+    this.fileMarking.delete(sandboxId);
     // alerts and actions stay readable; monitoring stops
   }
 
@@ -308,7 +334,18 @@ export class Guard implements SandboxObserver {
     const w = this.watched.get(sandboxId);
     if (!w) return;
     refuseIfFrozen(w);
+    const marking = this.fileMarking.get(sandboxId);
+    if (marking !== undefined) return this.admitMarked(w, marking);
     if (this.blindness.blindFor(w) !== null) return this.blindness.admit(w);
+  }
+
+  /** The first step waits until the sandbox's bait is watched; none runs where it can not be. */
+  private async admitMarked(w: WatchedSandbox, marking: Promise<Error | null>): Promise<void> {
+    const err = await marking;
+    if (err !== null) throw new PraetorError('policy-denied', `the guard can not watch the bait of sandbox ${w.sandbox.id}: ${err.message}`);
+    this.fileMarking.delete(w.sandbox.id);
+    refuseIfFrozen(w);
+    if (this.blindness.blindFor(w) !== null) await this.blindness.admit(w);
   }
 
   /** A monitor went blind (also the backend's hook for its own monitors): see blindness.ts. */

@@ -8,6 +8,7 @@ import { validateDomainPattern } from './network/domain-filter.js';
 import { validateCidr } from './network/address-policy.js';
 import { GpuRequestSchema } from './gpu/gpu-request.js';
 import type { GpuGrant } from './gpu/gpu-allocator.js';
+import type { PlantedBait } from './bait.js';
 
 const domainPattern = z.string().superRefine((value, ctx) => {
   const problem = validateDomainPattern(value);
@@ -73,6 +74,10 @@ export const SandboxOptionsSchema = z.object({
     .default(false)
     .describe('Grant GPUs even where GPU monitoring does not work (recorded on the sandbox); refused otherwise.'),
   labels: z.record(z.string(), z.string()).default({}),
+  bait: z
+    .boolean()
+    .default(true)
+    .describe('Plant bait credentials in the home (docs/bait.md) and alert on any read of them; false for a task that uses cloud SDKs or ssh without its own keys.'),
 });
 export type SandboxOptions = z.infer<typeof SandboxOptionsSchema>;
 export type SandboxOptionsInput = z.input<typeof SandboxOptionsSchema>;
@@ -154,6 +159,8 @@ export interface SandboxHostView {
   readonly homeDir: string;
   /** The same directory as the sandbox sees it ($HOME). */
   readonly homeInSandbox: string;
+  /** The bait credentials planted in the home (bait.ts); absent or empty: none. */
+  readonly bait?: readonly PlantedBait[];
 }
 
 export interface Sandbox {

@@ -1,5 +1,6 @@
 // The embedded default backend: sandboxes on this Linux host from bubblewrap, cgroups,
 // a network namespace per sandbox, nftables and an in-process egress proxy.
+import { plantBait } from '../bait.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -208,6 +209,7 @@ export class LocalBackend implements SandboxBackend {
       if (dirs.status === 'rejected') throw dirs.reason;
       if (netns.status === 'rejected') throw netns.reason;
       const [workspaceDir, tmpDir] = dirs.value;
+      const bait = options.bait ? await plantBait(`${tmpDir}/home`, '/tmp/home', hostUid, hostUid) : [];
       const [, , , initPid] = await Promise.all([
         rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
@@ -239,6 +241,7 @@ export class LocalBackend implements SandboxBackend {
         flushDenials: () => rt.denials.flush(id),
         observer: this.options.observer ?? null,
         gpuGrant: gpu?.grant ?? null,
+        bait,
       });
       for (const e of buffered.splice(0)) sandbox.record(e);
       this.sandboxes.set(id, sandbox);

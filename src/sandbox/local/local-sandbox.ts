@@ -1,4 +1,5 @@
 // One live sandbox of the local backend: exec as steps, files, processes, network record, destroy.
+import type { PlantedBait } from '../bait.js';
 import type { GpuGrant } from '../gpu/gpu-allocator.js';
 import { readFile, readdir } from 'node:fs/promises';
 import type {
@@ -69,6 +70,8 @@ export interface LocalSandboxDeps {
   readonly observer: SandboxObserver | null;
   /** The GPUs it holds (released by teardown). */
   readonly gpuGrant?: GpuGrant | null;
+  /** Bait credentials planted in the home (sandbox/bait.ts). */
+  readonly bait?: readonly PlantedBait[];
 }
 
 export async function stepMatches(cgroups: CgroupTree, sandboxId: string, from: number, to: number): Promise<StepMatch[]> {
@@ -126,7 +129,7 @@ export class LocalSandbox implements Sandbox {
   }
 
   watchable(): SandboxHostView {
-    return { initPid: this.deps.initPid, homeDir: `${this.deps.dataDir}${SANDBOX_HOME}`, homeInSandbox: SANDBOX_HOME };
+    return { initPid: this.deps.initPid, homeDir: `${this.deps.dataDir}${SANDBOX_HOME}`, homeInSandbox: SANDBOX_HOME, bait: this.deps.bait ?? [] };
   }
 
   info(): SandboxInfo {
