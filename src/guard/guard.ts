@@ -164,7 +164,11 @@ export class Guard implements SandboxObserver {
       await this.processSupervisor.start();
     }
     if (this.options.fileMonitor !== false && this.files === null) {
-      this.files = new FileMonitor({ emit: (e) => this.fromMonitor(e), onError: (m) => this.onError(m) });
+      this.files = new FileMonitor({
+        emit: (e) => this.fromMonitor(e),
+        onError: (m) => this.onError(m),
+        processOf: (sandboxId, pid) => this.watched.get(sandboxId)?.processTable.get(pid) ?? null,
+      });
       // like the process monitor: its death holds every sandbox until it is back with its marks
       this.fileSupervisor = new MonitorSupervisor(this.files, {
         onDown: (f) => this.monitorDown(f),
@@ -220,7 +224,13 @@ export class Guard implements SandboxObserver {
 
   /** Host pids of the guard's helper processes (for CPU accounting). */
   helperPids(): number[] {
-    return [this.processes?.pid, this.files?.pid].filter((pid): pid is number => typeof pid === 'number');
+    const pid = this.processes?.pid;
+    return pid === null || pid === undefined ? [] : [pid];
+  }
+
+  /** Host pid of the file monitor's helper (praetor-fanotify); null when it does not run. */
+  fileMonitorPid(): number | null {
+    return this.files?.pid ?? null;
   }
 
   /** Whether GPU use is watched on this host ('unavailable': no answering nvidia-smi). */

@@ -15,7 +15,7 @@ export const FanotifyReadSchema = z.object({
   dev: inode,
   ino: inode,
   path: z.string().nullable().describe('The file as the host names it.'),
-  cg: z.string().describe('praetor/<sandboxId>/<leaf> of the reader.'),
+  cg: z.string().nullable().describe('praetor/<sandboxId>/<leaf> of the reader; null: it was gone before /proc was read.'),
   exe: z.string().nullable(),
   argv: z.array(z.string()).nullable(),
 });

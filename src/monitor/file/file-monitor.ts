@@ -4,8 +4,7 @@
 // this side names the file (bait by its inode and untouched content, else a real credential by
 // its path), the sandbox and step (from the reader's cgroup), once per process and file.
 import type { ChildProcessByStdio } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +30,11 @@ export interface FileMonitorOptions {
   readonly binaryPath?: string;
   readonly emit: (event: FileOpenEvent) => void;
   readonly onError?: (message: string) => void;
+  /**
+   * A process of the sandbox as the process monitor saw it start (its step, exe and argv): places a
+   * reader that was gone before the helper read its /proc. None: such reads are not reported.
+   */
+  readonly processOf?: (sandboxId: string, pid: number) => { step: number | null; exe: string | null; argv: readonly string[] | null } | null;
 }
 
 export function defaultFanotifyPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -41,6 +45,20 @@ const START_TIMEOUT_MS = 10_000;
 const ANSWER_TIMEOUT_MS = 5_000;
 /** (pid, file) pairs already reported; forgotten all at once past this. */
 const MAX_SEEN = 16_384;
+/** How long a read by a reaped reader waits for the process monitor's report of its exec, once. */
+const PLACE_RETRY_MS = 100;
+
+/**
+ * A bait file's content now, or null when it is gone. Read synchronously: it is a few hundred bytes,
+ * and a trip through the thread pool would delay the alert more than the read takes.
+ */
+function readIfThere(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
 
 type Helper = ChildProcessByStdio<Writable, Readable, Readable>;
 type Answer = { ok: true; key: string } | { ok: false; err: string };
@@ -220,20 +238,45 @@ export class FileMonitor implements MonitorSource {
     }
   }
 
+  /** The sandbox whose file was read: bait by its inode, anything else by the home it lies in. */
+  private sandboxOfFile(line: FanotifyRead): FileWatch | undefined {
+    const bait = this.baitByInode.get(`${line.dev}:${line.ino}`);
+    if (bait !== undefined) return this.watches.get(bait.sandboxId);
+    const path = line.path;
+    if (path === null) return undefined;
+    for (const w of this.watches.values()) if (path.startsWith(`${w.homeDir}/`)) return w;
+    return undefined;
+  }
+
+  /** The reader's step, exe and argv: from its cgroup, or from the process monitor when it was already gone. */
+  private async reader(line: FanotifyRead, w: FileWatch): Promise<{ step: number | null; exe: string | null; argv: readonly string[] | null } | null> {
+    if (line.cg !== null) {
+      const owner = parseLeaf(line.cg);
+      // a reader of another sandbox's file can not exist (homes are private): dropped
+      return owner === null || owner.sandboxId !== w.sandboxId ? null : { step: owner.step, exe: line.exe, argv: line.argv };
+    }
+    const known = this.opts.processOf?.(w.sandboxId, line.pid) ?? null;
+    if (known !== null) return known;
+    await new Promise((resolve) => setTimeout(resolve, PLACE_RETRY_MS));
+    // unplaced, it may be a host process that read and left: not reported (no false alert)
+    return this.opts.processOf?.(w.sandboxId, line.pid) ?? null;
+  }
+
   private async onRead(line: FanotifyRead): Promise<void> {
-    const owner = parseLeaf(line.cg);
-    const w = owner === null ? undefined : this.watches.get(owner.sandboxId);
-    if (owner === null || w === undefined) return;
+    const w = this.sandboxOfFile(line);
+    if (w === undefined) return;
     const key = `${line.dev}:${line.ino}`;
-    const once = `${owner.sandboxId}:${line.pid}:${key}`;
+    const once = `${w.sandboxId}:${line.pid}:${key}`;
     if (this.seen.has(once)) return;
     if (this.seen.size >= MAX_SEEN) this.seen.clear();
     this.seen.add(once);
-    const base = { kind: 'file-open' as const, time: line.t, sandboxId: owner.sandboxId, step: owner.step, pid: line.pid, exe: line.exe, argv: line.argv };
+    const who = await this.reader(line, w);
+    if (who === null) return;
+    const base = { kind: 'file-open' as const, time: line.t, sandboxId: w.sandboxId, pid: line.pid, ...who };
     const bait = this.baitByInode.get(key);
-    if (bait !== undefined && bait.sandboxId === owner.sandboxId) {
+    if (bait !== undefined && bait.sandboxId === w.sandboxId) {
       // a file the task wrote over holds the task's own data: a read of it is not a read of bait
-      const now = await readFile(bait.bait.hostPath, 'utf8').catch(() => null);
+      const now = readIfThere(bait.bait.hostPath);
       const intact = now === null || now === bait.bait.content;
       this.deliver({ ...base, path: bait.bait.sandboxPath, watch: intact ? 'bait' : 'credential', label: bait.bait.label });
       return;
