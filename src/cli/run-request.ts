@@ -56,6 +56,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   { name: 'gpu-shared', description: 'share the granted GPUs with other sharing sandboxes instead of holding them alone' },
   { name: 'allow-unmonitored-gpu', description: 'grant GPUs even where GPU monitoring does not work (recorded on the sandbox)' },
+  { name: 'no-bait', description: 'plant no bait credentials in the home (docs/bait.md): for a task that uses cloud SDKs or ssh without its own keys' },
 ];
 
 /** Flag values by name, as either parser leaves them. */
@@ -77,6 +78,7 @@ export interface RunRequest {
     readonly gpus?: GpuRequest;
     readonly gpuShared?: boolean;
     readonly allowUnmonitoredGpu?: boolean;
+    readonly bait?: boolean;
   };
   readonly timeoutSeconds?: number;
   readonly timeoutText?: string;
@@ -155,6 +157,7 @@ export function runRequest(command: readonly string[], values: RunFlagValues): R
       ...(gpus !== undefined ? { gpus } : {}),
       ...(values['gpu-shared'] === true ? { gpuShared: true } : {}),
       ...(values['allow-unmonitored-gpu'] === true ? { allowUnmonitoredGpu: true } : {}),
+      ...(values['no-bait'] === true ? { bait: false } : {}),
     },
     ...(timeoutSeconds !== undefined ? { timeoutSeconds, timeoutText: text(values, 'timeout') } : {}),
     json: values.json === true,

@@ -20,6 +20,8 @@ export function runCommand(): Command {
     // commander names flags in camelCase; the table (and the fast path) in kebab-case.
     const values: Record<string, string | string[] | boolean | undefined> = {};
     for (const f of RUN_FLAGS) values[f.name] = flags[f.name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] as string | string[] | boolean | undefined;
+    // commander reads --no-bait as the negation of --bait
+    if (flags.bait === false) values['no-bait'] = true;
     process.exitCode = await dispatchRun(runRequest(args, values));
   });
 }

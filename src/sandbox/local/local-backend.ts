@@ -209,8 +209,8 @@ export class LocalBackend implements SandboxBackend {
       if (dirs.status === 'rejected') throw dirs.reason;
       if (netns.status === 'rejected') throw netns.reason;
       const [workspaceDir, tmpDir] = dirs.value;
-      const bait = options.bait ? await plantBait(`${tmpDir}/home`, '/tmp/home', hostUid, hostUid) : [];
-      const [, , , initPid] = await Promise.all([
+      // the bait (about 20 ms of small writes on a loaded host) is planted beside the rest of the setup
+      const [, , , initPid, bait] = await Promise.all([
         rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
         proxy.listen(cell.hostAddress, PROXY_PORT),
@@ -220,6 +220,7 @@ export class LocalBackend implements SandboxBackend {
             return r.pid;
           },
         ),
+        options.bait ? plantBait(`${tmpDir}/home`, '/tmp/home', hostUid, hostUid) : Promise.resolve([]),
       ]);
       const initStartTime = await processStartTime(initPid);
       if (initStartTime === null) throw new PraetorError('sandbox-failure', `sandbox init ${initPid} exited during setup`);
