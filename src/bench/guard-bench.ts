@@ -185,7 +185,8 @@ async function measureOverhead(
     progress.stop();
   }
   await new Promise((resolve) => setTimeout(resolve, 2000)); // let creation settle
-  const helpers = guard.helperPids();
+  const files = guard.fileMonitorPid(); // praetor-fanotify: idle unless a watched file is read
+  const helpers = files === null ? guard.helperPids() : [...guard.helperPids(), files];
   const cpu0 = process.cpuUsage();
   const helper0 = await helperCpuSeconds(helpers);
   const started = performance.now();
