@@ -206,7 +206,7 @@ it('serves an OpenAPI 3.1 document built from the request schemas, and a readabl
   assert.equal(doc.openapi, '3.1.0');
   for (const p of ['/v1/sandboxes', '/v1/sandboxes/{id}/exec', '/v1/sandboxes/{id}/exec/stream', '/v1/events', '/v1/envs/{id}/step', '/v1/keys', '/v1/approvals', '/v1/approvals/{id}']) assert.ok(doc.paths[p], p);
   assert.deepEqual(Object.keys(doc.components.schemas.SandboxCreate?.properties ?? {}).sort(), [
-    'allowCidrs', 'allowDomains', 'allowUnmonitoredGpu', 'cpus', 'denyDomains', 'disk', 'env', 'gpu', 'gpuShared', 'gpus', 'guardMinSeverity', 'guardMode', 'labels', 'memory', 'pids', 'workspaceTar',
+    'allowCidrs', 'allowDomains', 'allowUnmonitoredGpu', 'bait', 'cpus', 'denyDomains', 'disk', 'env', 'gpu', 'gpuShared', 'gpus', 'guardMinSeverity', 'guardMode', 'labels', 'memory', 'pids', 'workspaceTar',
   ]);
   const page = await app.request('/docs');
   assert.match(page.headers.get('content-type') ?? '', /text\/html/);
