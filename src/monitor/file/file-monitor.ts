@@ -177,7 +177,15 @@ export class FileMonitor implements MonitorSource {
     await this.spawn(path);
     // a new helper is a new fanotify group: every sandbox is marked again before it counts as seeing
     this.baitByInode.clear();
-    for (const w of [...this.watches.values()]) await this.markAll(w);
+    try {
+      for (const w of [...this.watches.values()]) await this.markAll(w);
+    } catch (err) {
+      // not seeing: this helper goes, and the next start begins afresh
+      const child = this.child;
+      this.child = null;
+      child?.kill('SIGKILL');
+      throw err;
+    }
   }
 
   private spawn(path: string): Promise<void> {
