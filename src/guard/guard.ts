@@ -15,6 +15,7 @@ import { GpuSampler, type RawGpuSample } from '../monitor/resource/gpu-sampler.j
 import type { GpuUse } from '../monitor/resource/gpu-accounting.js';
 import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
+import type { CgroupLayout } from '../sandbox/cgroup/cgroup-layout.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { ActionRefusal, EgressCheck, EgressDenial, SandboxAction, SandboxObserver, StreamContext } from '../sandbox/observer.js';
 import type { PolicyGate } from '../policy/policy-gate.js';
@@ -91,6 +92,7 @@ export class Guard implements SandboxObserver {
   private gpuSupervisor: MonitorSupervisor | null = null;
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
   private commandContextSet = false;
+  private cgroupLayout: CgroupLayout | null = null;
 
   constructor(private readonly options: GuardOptions = {}) {
     const onError = options.onError ?? ((m: string) => process.stderr.write(`praetor guard: ${m}\n`));
@@ -157,8 +159,9 @@ export class Guard implements SandboxObserver {
       await this.processSupervisor.start();
     }
     if (this.resources === null) {
+      this.cgroupLayout = await detectCgroupLayout();
       this.resources = new ResourceSampler({
-        layout: await detectCgroupLayout(),
+        layout: this.cgroupLayout,
         intervalMs: this.options.resourceIntervalMs ?? 1000,
         emit: (e) => this.fromMonitor(e),
       });
@@ -290,7 +293,7 @@ export class Guard implements SandboxObserver {
   sandboxCreated(sandbox: Sandbox): void {
     const host = sandbox.watchable();
     if (host === null) throw new SandboxNotWatchableError(sandbox.id, sandbox.info().backend);
-    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null);
+    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null, this.cgroupLayout);
     this.watched.set(sandbox.id, w);
     w.unsubscribers.push(
       this.resources?.watch(sandbox.id, { stepRunning: (s) => w.stepRunning(s), steps: () => w.liveSteps() }) ??
@@ -331,11 +334,18 @@ export class Guard implements SandboxObserver {
   }
 
   stepStarted(sandboxId: string, step: number, argv: readonly string[]): void {
-    this.publish({ kind: 'step-start', time: Date.now(), sandboxId, step, argv, exitCode: null });
+    const time = Date.now();
+    this.publish({ kind: 'step-start', time, sandboxId, step, argv, exitCode: null });
+    const w = this.watched.get(sandboxId);
+    w?.background(w.stepUsage.began(step, time));
   }
 
   stepEnded(sandboxId: string, step: number, result: ExecResult): void {
-    this.publish({ kind: 'step-end', time: Date.now(), sandboxId, step, argv: [], exitCode: result.exitCode });
+    const time = Date.now();
+    this.publish({ kind: 'step-end', time, sandboxId, step, argv: [], exitCode: result.exitCode });
+    // the step's CPU over its whole life, read before a one-shot run destroys the sandbox
+    const w = this.watched.get(sandboxId);
+    this.track(w?.stepUsage.ended(step, time).then((usage) => usage && this.publish(usage)) ?? Promise.resolve(), w);
   }
 
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
