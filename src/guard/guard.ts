@@ -242,9 +242,10 @@ export class Guard implements SandboxObserver {
     await this.settle();
   }
 
-  /** Waits until every enforcement started so far has finished. */
+  /** Waits until every enforcement and every signal read (a refused connection's process) started so far has finished. */
   async settle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    const jobs = (): Promise<unknown>[] => [...this.pending, ...[...this.watched.values()].flatMap((w) => [...w.jobs])];
+    for (let left = jobs(); left.length > 0; left = jobs()) await Promise.allSettled(left);
   }
 
   setPolicy(sandboxId: string, policy: Partial<GuardPolicy>): void {

@@ -36,6 +36,9 @@ export function readsCommandsFromStdin(argv: readonly string[] | null): boolean 
 }
 
 const NETWORK: ReadonlySet<FdKind> = new Set(['tcp', 'udp']);
+/** How far up a refused connection's process tree its step's command lines are read, and how much of each. */
+const MAX_ANCESTORS = 4;
+const MAX_ANCESTOR_CHARS = 16_384;
 
 export interface SocketSignalsDeps {
   readonly sandboxId: string;
@@ -80,6 +83,7 @@ export class SocketSignals {
       remote: first === undefined ? null : `${first.remote}:${first.remotePort}`,
       parentExe: parent.info?.exe ?? null,
       parentNetSockets: parentNet,
+      ancestorsText: null,
     });
   }
 
@@ -119,7 +123,19 @@ export class SocketSignals {
       remote,
       parentExe: parent?.exe ?? null,
       parentNetSockets: 0,
+      ancestorsText: this.ancestorsText(info),
     });
+  }
+
+  /** Command lines of the process's ancestors in its own step, nearest first (at most MAX_ANCESTORS). */
+  private ancestorsText(info: ProcessInfo): string | null {
+    const lines: string[] = [];
+    let at = info.ppid === null ? undefined : this.deps.table.get(info.ppid);
+    for (let i = 0; i < MAX_ANCESTORS && at !== undefined && at.step === info.step && info.step !== null; i++) {
+      if (at.argv !== null) lines.push(at.argv.join(' ').slice(0, MAX_ANCESTOR_CHARS));
+      at = at.ppid === null ? undefined : this.deps.table.get(at.ppid);
+    }
+    return lines.length === 0 ? null : lines.join('\n');
   }
 
   private base(time: number, step: number | null, pid: number, ppid: number | null, exe: string | null, argv: readonly string[] | null) {

@@ -184,6 +184,11 @@ export interface ProcessSocketsEvent extends EventBase {
   /** The parent's executable and the network sockets it holds (a relay: socat, a script piping a socket to a shell). */
   readonly parentExe: string | null;
   readonly parentNetSockets: number;
+  /**
+   * For a refused connection: the command lines of the process's ancestors in the same step, nearest
+   * first, joined by newlines (the step's shell that wrote the script the interpreter runs); null otherwise.
+   */
+  readonly ancestorsText: string | null;
 }
 
 /**
