@@ -286,6 +286,7 @@ const BENIGN: [string, GuardEvent[]][] = [
   ['a test suite in one process that reads and writes files', [stepUsage({ wallMs: 12_000, execs: 2, userShare: 0.88, peakMemoryBytes: 60e6 })]],
   ['curl of a docs page from a host not on the allowlist, printed (finding only)', [processSockets(['curl', '-sSL', 'https://docs.example.test/guide'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })]],
   ['npm install, one registry host refused', [processSockets(['node', '/usr/bin/npm', 'install'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'bash -c npm install' })]],
+  ['gzip -9 of a large file: one program, all user time, megabytes through it', [stepUsage({ wallMs: 23_000, execs: 4, userShare: 0.99, ioPerCpuSecond: 4_400_000, peakMemoryBytes: 20e6 })]],
   ['a short step, busy but brief', [stepUsage({ wallMs: 3000 })]],
   ['a step that mostly waited (sleep, network)', [stepUsage({ cores: 0.05, demandCores: 0.06 })]],
   ['gcc', [processStart(['gcc', '-O2', '-Wall', '-o', 'app', 'main.c']), processStart(['./app'], { exe: '/workspace/app' })]],

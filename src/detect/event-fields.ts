@@ -48,7 +48,7 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
   },
   'step-usage': {
     kind: true, time: true, sandboxId: true, step: true, wallMs: true, cpuSeconds: true, cores: true, demandCores: true,
-    userShare: true, execs: true, peakMemoryBytes: true,
+    userShare: true, execs: true, ioPerCpuSecond: true, peakMemoryBytes: true,
   },
   'file-open': { kind: true, time: true, sandboxId: true, step: true, pid: true, path: true, watch: true, label: true, exe: true, argv: true },
 };

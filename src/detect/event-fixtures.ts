@@ -178,6 +178,7 @@ export function stepUsage(o: Base & Partial<Omit<StepUsageEvent, 'kind' | 'time'
     demandCores: o.demandCores ?? 1,
     userShare: o.userShare ?? 0.99,
     execs: o.execs ?? 3,
+    ioPerCpuSecond: o.ioPerCpuSecond ?? 20_000,
     peakMemoryBytes: o.peakMemoryBytes === undefined ? 12e6 : o.peakMemoryBytes,
   };
 }

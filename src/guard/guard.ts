@@ -50,6 +50,8 @@ export interface GuardOptions {
   readonly blindHoldMs?: number;
   /** The command policy every sandbox gets unless told otherwise (setCommandPolicy). */
   readonly commandPolicy?: PolicyGate;
+  /** Socket-aware exec signals and step usage (default on); off only for the bench's paired figures. */
+  readonly processSignals?: boolean;
 }
 
 /** What the guard gives the GPU sampler it starts. */
@@ -294,7 +296,7 @@ export class Guard implements SandboxObserver {
   sandboxCreated(sandbox: Sandbox): void {
     const host = sandbox.watchable();
     if (host === null) throw new SandboxNotWatchableError(sandbox.id, sandbox.info().backend);
-    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null, this.cgroupLayout);
+    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null, this.options.processSignals === false ? null : this.cgroupLayout);
     this.watched.set(sandbox.id, w);
     w.unsubscribers.push(
       this.resources?.watch(sandbox.id, { stepRunning: (s) => w.stepRunning(s), steps: () => w.liveSteps() }) ??
@@ -385,7 +387,7 @@ export class Guard implements SandboxObserver {
     if (!w) return;
     if (event.kind === 'process-start') this.checkProcess(event);
     this.publish(event);
-    if (event.kind === 'process-start' && !w.isClosed) w.background(w.socketSignals.onExec(event));
+    if (event.kind === 'process-start' && !w.isClosed && this.options.processSignals !== false) w.background(w.socketSignals.onExec(event));
   }
 
   /** A program started inside a step that the command policy denies is killed as soon as it is seen. */

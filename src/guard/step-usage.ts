@@ -6,7 +6,7 @@
 // nothing. Exec counts come from the process monitor's events.
 import type { StepUsageEvent } from '../monitor/events.js';
 import type { CgroupLayout } from '../sandbox/cgroup/cgroup-layout.js';
-import { readStepCpu, readWaitNs, stepPids, type StepCpu } from '../monitor/resource/step-cpu.js';
+import { readIoBytes, readStepCpu, readWaitNs, stepPids, type StepCpu } from '../monitor/resource/step-cpu.js';
 
 /** A step's resource sample at or above this many cores has its processes' waits read. */
 const BUSY_CORES = 0.2;
@@ -20,6 +20,8 @@ interface StepState {
   execs: number;
   /** Highest wait seen per process, in nanoseconds. */
   readonly waits: Map<number, number>;
+  /** Highest read + written bytes seen per process. */
+  readonly io: Map<number, number>;
 }
 
 export interface StepUsageDeps {
@@ -38,6 +40,7 @@ export function stepUsageEvent(
   end: StepCpu,
   waitNs: number,
   execs: number,
+  ioBytes = 0,
 ): StepUsageEvent | null {
   if (wallMs < MIN_REPORTED_WALL_MS) return null;
   const cpuSeconds = Math.max(0, end.cpuSeconds - (start?.cpuSeconds ?? 0));
@@ -54,6 +57,7 @@ export function stepUsageEvent(
     demandCores: round((cpuSeconds + waitNs / 1e9) / wall),
     userShare: user + system > 0 ? round(user / (user + system)) : 0,
     execs,
+    ioPerCpuSecond: cpuSeconds > 0 ? Math.round(ioBytes / cpuSeconds) : 0,
     peakMemoryBytes: end.peakMemoryBytes,
   };
 }
@@ -66,7 +70,7 @@ export class StepUsage {
   /** The step's exec begins: its leaf's counters now (a preallocated leaf reads zero). */
   async began(step: number, time: number): Promise<void> {
     if (this.steps.size >= MAX_TRACKED_STEPS) this.steps.delete(this.steps.keys().next().value ?? 0);
-    const state: StepState = { startedAt: time, start: null, execs: 0, waits: new Map() };
+    const state: StepState = { startedAt: time, start: null, execs: 0, waits: new Map(), io: new Map() };
     this.steps.set(step, state);
     const layout = this.deps.layout;
     if (layout !== null) state.start = await readStepCpu(layout, this.deps.sandboxId, stepLeaf(step));
@@ -84,8 +88,9 @@ export class StepUsage {
     const layout = this.deps.layout;
     if (step === null || state === undefined || layout === null || cores < BUSY_CORES) return;
     for (const pid of await stepPids(layout, this.deps.sandboxId, stepLeaf(step))) {
-      const wait = await readWaitNs(pid);
+      const [wait, io] = await Promise.all([readWaitNs(pid), readIoBytes(pid)]);
       if (wait !== null && wait > (state.waits.get(pid) ?? 0)) state.waits.set(pid, wait);
+      if (io !== null && io > (state.io.get(pid) ?? 0)) state.io.set(pid, io);
     }
   }
 
@@ -99,6 +104,8 @@ export class StepUsage {
     if (end === null) return null;
     let waitNs = 0;
     for (const w of state.waits.values()) waitNs += w;
-    return stepUsageEvent({ sandboxId: this.deps.sandboxId, step, time }, time - state.startedAt, state.start, end, waitNs, state.execs);
+    let ioBytes = 0;
+    for (const b of state.io.values()) ioBytes += b;
+    return stepUsageEvent({ sandboxId: this.deps.sandboxId, step, time }, time - state.startedAt, state.start, end, waitNs, state.execs, ioBytes);
   }
 }

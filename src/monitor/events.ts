@@ -209,6 +209,11 @@ export interface StepUsageEvent extends EventBase {
   readonly userShare: number;
   /** Programs exec'd in the step. */
   readonly execs: number;
+  /**
+   * Bytes its processes read and wrote (rchar + wchar, files, pipes and sockets alike) per CPU-second,
+   * as last read while the step was busy: a compressor or a test run moves megabytes, a hash loop none.
+   */
+  readonly ioPerCpuSecond: number;
   /** Memory peak of the step's leaf in bytes; null where the kernel does not keep one. */
   readonly peakMemoryBytes: number | null;
 }

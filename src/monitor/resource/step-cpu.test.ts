@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCpuStatTimes, parseSchedstat, readStepCpu, stepPids } from './step-cpu.js';
+import { parseCpuStatTimes, parseProcIo, parseSchedstat, readStepCpu, stepPids } from './step-cpu.js';
 import type { CgroupLayout } from '../../sandbox/cgroup/cgroup-layout.js';
 
 const V1: CgroupLayout = {
@@ -20,6 +20,8 @@ describe('step CPU readings', () => {
     assert.equal(parseCpuStatTimes('usage_usec 1\n'), null);
     assert.deepEqual(parseSchedstat('8123456789 2000000000 1200\n'), { runNs: 8123456789, waitNs: 2000000000 });
     assert.equal(parseSchedstat('garbage'), null);
+    assert.equal(parseProcIo('rchar: 1713023\nwchar: 29\nsyscr: 677\nsyscw: 29\nread_bytes: 0\n'), 1713052);
+    assert.equal(parseProcIo('syscr: 1\n'), null);
   });
 
   it('read a v1 step leaf (cpuacct nanoseconds, memory peak)', async () => {

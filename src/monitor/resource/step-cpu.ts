@@ -82,3 +82,21 @@ export async function readWaitNs(pid: number, readFile: ReadText = readCounterFi
   const text = await readFile(`/proc/${pid}/schedstat`).catch(() => null);
   return text === null ? null : (parseSchedstat(text)?.waitNs ?? null);
 }
+
+/** /proc/PID/io: bytes the process passed through read and write calls (rchar + wchar), cache hits included. */
+export function parseProcIo(text: string): number | null {
+  let rchar: number | null = null;
+  let wchar: number | null = null;
+  for (const line of text.split('\n')) {
+    const [key, value] = line.split(':').map((x) => x.trim());
+    if (key === 'rchar') rchar = parseCounter(value ?? '');
+    if (key === 'wchar') wchar = parseCounter(value ?? '');
+  }
+  return rchar === null || wchar === null ? null : rchar + wchar;
+}
+
+/** Bytes read and written by a process so far; null when it is gone. */
+export async function readIoBytes(pid: number, readFile: ReadText = readCounterFile): Promise<number | null> {
+  const text = await readFile(`/proc/${pid}/io`).catch(() => null);
+  return text === null ? null : parseProcIo(text);
+}
