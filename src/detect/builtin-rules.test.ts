@@ -231,6 +231,8 @@ ROME.push(
     'refused-shell-wiring-python',
     'T1059.006',
   ],
+  ['a listener left by its step (finding)', cases(processSockets(['python3', '-m', 'http.server', '8000'], { via: 'listen', stdio: ['file', 'file', 'file'], listenPorts: [8000], remote: null })), 'listening-socket', 'T1571'],
+  ['ncat -l -e /bin/sh waiting for its peer', cases(processSockets(['ncat', '-l', '4445', '-e', '/bin/sh'], { via: 'listen', stdio: ['pipe', 'pipe', 'pipe'], listenPorts: [4445], remote: null })), 'bind-shell-listener', 'T1059.004'],
   ['a type check that kept a core busy (finding)', cases(stepUsage({ peakMemoryBytes: 450e6, userShare: 0.96 })), 'cpu-sustained-step', 'T1496'],
 );
 
@@ -287,6 +289,11 @@ const BENIGN: [string, GuardEvent[]][] = [
   ['curl of a docs page from a host not on the allowlist, printed (finding only)', [processSockets(['curl', '-sSL', 'https://docs.example.test/guide'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })]],
   ['npm install, one registry host refused', [processSockets(['node', '/usr/bin/npm', 'install'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'bash -c npm install' })]],
   ['gzip -9 of a large file: one program, all user time, megabytes through it', [stepUsage({ wallMs: 23_000, execs: 4, userShare: 0.99, ioPerCpuSecond: 4_400_000, peakMemoryBytes: 20e6 })]],
+  ['dev servers left listening (findings only)', [
+    processSockets(['node', 'server.js'], { via: 'listen', stdio: ['file', 'file', 'file'], listenPorts: [3001], remote: null }),
+    processSockets(['php', '-S', '127.0.0.1:8002', '-t', 'pub'], { via: 'listen', stdio: ['file', 'file', 'file'], listenPorts: [8002], remote: null }),
+    processSockets(['socat', '-u', 'TCP-LISTEN:8005,bind=127.0.0.1,reuseaddr', 'OPEN:/tmp/recv.txt,creat'], { via: 'listen', stdio: ['pipe', 'pipe', 'pipe'], listenPorts: [8005], remote: null }),
+  ]],
   ['a short step, busy but brief', [stepUsage({ wallMs: 3000 })]],
   ['a step that mostly waited (sleep, network)', [stepUsage({ cores: 0.05, demandCores: 0.06 })]],
   ['gcc', [processStart(['gcc', '-O2', '-Wall', '-o', 'app', 'main.c']), processStart(['./app'], { exe: '/workspace/app' })]],

@@ -349,6 +349,8 @@ export class Guard implements SandboxObserver {
     // the step's CPU over its whole life, read before a one-shot run destroys the sandbox
     const w = this.watched.get(sandboxId);
     this.track(w?.stepUsage.ended(step, time).then((usage) => usage && this.publish(usage)) ?? Promise.resolve(), w);
+    // sockets left listening by the step (servers, bind shells), with their process and step
+    if (w && !w.isClosed && this.options.processSignals !== false) w.background(w.socketSignals.onStepEnd(time));
   }
 
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
