@@ -15,6 +15,7 @@ import { errorMessage } from '../core/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { ErrorTally, mapLimit } from './sandbox-bench.js';
 import { summarize, type Summary } from './stats.js';
+import { measureSignalLatency, type SignalLatency } from './signal-bench.js';
 
 export interface OverheadFigures {
   readonly sandboxes: number;
@@ -30,6 +31,10 @@ export interface GuardFigures {
   readonly scan: Summary | null;
   readonly idle: OverheadFigures | null;
   readonly busy: OverheadFigures | null;
+  /** The same windows with the socket and step-usage signals off (the figures before issue 15), run just before. */
+  readonly idleWithoutSignals: OverheadFigures | null;
+  readonly busyWithoutSignals: OverheadFigures | null;
+  readonly signals: SignalLatency;
   readonly errors: ReturnType<ErrorTally['list']>;
 }
 
@@ -161,12 +166,13 @@ async function measureOverhead(
   busy: boolean,
   progress: PhaseProgress,
   errors: ErrorTally,
+  processSignals = true,
 ): Promise<OverheadFigures | null> {
   if (count === 0) return null;
-  const guard = new Guard({ policy: { mode: 'monitor' } });
+  const guard = new Guard({ policy: { mode: 'monitor' }, processSignals });
   await guard.start();
   const backend = openBackend({ observer: guard });
-  progress.start(`${busy ? 'busy' : 'idle'} sandboxes`, count);
+  progress.start(`${busy ? 'busy' : 'idle'} sandboxes${processSignals ? '' : ' (signals off)'}`, count);
   try {
     await mapLimit(Array.from({ length: count }), 8, async () => {
       try {
@@ -208,7 +214,11 @@ async function measureOverhead(
 export async function runGuardBench(options: GuardBenchOptions, progress: PhaseProgress): Promise<GuardFigures> {
   const errors = new ErrorTally();
   const latency = await measureLatency(options, progress, errors);
+  const signals = await measureSignalLatency(options.iterations, progress, errors);
+  // paired: each window with the socket and step-usage signals off, then on, in the same run
+  const idleWithoutSignals = await measureOverhead(options.idleSandboxes, options.windowSeconds, false, progress, errors, false);
   const idle = await measureOverhead(options.idleSandboxes, options.windowSeconds, false, progress, errors);
+  const busyWithoutSignals = await measureOverhead(options.busySandboxes, options.windowSeconds, true, progress, errors, false);
   const busy = await measureOverhead(options.busySandboxes, options.windowSeconds, true, progress, errors);
-  return { ...latency, idle, busy, errors: errors.list() };
+  return { ...latency, idle, busy, idleWithoutSignals, busyWithoutSignals, signals, errors: errors.list() };
 }

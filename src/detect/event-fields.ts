@@ -44,6 +44,11 @@ const EVENT_FIELDS: { readonly [K in GuardEventKind]: FieldSet<EventOfKind<K>> }
   'process-sockets': {
     kind: true, time: true, sandboxId: true, step: true, via: true, pid: true, ppid: true, exe: true, argv: true,
     stdio: true, netSockets: true, listenPorts: true, remote: true, parentExe: true, parentNetSockets: true,
+    ancestorsText: true,
+  },
+  'step-usage': {
+    kind: true, time: true, sandboxId: true, step: true, wallMs: true, cpuSeconds: true, cores: true, demandCores: true,
+    userShare: true, execs: true, ioPerCpuSecond: true, peakMemoryBytes: true,
   },
   'file-open': { kind: true, time: true, sandboxId: true, step: true, pid: true, path: true, watch: true, label: true, exe: true, argv: true },
 };

@@ -11,6 +11,7 @@ import type {
   ProcessStartEvent,
   ProxyConnectionEvent,
   ResourceSample,
+  StepUsageEvent,
 } from '../monitor/events.js';
 
 export const T0 = 1_700_000_000_000;
@@ -135,6 +136,7 @@ export function processSockets(argv: readonly string[], o: Base & Partial<Omit<P
     remote: o.remote ?? '203.0.113.9:443',
     parentExe: o.parentExe ?? null,
     parentNetSockets: o.parentNetSockets ?? 0,
+    ancestorsText: o.ancestorsText ?? null,
   };
 }
 
@@ -162,5 +164,21 @@ export function fileOpen(path: string, o: Base & Partial<Omit<FileOpenEvent, 'ki
     label: o.label ?? 'aws',
     exe: o.exe ?? '/usr/bin/python3',
     argv: o.argv ?? ['python3', '-c', `open('${path}').read()`],
+  };
+}
+
+/** A step-usage event: by default a 9 s step that kept one core busy on pure computation. */
+export function stepUsage(o: Base & Partial<Omit<StepUsageEvent, 'kind' | 'time' | 'sandboxId' | 'step'>> = {}): StepUsageEvent {
+  return {
+    kind: 'step-usage',
+    ...base(o),
+    wallMs: o.wallMs ?? 9000,
+    cpuSeconds: o.cpuSeconds ?? 8.9,
+    cores: o.cores ?? 0.99,
+    demandCores: o.demandCores ?? 1,
+    userShare: o.userShare ?? 0.99,
+    execs: o.execs ?? 3,
+    ioPerCpuSecond: o.ioPerCpuSecond ?? 20_000,
+    peakMemoryBytes: o.peakMemoryBytes === undefined ? 12e6 : o.peakMemoryBytes,
   };
 }

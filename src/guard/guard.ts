@@ -16,6 +16,7 @@ import { GpuSampler, type RawGpuSample } from '../monitor/resource/gpu-sampler.j
 import type { GpuUse } from '../monitor/resource/gpu-accounting.js';
 import { parseProcCgroup } from '../monitor/resource/proc-cgroup.js';
 import { detectCgroupLayout } from '../sandbox/cgroup/cgroup-tree.js';
+import type { CgroupLayout } from '../sandbox/cgroup/cgroup-layout.js';
 import type { ExecResult, Sandbox } from '../sandbox/backend.js';
 import type { ActionRefusal, EgressCheck, EgressDenial, SandboxAction, SandboxObserver, StreamContext } from '../sandbox/observer.js';
 import type { PolicyGate } from '../policy/policy-gate.js';
@@ -52,6 +53,8 @@ export interface GuardOptions {
   readonly blindHoldMs?: number;
   /** The command policy every sandbox gets unless told otherwise (setCommandPolicy). */
   readonly commandPolicy?: PolicyGate;
+  /** Socket-aware exec signals and step usage (default on); off only for the bench's paired figures. */
+  readonly processSignals?: boolean;
 }
 
 /** What the guard gives the GPU sampler it starts. */
@@ -98,6 +101,7 @@ export class Guard implements SandboxObserver {
   private gpuSupervisor: MonitorSupervisor | null = null;
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
   private commandContextSet = false;
+  private cgroupLayout: CgroupLayout | null = null;
 
   constructor(private readonly options: GuardOptions = {}) {
     const onError = options.onError ?? ((m: string) => process.stderr.write(`praetor guard: ${m}\n`));
@@ -178,8 +182,9 @@ export class Guard implements SandboxObserver {
       await this.fileSupervisor.start();
     }
     if (this.resources === null) {
+      this.cgroupLayout = await detectCgroupLayout();
       this.resources = new ResourceSampler({
-        layout: await detectCgroupLayout(),
+        layout: this.cgroupLayout,
         intervalMs: this.options.resourceIntervalMs ?? 1000,
         emit: (e) => this.fromMonitor(e),
       });
@@ -268,9 +273,10 @@ export class Guard implements SandboxObserver {
     await this.settle();
   }
 
-  /** Waits until every enforcement started so far has finished. */
+  /** Waits until every enforcement and every signal read (a refused connection's process) started so far has finished. */
   async settle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    const jobs = (): Promise<unknown>[] => [...this.pending, ...[...this.watched.values()].flatMap((w) => [...w.jobs])];
+    for (let left = jobs(); left.length > 0; left = jobs()) await Promise.allSettled(left);
   }
 
   setPolicy(sandboxId: string, policy: Partial<GuardPolicy>): void {
@@ -319,7 +325,7 @@ export class Guard implements SandboxObserver {
   sandboxCreated(sandbox: Sandbox): void {
     const host = sandbox.watchable();
     if (host === null) throw new SandboxNotWatchableError(sandbox.id, sandbox.info().backend);
-    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null);
+    const w = new WatchedSandbox(sandbox, host, this.defaultPolicy, (e) => this.publish(e), this.options.commandPolicy ?? null, this.options.processSignals === false ? null : this.cgroupLayout);
     this.watched.set(sandbox.id, w);
     const files = this.files;
     if (files !== null) {
@@ -378,11 +384,20 @@ export class Guard implements SandboxObserver {
   }
 
   stepStarted(sandboxId: string, step: number, argv: readonly string[]): void {
-    this.publish({ kind: 'step-start', time: Date.now(), sandboxId, step, argv, exitCode: null });
+    const time = Date.now();
+    this.publish({ kind: 'step-start', time, sandboxId, step, argv, exitCode: null });
+    const w = this.watched.get(sandboxId);
+    w?.background(w.stepUsage.began(step, time));
   }
 
   stepEnded(sandboxId: string, step: number, result: ExecResult): void {
-    this.publish({ kind: 'step-end', time: Date.now(), sandboxId, step, argv: [], exitCode: result.exitCode });
+    const time = Date.now();
+    this.publish({ kind: 'step-end', time, sandboxId, step, argv: [], exitCode: result.exitCode });
+    // the step's CPU over its whole life, read before a one-shot run destroys the sandbox
+    const w = this.watched.get(sandboxId);
+    this.track(w?.stepUsage.ended(step, time).then((usage) => usage && this.publish(usage)) ?? Promise.resolve(), w);
+    // sockets left listening by the step (servers, bind shells), with their process and step
+    if (w && !w.isClosed && this.options.processSignals !== false) w.background(w.socketSignals.onStepEnd(time));
   }
 
   async checkEgress(ctx: EgressCheck): Promise<EgressDenial | null> {
@@ -421,7 +436,7 @@ export class Guard implements SandboxObserver {
     if (!w) return;
     if (event.kind === 'process-start') this.checkProcess(event);
     this.publish(event);
-    if (event.kind === 'process-start' && !w.isClosed) w.background(w.socketSignals.onExec(event));
+    if (event.kind === 'process-start' && !w.isClosed && this.options.processSignals !== false) w.background(w.socketSignals.onExec(event));
   }
 
   /** A program started inside a step that the command policy denies is killed as soon as it is seen. */

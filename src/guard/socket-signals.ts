@@ -36,6 +36,9 @@ export function readsCommandsFromStdin(argv: readonly string[] | null): boolean 
 }
 
 const NETWORK: ReadonlySet<FdKind> = new Set(['tcp', 'udp']);
+/** How far up a refused connection's process tree its step's command lines are read, and how much of each. */
+const MAX_ANCESTORS = 4;
+const MAX_ANCESTOR_CHARS = 16_384;
 
 export interface SocketSignalsDeps {
   readonly sandboxId: string;
@@ -47,8 +50,44 @@ export interface SocketSignalsDeps {
   readonly publish: (event: ProcessSocketsEvent) => void;
 }
 
+/** Listening sockets remembered per sandbox (each is reported once). */
+const MAX_LISTENERS = 1024;
+
 export class SocketSignals {
+  private readonly listeners = new Set<number>();
+
   constructor(private readonly deps: SocketSignalsDeps) {}
+
+  /**
+   * When a step ends: TCP sockets newly listening in the sandbox's network namespace, each with the
+   * process that holds it and that process's step (a server, or a bind shell waiting for its peer).
+   * One read of the namespace's tables per step; the holder is looked up only for a new listener.
+   */
+  async onStepEnd(time: number): Promise<void> {
+    const fresh = [...(await readNetSockets(this.deps.nsPid)).values()].filter((s) => s.proto === 'tcp' && s.state === 'LISTEN' && !this.listeners.has(s.inode));
+    if (fresh.length === 0) return;
+    const pids = await this.deps.pids(null);
+    for (const socket of fresh) {
+      if (this.listeners.size >= MAX_LISTENERS) this.listeners.delete(this.listeners.values().next().value ?? 0);
+      this.listeners.add(socket.inode);
+      const pid = await holderOf(new Set([socket.inode]), pids);
+      const info = pid === null ? undefined : this.deps.table.get(pid);
+      if (info === undefined) continue;
+      const parent = info.ppid === null ? undefined : this.deps.table.get(info.ppid);
+      const own = await scanProcessSockets(info.pid, false);
+      this.deps.publish({
+        ...this.base(time, info.step, info.pid, info.ppid, info.exe, info.argv),
+        via: 'listen',
+        stdio: own?.stdio ?? ['none', 'none', 'none'],
+        netSockets: own?.netSockets.length ?? 0,
+        listenPorts: [socket.localPort],
+        remote: null,
+        parentExe: parent?.exe ?? null,
+        parentNetSockets: 0,
+        ancestorsText: null,
+      });
+    }
+  }
 
   /** At the exec of a shell or interpreter: its stdio, and a relay behind it when it reads commands from stdin. */
   async onExec(e: ProcessStartEvent): Promise<void> {
@@ -80,6 +119,7 @@ export class SocketSignals {
       remote: first === undefined ? null : `${first.remote}:${first.remotePort}`,
       parentExe: parent.info?.exe ?? null,
       parentNetSockets: parentNet,
+      ancestorsText: null,
     });
   }
 
@@ -119,7 +159,19 @@ export class SocketSignals {
       remote,
       parentExe: parent?.exe ?? null,
       parentNetSockets: 0,
+      ancestorsText: this.ancestorsText(info),
     });
+  }
+
+  /** Command lines of the process's ancestors in its own step, nearest first (at most MAX_ANCESTORS). */
+  private ancestorsText(info: ProcessInfo): string | null {
+    const lines: string[] = [];
+    let at = info.ppid === null ? undefined : this.deps.table.get(info.ppid);
+    for (let i = 0; i < MAX_ANCESTORS && at !== undefined && at.step === info.step && info.step !== null; i++) {
+      if (at.argv !== null) lines.push(at.argv.join(' ').slice(0, MAX_ANCESTOR_CHARS));
+      at = at.ppid === null ? undefined : this.deps.table.get(at.ppid);
+    }
+    return lines.length === 0 ? null : lines.join('\n');
   }
 
   private base(time: number, step: number | null, pid: number, ppid: number | null, exe: string | null, argv: readonly string[] | null) {

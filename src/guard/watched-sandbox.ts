@@ -20,6 +20,8 @@ import { GpuAccounting } from '../monitor/resource/gpu-accounting.js';
 import { MiningSignals } from './mining-signals.js';
 import { ProcessTable } from './process-table.js';
 import { SocketSignals } from './socket-signals.js';
+import { StepUsage } from './step-usage.js';
+import type { CgroupLayout } from '../sandbox/cgroup/cgroup-layout.js';
 
 interface Connection {
   pid: number | null;
@@ -68,6 +70,8 @@ export class WatchedSandbox {
   /** Processes as the process monitor saw them, kept a moment past their exit. */
   readonly processTable = new ProcessTable();
   readonly socketSignals: SocketSignals;
+  /** CPU use of each step over its whole life (a step-usage event at its end). */
+  readonly stepUsage: StepUsage;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -76,7 +80,9 @@ export class WatchedSandbox {
     private readonly publish: (event: GuardEvent) => void,
     /** The command policy checked before each exec, file operation and egress; null: none. */
     public commandPolicy: PolicyGate | null = null,
+    layout: CgroupLayout | null = null,
   ) {
+    this.stepUsage = new StepUsage({ sandboxId: sandbox.id, layout });
     this.gpuGrant = sandbox.info().gpuGrant ?? null;
     this.socketSignals = new SocketSignals({
       sandboxId: sandbox.id,
@@ -104,9 +110,12 @@ export class WatchedSandbox {
     if (event.kind === 'process-start') {
       this.pids.set(event.pid, event.step);
       this.processTable.start(event);
+      this.stepUsage.exec(event.step);
     } else if (event.kind === 'process-exit') {
       this.pids.delete(event.pid);
       this.processTable.exit(event);
+    } else if (event.kind === 'resource-sample' && event.scope === 'step' && event.stepRunning === true && !this.closed) {
+      this.background(this.stepUsage.sampled(event.step, event.cpuCores));
     }
   }
 

@@ -184,6 +184,38 @@ export interface ProcessSocketsEvent extends EventBase {
   /** The parent's executable and the network sockets it holds (a relay: socat, a script piping a socket to a shell). */
   readonly parentExe: string | null;
   readonly parentNetSockets: number;
+  /**
+   * For a refused connection: the command lines of the process's ancestors in the same step, nearest
+   * first, joined by newlines (the step's shell that wrote the script the interpreter runs); null otherwise.
+   */
+  readonly ancestorsText: string | null;
+}
+
+/**
+ * How a step used the CPU over its whole life, read from its cgroup leaf when its exec returns
+ * (so also in one-shot runs, where the sandbox is destroyed right after): pure computation that
+ * kept a core busy the whole time, with no programs started and no memory built up, is what a
+ * miner without a name looks like.
+ */
+export interface StepUsageEvent extends EventBase {
+  readonly kind: 'step-usage';
+  readonly wallMs: number;
+  readonly cpuSeconds: number;
+  /** cpuSeconds / wall time (1.0 = one core busy all the time). */
+  readonly cores: number;
+  /** (cpuSeconds + time its processes waited for a CPU) / wall time: what it wanted, whatever the host's load. */
+  readonly demandCores: number;
+  /** Share of the CPU time spent in user space (pure computation is near 1; builds, tests and I/O spend more in the kernel). */
+  readonly userShare: number;
+  /** Programs exec'd in the step. */
+  readonly execs: number;
+  /**
+   * Bytes its processes read and wrote (rchar + wchar, files, pipes and sockets alike) per CPU-second,
+   * as last read while the step was busy: a compressor or a test run moves megabytes, a hash loop none.
+   */
+  readonly ioPerCpuSecond: number;
+  /** Memory peak of the step's leaf in bytes; null where the kernel does not keep one. */
+  readonly peakMemoryBytes: number | null;
 }
 
 /** A file praetor watches (bait credentials, the sandbox's real credentials) was opened. */
@@ -213,6 +245,7 @@ export type GuardEvent =
   | MonitorDownEvent
   | PolicyVerdictEvent
   | ProcessSocketsEvent
-  | FileOpenEvent;
+  | FileOpenEvent
+  | StepUsageEvent;
 
 export type GuardEventKind = GuardEvent['kind'];

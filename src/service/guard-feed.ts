@@ -42,6 +42,7 @@ function fromGuardEvent(e: GuardStreamEvent): Pick<ServiceEvent, 'type' | 'data'
     case 'policy-verdict': // the policy-decision beside it goes out
     case 'process-sockets': // what matters in it goes out as a finding or an alert
     case 'file-open':
+    case 'step-usage': // what matters in it goes out as a finding or an alert
     case 'monitor-down': // the guard-blind alert it raises goes out as an alert
     case 'alert':
     case 'action':

@@ -17,6 +17,12 @@ function overheadRow(name: string, o: OverheadFigures | null, target: number | n
   return `  ${name.padEnd(26)} ${String(o.sandboxes).padStart(3)} sandboxes, ${o.windowSeconds} s: ${o.guardCpuPercent.toFixed(2)}% of one core (helpers ${o.helperCpuPercent.toFixed(2)}%)${verdict}`;
 }
 
+/** What the signals add, in percentage points of one core (issue 15 allows +1 at 100 idle sandboxes). */
+function signalCost(name: string, off: OverheadFigures | null, on: OverheadFigures | null): string {
+  if (off === null || on === null) return `  ${name} signal cost: not measured`;
+  return `  ${`${name} signal cost`.padEnd(26)} ${(on.guardCpuPercent - off.guardCpuPercent).toFixed(2)} percentage points of one core`;
+}
+
 export function formatGuardReport(f: GuardFigures): string {
   const lines = [
     'praetor bench-guard (figures, not assertions)',
@@ -25,10 +31,16 @@ export function formatGuardReport(f: GuardFigures): string {
     latencyRow('Stratum on the wire', f.stratum, 100),
     latencyRow('miner process started', f.minerProcess, 1000),
     latencyRow('scan (first probe)', f.scan, 1000),
+    latencyRow('shell on a socket (exec)', f.signals.socketShell, 1000),
+    latencyRow('pure-CPU step (step end)', f.signals.cpuStep, 1000),
     '',
-    'Guard CPU (praetor process + guard helpers)',
+    'Guard CPU (praetor process + guard helpers); "signals off": socket and step-usage signals off, same run',
+    overheadRow('idle, signals off', f.idleWithoutSignals, null),
     overheadRow('idle sandboxes', f.idle, 5),
+    signalCost('idle', f.idleWithoutSignals, f.idle),
+    overheadRow('busy, signals off', f.busyWithoutSignals, null),
     overheadRow('busy sandboxes', f.busy, null),
+    signalCost('busy', f.busyWithoutSignals, f.busy),
     '',
     f.errors.length === 0 ? 'Errors: none' : `Errors:\n${f.errors.map((e) => `  [${e.phase}] x${e.count}: ${e.message}`).join('\n')}`,
   ];
