@@ -13,14 +13,23 @@ import {
   type Rule,
 } from './rule-schema.js';
 import { formatPath, type PathSegment } from '../core/schema-issues.js';
-import { compileRuleRegex } from './rule-regex.js';
+import { compileRuleRegex, lazyRuleRegex } from './rule-regex.js';
 
 export type ListValue = string | number | boolean | null;
 export type RuleLists = ReadonlyMap<string, readonly ListValue[]>;
 type Predicate = (view: EventView) => boolean;
 type ValueTest = (value: unknown) => boolean;
 
+export interface CompileOptions {
+  /**
+   * Regexes compile on their first test instead of now. Only for rules whose regexes are known to
+   * compile (the build compiled them: rule-loader.ts), since a lazy one can not report an error.
+   */
+  readonly lazyRegex?: boolean;
+}
+
 interface Env {
+  readonly lazyRegex: boolean;
   readonly kinds: readonly GuardEventKind[];
   readonly lists: RuleLists;
   readonly errors: string[];
@@ -31,10 +40,10 @@ function fail(env: Env, path: readonly PathSegment[], message: string): void {
 }
 
 /** Compiles one rule; `index` is its position in the file's rules, used in error paths. */
-export function compileRule(rule: Rule, index: number, source: string, lists: RuleLists): { rule: CompiledRule | null; errors: string[] } {
+export function compileRule(rule: Rule, index: number, source: string, lists: RuleLists, options: CompileOptions = {}): { rule: CompiledRule | null; errors: string[] } {
   const at: PathSegment[] = ['rules', index];
   const kinds = typeof rule.match.event === 'string' ? [rule.match.event] : [...new Set(rule.match.event)];
-  const env: Env = { kinds, lists, errors: [] };
+  const env: Env = { lazyRegex: options.lazyRegex === true, kinds, lists, errors: [] };
   const matches = rule.match.where === undefined ? () => true : compileCondition(rule.match.where, [...at, 'match', 'where'], env);
   const defaultGroup = DEFAULT_GROUP_BY.filter((f) => fieldKnown(f, kinds));
 
@@ -177,7 +186,7 @@ function valueTest(t: Exclude<FieldTest, { op: 'exists' }>, path: readonly PathS
       return (x) => typeof x === 'string' && inDomain(x, domains);
     }
     case 'regex': {
-      const compiled = compileRuleRegex(t.value, t.flags ?? '', t.unless);
+      const compiled = env.lazyRegex ? { regex: lazyRuleRegex(t.value, t.flags ?? '', t.unless) } : compileRuleRegex(t.value, t.flags ?? '', t.unless);
       if ('error' in compiled) {
         fail(env, [...path, compiled.where], compiled.error);
         return () => false;
