@@ -13,7 +13,7 @@ import {
   type Rule,
 } from './rule-schema.js';
 import { formatPath, type PathSegment } from '../core/schema-issues.js';
-import { compileRuleRegex, lazyRuleRegex } from './rule-regex.js';
+import { compileRuleRegex, lazyRuleRegex, type LazyRuleRegex } from './rule-regex.js';
 
 export type ListValue = string | number | boolean | null;
 export type RuleLists = ReadonlyMap<string, readonly ListValue[]>;
@@ -30,6 +30,8 @@ export interface CompileOptions {
 
 interface Env {
   readonly lazyRegex: boolean;
+  /** The lazily compiled regexes of the rule, for its warm(). */
+  readonly lazy: LazyRuleRegex[];
   readonly kinds: readonly GuardEventKind[];
   readonly lists: RuleLists;
   readonly errors: string[];
@@ -43,7 +45,7 @@ function fail(env: Env, path: readonly PathSegment[], message: string): void {
 export function compileRule(rule: Rule, index: number, source: string, lists: RuleLists, options: CompileOptions = {}): { rule: CompiledRule | null; errors: string[] } {
   const at: PathSegment[] = ['rules', index];
   const kinds = typeof rule.match.event === 'string' ? [rule.match.event] : [...new Set(rule.match.event)];
-  const env: Env = { lazyRegex: options.lazyRegex === true, kinds, lists, errors: [] };
+  const env: Env = { lazyRegex: options.lazyRegex === true, lazy: [], kinds, lists, errors: [] };
   const matches = rule.match.where === undefined ? () => true : compileCondition(rule.match.where, [...at, 'match', 'where'], env);
   const defaultGroup = DEFAULT_GROUP_BY.filter((f) => fieldKnown(f, kinds));
 
@@ -93,6 +95,7 @@ export function compileRule(rule: Rule, index: number, source: string, lists: Ru
       finding: rule.finding ?? false,
       after: rule.after === undefined ? null : { rules: rule.after.rules, ms: rule.after.seconds * 1000, same: rule.after.same },
       definition: rule,
+      ...(env.lazy.length > 0 ? { warm: () => env.lazy.forEach((r) => r.compile()) } : {}),
     },
     errors: [],
   };
@@ -186,7 +189,9 @@ function valueTest(t: Exclude<FieldTest, { op: 'exists' }>, path: readonly PathS
       return (x) => typeof x === 'string' && inDomain(x, domains);
     }
     case 'regex': {
-      const compiled = env.lazyRegex ? { regex: lazyRuleRegex(t.value, t.flags ?? '', t.unless) } : compileRuleRegex(t.value, t.flags ?? '', t.unless);
+      const lazy = env.lazyRegex ? lazyRuleRegex(t.value, t.flags ?? '', t.unless) : null;
+      if (lazy !== null) env.lazy.push(lazy);
+      const compiled = lazy !== null ? { regex: lazy } : compileRuleRegex(t.value, t.flags ?? '', t.unless);
       if ('error' in compiled) {
         fail(env, [...path, compiled.where], compiled.error);
         return () => false;

@@ -164,6 +164,7 @@ export class Daemon {
     const { commandPolicy } = this.options;
     const guard = new Guard({ policy: { mode: this.options.guardMode }, onError: (m) => log.warn({ component: 'guard' }, m), ...(commandPolicy ? { commandPolicy } : {}) });
     await guard.start();
+    void guard.warmRules(); // no request compiles a rule's regex on its path
     this.stops.push(() => guard.stop());
     const backend = openDaemonBackend(guard);
     this.stops.push(() => backend.close());
