@@ -13,14 +13,25 @@ import {
   type Rule,
 } from './rule-schema.js';
 import { formatPath, type PathSegment } from '../core/schema-issues.js';
-import { compileRuleRegex } from './rule-regex.js';
+import { compileRuleRegex, lazyRuleRegex, type LazyRuleRegex } from './rule-regex.js';
 
 export type ListValue = string | number | boolean | null;
 export type RuleLists = ReadonlyMap<string, readonly ListValue[]>;
 type Predicate = (view: EventView) => boolean;
 type ValueTest = (value: unknown) => boolean;
 
+export interface CompileOptions {
+  /**
+   * Regexes compile on their first test instead of now. Only for rules whose regexes are known to
+   * compile (the build compiled them: rule-loader.ts), since a lazy one can not report an error.
+   */
+  readonly lazyRegex?: boolean;
+}
+
 interface Env {
+  readonly lazyRegex: boolean;
+  /** The lazily compiled regexes of the rule, for its warm(). */
+  readonly lazy: LazyRuleRegex[];
   readonly kinds: readonly GuardEventKind[];
   readonly lists: RuleLists;
   readonly errors: string[];
@@ -31,10 +42,10 @@ function fail(env: Env, path: readonly PathSegment[], message: string): void {
 }
 
 /** Compiles one rule; `index` is its position in the file's rules, used in error paths. */
-export function compileRule(rule: Rule, index: number, source: string, lists: RuleLists): { rule: CompiledRule | null; errors: string[] } {
+export function compileRule(rule: Rule, index: number, source: string, lists: RuleLists, options: CompileOptions = {}): { rule: CompiledRule | null; errors: string[] } {
   const at: PathSegment[] = ['rules', index];
   const kinds = typeof rule.match.event === 'string' ? [rule.match.event] : [...new Set(rule.match.event)];
-  const env: Env = { kinds, lists, errors: [] };
+  const env: Env = { lazyRegex: options.lazyRegex === true, lazy: [], kinds, lists, errors: [] };
   const matches = rule.match.where === undefined ? () => true : compileCondition(rule.match.where, [...at, 'match', 'where'], env);
   const defaultGroup = DEFAULT_GROUP_BY.filter((f) => fieldKnown(f, kinds));
 
@@ -84,6 +95,7 @@ export function compileRule(rule: Rule, index: number, source: string, lists: Ru
       finding: rule.finding ?? false,
       after: rule.after === undefined ? null : { rules: rule.after.rules, ms: rule.after.seconds * 1000, same: rule.after.same },
       definition: rule,
+      ...(env.lazy.length > 0 ? { warm: () => env.lazy.forEach((r) => r.compile()) } : {}),
     },
     errors: [],
   };
@@ -177,7 +189,9 @@ function valueTest(t: Exclude<FieldTest, { op: 'exists' }>, path: readonly PathS
       return (x) => typeof x === 'string' && inDomain(x, domains);
     }
     case 'regex': {
-      const compiled = compileRuleRegex(t.value, t.flags ?? '', t.unless);
+      const lazy = env.lazyRegex ? lazyRuleRegex(t.value, t.flags ?? '', t.unless) : null;
+      if (lazy !== null) env.lazy.push(lazy);
+      const compiled = lazy !== null ? { regex: lazy } : compileRuleRegex(t.value, t.flags ?? '', t.unless);
       if ('error' in compiled) {
         fail(env, [...path, compiled.where], compiled.error);
         return () => false;

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { builtinRulesDir, loadBuiltinRules, loadRuleFiles, loadRules, ruleTextHash } from './rule-loader.js';
+import { builtinRulesDir, checkedDocument, loadBuiltinRules, loadRuleFiles, loadRules, ruleTextHash } from './rule-loader.js';
 
 function rule(id: string, where: string, extra = ''): string {
   return [
@@ -128,9 +128,29 @@ describe('loadBuiltinRules and the build cache (dist/detect/builtin-rules.json)'
   const names = readdirSync(builtinRulesDir()).filter((n) => n.endsWith('.yaml')).sort();
   const fromYaml = loadRuleFiles(names.map((n) => join(builtinRulesDir(), n)));
 
-  it('holds every built-in file, keyed by the sha256 of its text', () => {
-    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as { documents: Record<string, unknown> };
-    for (const n of names) assert.ok(ruleTextHash(readFileSync(join(builtinRulesDir(), n), 'utf8')) in cache.documents, n);
+  it('holds every built-in file, keyed by the sha256 of its text, parsed and checked', () => {
+    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as { documents: Record<string, unknown>; checked: Record<string, unknown> };
+    for (const n of names) {
+      const hash = ruleTextHash(readFileSync(join(builtinRulesDir(), n), 'utf8'));
+      assert.ok(hash in cache.documents, n);
+      // checked: the loader skips the schemas and compiles the regexes lazily for this file
+      assert.ok(hash in cache.checked, n);
+    }
+  });
+
+  it('checks a document only when it loads without an error', () => {
+    const good = { rules: [{ id: 'x', title: 't', technique: 'T1496', severity: 'high', description: 'd', match: { event: 'process-start', where: { field: 'exe', op: 'regex', value: 'a+' } } }] };
+    const checked = checkedDocument(good, 'good.yaml');
+    assert.ok(checked !== null);
+    assert.equal(checked.rules[0]?.id, 'x');
+    // a regex RE2 refuses, an unknown field, a schema error: not checked, so validated at every load
+    const badRegex = structuredClone(good);
+    badRegex.rules[0]!.match.where.value = 'a(?!b)';
+    assert.equal(checkedDocument(badRegex, 'bad.yaml'), null);
+    const badField = structuredClone(good);
+    badField.rules[0]!.match.where.field = 'nosuchfield';
+    assert.equal(checkedDocument(badField, 'bad.yaml'), null);
+    assert.equal(checkedDocument({ rules: [{ id: 'x' }] }, 'bad.yaml'), null);
   });
 
   it('loads the same rules as parsing every file from its YAML', () => {

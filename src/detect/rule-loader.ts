@@ -3,10 +3,11 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { compileRule, type ListValue } from './rule-compiler.js';
-import { RuleFileSchema, RuleSchema, type CompiledRule } from './rule-schema.js';
+import { RuleFileSchema, RuleSchema, type CompiledRule, type Rule } from './rule-schema.js';
 import { formatIssues } from '../core/schema-issues.js';
 import { parseYamlDocument, yamlValue } from './yaml-document.js';
 
@@ -31,17 +32,34 @@ export function loadRules(text: string, source: string): LoadResult {
   return loadRuleDocument(plain.value, source);
 }
 
-/** Validates and compiles the rules of a document already parsed from YAML. */
-function loadRuleDocument(document: unknown, source: string): LoadResult {
-  const frame = FrameSchema.safeParse(document);
-  if (!frame.success) return { rules: [], errors: formatIssues(frame.error.issues).map((m) => `${source}: ${m}`) };
+/** A rule file as the schemas returned it: its lists, and each rule valid on its own. */
+export interface CheckedDocument {
+  readonly lists: Record<string, readonly ListValue[]>;
+  readonly rules: readonly Rule[];
+}
 
-  const lists = new Map<string, readonly ListValue[]>(Object.entries(frame.data.lists ?? {}));
+/**
+ * Validates and compiles the rules of a document already parsed from YAML. With `checked` (the
+ * build ran exactly this on the file and it loaded without an error: scripts/build-rule-cache.mjs)
+ * the schemas' output is taken as it is and the rules' regexes compile on their first use.
+ */
+function loadRuleDocument(document: unknown, source: string, checked?: CheckedDocument): LoadResult {
+  let lists: Map<string, readonly ListValue[]>;
+  let raws: readonly unknown[];
+  if (checked !== undefined) {
+    lists = new Map(Object.entries(checked.lists));
+    raws = checked.rules;
+  } else {
+    const frame = FrameSchema.safeParse(document);
+    if (!frame.success) return { rules: [], errors: formatIssues(frame.error.issues).map((m) => `${source}: ${m}`) };
+    lists = new Map<string, readonly ListValue[]>(Object.entries(frame.data.lists ?? {}));
+    raws = frame.data.rules;
+  }
   const rules: CompiledRule[] = [];
   const errors: string[] = [];
   const firstIndex = new Map<string, number>();
-  frame.data.rules.forEach((raw, i) => {
-    const parsed = RuleSchema.safeParse(raw);
+  raws.forEach((raw, i) => {
+    const parsed = checked !== undefined ? { success: true as const, data: raw as Rule } : RuleSchema.safeParse(raw);
     if (!parsed.success) {
       errors.push(...formatIssues(parsed.error.issues, ['rules', i]).map((m) => `${source}: ${m}${ruleName(raw)}`));
       return;
@@ -52,7 +70,7 @@ function loadRuleDocument(document: unknown, source: string): LoadResult {
       return;
     }
     firstIndex.set(parsed.data.id, i);
-    const compiled = compileRule(parsed.data, i, source, lists);
+    const compiled = compileRule(parsed.data, i, source, lists, { lazyRegex: checked !== undefined });
     errors.push(...compiled.errors.map((m) => `${source}: ${m}${ruleName(raw)}`));
     if (compiled.rule !== null) rules.push(compiled.rule);
   });
@@ -91,26 +109,56 @@ export function loadBuiltinRules(): LoadResult {
   );
 }
 
+/**
+ * What the build stores for a rule file that loads without an error: the schemas' output, when
+ * JSON carries it exactly; null otherwise (the loader then validates the file at every load).
+ */
+export function checkedDocument(document: unknown, source: string): CheckedDocument | null {
+  if (loadRuleDocument(document, source).errors.length > 0) return null;
+  const frame = FrameSchema.safeParse(document);
+  if (!frame.success) return null;
+  const rules: Rule[] = [];
+  for (const raw of frame.data.rules) {
+    const parsed = RuleSchema.safeParse(raw);
+    if (!parsed.success) return null;
+    rules.push(parsed.data);
+  }
+  const out: CheckedDocument = { lists: frame.data.lists ?? {}, rules };
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(out)), out) ? out : null;
+}
+
 /** sha256 of a rule file's text, as the build keys builtin-rules.json (scripts/build-rule-cache.mjs). */
 export function ruleTextHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+interface BuildCache {
+  /** Each file parsed from its YAML, by the sha256 of its text. */
+  readonly parsed: ReadonlyMap<string, unknown>;
+  /** The files the build also loaded without an error, as checkedDocument() returned them. */
+  readonly checked: ReadonlyMap<string, CheckedDocument>;
+}
+
 /**
- * The built-in rule files as the build parsed them, by the sha256 of their text: a file edited
- * since the build misses and is parsed from its YAML, so the cache can never serve stale rules.
- * Validation and compilation still run on every load.
+ * The built-in rule files as the build parsed (and checked) them, by the sha256 of their text: a
+ * file edited since the build misses and is parsed, validated and compiled from its YAML, so the
+ * cache can never serve stale rules. A checked file skips the schemas (the build ran them on the
+ * same text) and compiles its regexes on first use (the build compiled each once); the fields,
+ * lists, groups and sequences are still compiled and checked at every load.
  */
-function builtinDocuments(): ReadonlyMap<string, unknown> {
+function builtinDocuments(): BuildCache {
   try {
-    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as { documents?: Record<string, unknown> };
-    return new Map(Object.entries(cache.documents ?? {}));
+    const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as {
+      documents?: Record<string, unknown>;
+      checked?: Record<string, CheckedDocument>;
+    };
+    return { parsed: new Map(Object.entries(cache.documents ?? {})), checked: new Map(Object.entries(cache.checked ?? {})) };
   } catch {
-    return new Map(); // no build cache (running from source, say): every file is parsed
+    return { parsed: new Map(), checked: new Map() }; // no build cache (running from source, say): every file is parsed
   }
 }
 
-function loadSources(files: readonly { path: string; source: string }[], parsed: ReadonlyMap<string, unknown> = new Map()): LoadResult {
+function loadSources(files: readonly { path: string; source: string }[], cache: BuildCache = { parsed: new Map(), checked: new Map() }): LoadResult {
   const rules: CompiledRule[] = [];
   const errors: string[] = [];
   const bySource = new Map<string, string>();
@@ -122,8 +170,9 @@ function loadSources(files: readonly { path: string; source: string }[], parsed:
       errors.push(`${source}: cannot read: ${(err as Error).message}`);
       continue;
     }
-    const hash = parsed.size > 0 ? ruleTextHash(text) : '';
-    const loaded = parsed.has(hash) ? loadRuleDocument(parsed.get(hash), source) : loadRules(text, source);
+    const hash = cache.parsed.size > 0 ? ruleTextHash(text) : '';
+    const checked = cache.checked.get(hash);
+    const loaded = cache.parsed.has(hash) ? loadRuleDocument(cache.parsed.get(hash), source, checked) : loadRules(text, source);
     errors.push(...loaded.errors);
     for (const rule of loaded.rules) {
       const other = bySource.get(rule.id);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { compileRuleRegex, type RuleRegex } from './rule-regex.js';
+import { compileRuleRegex, lazyRuleRegex, type RuleRegex } from './rule-regex.js';
 
 function regex(pattern: string, flags = '', unless?: string): RuleRegex {
   const r = compileRuleRegex(pattern, flags, unless);
@@ -49,4 +49,18 @@ describe('rule regexes (RE2)', () => {
     assert.equal(key.test('cat ~/.ssh/id_rsa;ssh-add ~/.ssh/id_rsa'), true);
     assert.equal(key.test('ssh-add ~/.ssh/id_rsa;cat ~/.ssh/id_rsa'), true);
   });
+
+  it('a lazy regex answers as the compiled one, and holds on every text if it can not compile (fail closed)', () => {
+    const cases: [string, string, string | undefined, string][] = [
+      ['stratum\\+tcp://', 'i', undefined, 'STRATUM+TCP://pool'],
+      ['^b$', 'm', undefined, 'a\nb'],
+      ['/dev/(tcp|udp)/[^/\\s]+/', '', '^/dev/(tcp|udp)/localhost/$', '/dev/tcp/localhost/ /dev/tcp/evil/'],
+      ['/dev/(tcp|udp)/[^/\\s]+/', '', '^/dev/(tcp|udp)/localhost/$', '/dev/tcp/localhost/'],
+      ['xmrig', '', undefined, 'ls -la'],
+    ];
+    for (const [p, f, u, text] of cases) assert.equal(lazyRuleRegex(p, f, u).test(text), regex(p, f, u).test(text), `${p} on ${text}`);
+    const broken = lazyRuleRegex('a(?!b)');
+    assert.equal(broken.test('zzz'), true);
+  });
 });
+

@@ -207,4 +207,6 @@ export interface CompiledRule {
   readonly after: { readonly rules: readonly string[]; readonly ms: number; readonly same: SequenceScope } | null;
   /** The rule as written (validated), for docs and tools. */
   readonly definition: Rule;
+  /** Compiles the regexes left to compile on first use (rule-compiler's lazyRegex), if any. */
+  readonly warm?: () => void;
 }

@@ -7,6 +7,7 @@ import type { CompiledRule } from '../detect/rule-schema.js';
 import { RuleEngine } from '../detect/rule-engine.js';
 import { openCommandContext } from '../detect/command-fields.js';
 import { loadBuiltinRules } from '../detect/rule-loader.js';
+import { warmRules } from '../detect/rule-warmup.js';
 import { EventBus } from '../monitor/event-bus.js';
 import type { GuardEvent } from '../monitor/events.js';
 import { ProcessMonitor } from '../monitor/process/process-monitor.js';
@@ -102,6 +103,8 @@ export class Guard implements SandboxObserver {
   private gpuState: 'off' | 'on' | 'unavailable' = 'off';
   private commandContextSet = false;
   private cgroupLayout: CgroupLayout | null = null;
+  private readonly rules: readonly CompiledRule[];
+  private readonly warming = new AbortController();
 
   constructor(private readonly options: GuardOptions = {}) {
     const onError = options.onError ?? ((m: string) => process.stderr.write(`praetor guard: ${m}\n`));
@@ -115,6 +118,7 @@ export class Guard implements SandboxObserver {
       rules = builtin.rules;
     }
     this.engine = new RuleEngine([...rules]);
+    this.rules = rules;
     this.defaultPolicy = parsePolicy(options.policy ?? {});
     this.blindness = new Blindness({
       sandboxes: () => this.watched.values(),
@@ -258,7 +262,13 @@ export class Guard implements SandboxObserver {
     return this.watched.get(sandboxId)?.gpuAccounting.report() ?? null;
   }
 
+  /** Compiles the rules' regexes left for their first use, in the background; stop() ends it (rule-warmup.ts). */
+  warmRules(): Promise<void> {
+    return warmRules(this.rules, this.warming.signal);
+  }
+
   async stop(): Promise<void> {
+    this.warming.abort();
     this.processSupervisor?.stop();
     this.processSupervisor = null;
     this.fileSupervisor?.stop();

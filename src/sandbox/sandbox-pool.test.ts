@@ -45,6 +45,26 @@ describe('SandboxPool', () => {
     assert.deepEqual(backend.destroyed.sort(), ['sb-2', 'sb-3', 'sb-4']);
   });
 
+  it('with refillDelayMs, refills later while idle sandboxes remain and at once when the last one goes', async () => {
+    const backend = fakeBackend();
+    // a delay no test waits for: the refill can only come from the last acquire or fill()
+    const pool = new SandboxPool(backend, { size: 3, refillDelayMs: 600_000 });
+    await pool.fill();
+    assert.equal(backend.created, 3);
+    await pool.acquire();
+    await pool.acquire();
+    assert.equal(backend.created, 3, 'no create beside the step of the sandbox just handed out');
+    await pool.acquire();
+    assert.equal(backend.created, 6, 'the last idle sandbox taken: the pool refills at once');
+    await pool.fill();
+    assert.equal(pool.available, 3);
+    await pool.acquire();
+    await pool.close(); // the pending refill is dropped with the pool
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(backend.created, 6);
+    assert.deepEqual(backend.destroyed.sort(), ['sb-5', 'sb-6']);
+  });
+
   it('reports refill failures and still serves by creating on demand', async () => {
     const backend = fakeBackend();
     const errors: string[] = [];

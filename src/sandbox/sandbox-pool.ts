@@ -10,6 +10,13 @@ export interface SandboxPoolOptions {
   readonly template?: SandboxOptionsInput;
   /** Called when a background refill fails; the pool keeps trying on the next acquire. */
   readonly onError?: (message: string) => void;
+  /**
+   * While idle sandboxes remain, an acquire's refill starts this long after it instead of at once:
+   * a create forks and execs on the caller's thread (bubblewrap, the spawner), which would
+   * otherwise land in the middle of the first command of the sandbox just handed out. The acquire
+   * that takes the last idle sandbox refills at once. Default 0 (at once).
+   */
+  readonly refillDelayMs?: number;
 }
 
 export class SandboxPool {
@@ -17,6 +24,7 @@ export class SandboxPool {
   private filling = 0;
   private closed = false;
   private readonly waiters: (() => void)[] = [];
+  private refillTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly backend: SandboxBackend,
@@ -41,11 +49,26 @@ export class SandboxPool {
   async acquire(): Promise<Sandbox> {
     if (this.closed) throw new Error('pool is closed');
     const ready = this.idle.shift();
-    this.refill();
+    const delay = this.options.refillDelayMs ?? 0;
+    if (delay > 0 && this.idle.length > 0) this.refillLater(delay);
+    else this.refill();
     return ready ?? this.backend.create(this.options.template);
   }
 
+  private refillLater(delay: number): void {
+    if (this.refillTimer !== null) return; // one refill tops the pool up for every acquire before it
+    this.refillTimer = setTimeout(() => {
+      this.refillTimer = null;
+      this.refill();
+    }, delay);
+    this.refillTimer.unref();
+  }
+
   private refill(): void {
+    if (this.refillTimer !== null) {
+      clearTimeout(this.refillTimer);
+      this.refillTimer = null;
+    }
     while (!this.closed && this.idle.length + this.filling < this.options.size) {
       this.filling++;
       this.backend
@@ -68,6 +91,8 @@ export class SandboxPool {
   /** Destroys the idle sandboxes; those already handed out belong to their callers. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.refillTimer !== null) clearTimeout(this.refillTimer);
+    this.refillTimer = null;
     while (this.filling > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
     await Promise.all(this.idle.splice(0).map((s) => s.destroy()));
   }

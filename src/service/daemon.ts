@@ -82,6 +82,8 @@ type Fetch = (request: Request, env: { transport: Transport }) => Response | Pro
 
 /** Bytes of an unread request body read and dropped after an early answer. */
 const DRAIN_LIMIT = 256 * 2 ** 20;
+/** A pooled sandbox's replacement starts this long after it is handed out, not during its first step (sandbox-pool.ts). */
+const POOL_REFILL_DELAY_MS = 100;
 
 const notReady: Fetch = () => Response.json(errorBody('not-ready', 'praetord is starting or stopping'), { status: 503 });
 
@@ -162,10 +164,11 @@ export class Daemon {
     const { commandPolicy } = this.options;
     const guard = new Guard({ policy: { mode: this.options.guardMode }, onError: (m) => log.warn({ component: 'guard' }, m), ...(commandPolicy ? { commandPolicy } : {}) });
     await guard.start();
+    void guard.warmRules(); // no request compiles a rule's regex on its path
     this.stops.push(() => guard.stop());
     const backend = openDaemonBackend(guard);
     this.stops.push(() => backend.close());
-    const pool = this.options.poolSize > 0 ? new SandboxPool(backend, { size: this.options.poolSize, onError: (m) => log.warn({ component: 'pool' }, m) }) : null;
+    const pool = this.options.poolSize > 0 ? new SandboxPool(backend, { size: this.options.poolSize, refillDelayMs: POOL_REFILL_DELAY_MS, onError: (m) => log.warn({ component: 'pool' }, m) }) : null;
     if (pool) this.stops.push(() => pool.close());
     const hub = new EventHub();
     this.stops.push(() => hub.closeAll());
