@@ -16,6 +16,7 @@ import type { PhaseProgress } from './progress.js';
 import { ErrorTally, mapLimit } from './sandbox-bench.js';
 import { summarize, type Summary } from './stats.js';
 import { measureSignalLatency, type SignalLatency } from './signal-bench.js';
+import { measureRuleEngine, type RuleEngineFigures } from './rule-engine-bench.js';
 
 export interface OverheadFigures {
   readonly sandboxes: number;
@@ -35,6 +36,8 @@ export interface GuardFigures {
   readonly idleWithoutSignals: OverheadFigures | null;
   readonly busyWithoutSignals: OverheadFigures | null;
   readonly signals: SignalLatency;
+  /** The rule engine alone, in process. */
+  readonly ruleEngine: RuleEngineFigures;
   readonly errors: ReturnType<ErrorTally['list']>;
 }
 
@@ -213,6 +216,7 @@ async function measureOverhead(
 
 export async function runGuardBench(options: GuardBenchOptions, progress: PhaseProgress): Promise<GuardFigures> {
   const errors = new ErrorTally();
+  const ruleEngine = await measureRuleEngine();
   const latency = await measureLatency(options, progress, errors);
   const signals = await measureSignalLatency(options.iterations, progress, errors);
   // paired: each window with the socket and step-usage signals off, then on, in the same run
@@ -220,5 +224,5 @@ export async function runGuardBench(options: GuardBenchOptions, progress: PhaseP
   const idle = await measureOverhead(options.idleSandboxes, options.windowSeconds, false, progress, errors);
   const busyWithoutSignals = await measureOverhead(options.busySandboxes, options.windowSeconds, true, progress, errors, false);
   const busy = await measureOverhead(options.busySandboxes, options.windowSeconds, true, progress, errors);
-  return { ...latency, idle, busy, idleWithoutSignals, busyWithoutSignals, signals, errors: errors.list() };
+  return { ...latency, idle, busy, idleWithoutSignals, busyWithoutSignals, signals, ruleEngine, errors: errors.list() };
 }

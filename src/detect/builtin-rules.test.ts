@@ -14,7 +14,6 @@ import {
   processSockets,
   processStart,
   proxyConnection,
-  resourceSample,
   samplesOverTime,
   stepUsage,
 } from './event-fixtures.js';
@@ -22,6 +21,7 @@ import { RuleEngine } from './rule-engine.js';
 import { loadBuiltinRules } from './rule-loader.js';
 import { replayEvents } from './rule-test.js';
 import { openCommandContext, type CommandTextReader } from './command-fields.js';
+import { HOSTILE_UNITS, hostileArgvs } from './hostile-lines.js';
 
 const builtin = loadBuiltinRules();
 // The command-text fields (shell parser, tool catalogue), as the guard gives them to its engine.
@@ -365,41 +365,13 @@ describe('ordinary coding work raises nothing', () => {
   });
 });
 
-describe('cost', () => {
-  it('a process start through the whole set takes microseconds', () => {
-    const engine = new RuleEngine(builtin.rules, { now: () => T0 });
-    const events = Array.from({ length: 5000 }, (_, i) =>
-      processStart(['node', '/workspace/node_modules/.bin/vitest', 'run', '--reporter=dot', `src/module-${i}.test.ts`], { pid: 1000 + i, time: T0 + i }),
-    );
-    for (const e of events.slice(0, 500)) engine.process(e); // warm up the JIT
-    const start = process.hrtime.bigint();
-    for (const e of events) engine.process(e);
-    const perEventUs = Number(process.hrtime.bigint() - start) / 1000 / events.length;
-    // Generous for slow CI machines; typical is a few tens of microseconds for ~50 process-start rules.
-    assert.ok(perEventUs < 500, `${perEventUs.toFixed(1)} us per process-start event`);
-    const sample = resourceSample({ stepRunning: true, cpuCores: 1 });
-    const t1 = process.hrtime.bigint();
-    for (let i = 0; i < 5000; i++) engine.process({ ...sample, time: T0 + i });
-    const perSampleUs = Number(process.hrtime.bigint() - t1) / 1000 / 5000;
-    assert.ok(perSampleUs < 100, `${perSampleUs.toFixed(1)} us per resource sample`);
-  });
-
-  it('stays linear on hostile command lines (no regex an agent can make quadratic)', () => {
-    // Repeats of the prefixes the regexes start from, with the ending they wait for never coming.
-    const units = ['curl ', 'kill ', 'sed -i ', ' -i ', 'base64 -d ', '>/etc/cro', 'rm -f /var/log/', '/dev/tcp/', '-o a:1 ', '$(', '4A', '> ', 'tee -a '];
-    for (const unit of units) {
-      const text = unit.repeat(Math.ceil(50_000 / unit.length));
-      for (const argv of [['bash', '-c', text], ['sed', '-i', text]]) {
-        // the best of three runs: a quadratic regex takes seconds every time, a busy machine only sometimes
-        let ms = Infinity;
-        for (let run = 0; run < 3 && ms >= 250; run++) {
-          const engine = new RuleEngine(builtin.rules, { now: () => T0, commandContext: context });
-          const start = process.hrtime.bigint();
-          engine.process(processStart(argv));
-          ms = Math.min(ms, Number(process.hrtime.bigint() - start) / 1e6);
-        }
-        assert.ok(ms < 250, `${argv[0]} with ${JSON.stringify(unit)} x ${text.length / unit.length}: ${ms.toFixed(0)} ms`);
-      }
-    }
+// The engine's time per event and on hostile lines is a figure printed by `praetor bench-guard`
+// (bench/rule-engine-bench.ts), not a timed assertion here.
+describe('hostile command lines', () => {
+  it('are read whole without an error, and the same engine still names a miner after them', () => {
+    const engine = new RuleEngine(builtin.rules, { now: () => T0, commandContext: context });
+    for (const unit of HOSTILE_UNITS) for (const argv of hostileArgvs(unit)) assert.doesNotThrow(() => engine.process(processStart(argv)), `${argv[0]} with ${JSON.stringify(unit)}`);
+    const alerts = engine.process(processStart(['/tmp/.cache/kthread', '-o', 'stratum+tcp://pool.example.test:3333', '-u', WALLET, '-p', 'x'], { pid: 9999 }));
+    assert.ok(alerts.some((a) => a.ruleId === 'miner-pool-url' && a.technique === 'T1496'), JSON.stringify(alerts.map((a) => a.ruleId)));
   });
 });

@@ -42,6 +42,11 @@ export function formatGuardReport(f: GuardFigures): string {
     overheadRow('busy sandboxes', f.busy, null),
     signalCost('busy', f.busyWithoutSignals, f.busy),
     '',
+    'Rule engine (in process, the whole built-in set)',
+    `  process start              ${f.ruleEngine.processStartUs.toFixed(1)} us per event`,
+    `  resource sample            ${f.ruleEngine.resourceSampleUs.toFixed(1)} us per sample`,
+    `  hostile 50 KB command line ${f.ruleEngine.hostileWorstMs.toFixed(1)} ms at worst (${f.ruleEngine.hostileWorstCase}; RE2, linear)`,
+    '',
     f.errors.length === 0 ? 'Errors: none' : `Errors:\n${f.errors.map((e) => `  [${e.phase}] x${e.count}: ${e.message}`).join('\n')}`,
   ];
   return `${lines.join('\n')}\n`;
