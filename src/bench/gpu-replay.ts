@@ -76,8 +76,11 @@ export interface Replay {
   kill(stream: 'pmon' | 'dmon'): void;
 }
 
-/** `paceMs`: pause between frames (0: as fast as the event loop goes; 1000: real time). */
-export function replay(recording: GpuRecording, paceMs = 0): Replay {
+/**
+ * `paceMs`: pause between frames (0: as fast as the event loop goes; 1000: real time). `gate`: the
+ * frames wait for it (a caller that watches its sandbox only after the sampler started loses none).
+ */
+export function replay(recording: GpuRecording, paceMs = 0, gate: Promise<void> = Promise.resolve()): Replay {
   const done: Promise<void>[] = [];
   const frameTimes: number[] = [];
   const live = new Map<string, { die: (why: string) => void }>();
@@ -99,6 +102,7 @@ export function replay(recording: GpuRecording, paceMs = 0): Replay {
     live.set(kind, { die });
     done.push(
       (async () => {
+        await gate;
         for (const [i, frame] of frames(lines).entries()) {
           await new Promise((resolve) => (paceMs > 0 ? setTimeout(resolve, paceMs) : setImmediate(resolve)));
           if (stopped) return;
