@@ -36,6 +36,8 @@ export interface GpuRunOptions {
   /** Pause between frames in ms (0: as fast as the event loop goes). */
   readonly pace?: number;
   readonly during?: (r: ReturnType<typeof replay>) => Promise<void>;
+  /** Called with the guard before it starts (to subscribe to its events). */
+  readonly withGuard?: (guard: Guard) => void;
   /** Which step of the sandbox a recorded pid belongs to (null: a process of no step). */
   readonly stepOf?: (pid: number) => number | null;
 }
@@ -70,6 +72,7 @@ export async function runGpuReplay(recording: string, grant: GpuGrant | null, op
     watchable: () => ({ initPid: process.pid, homeDir: home, homeInSandbox: '/tmp/home' }),
     info: () => ({ ...fake.info(), gpuGrant: grant }),
   }) as unknown as Sandbox;
+  opts.withGuard?.(guard);
   try {
     await guard.start();
     guard.sandboxCreated(sandbox);
