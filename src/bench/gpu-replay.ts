@@ -47,7 +47,7 @@ export function loadRecording(name: string): GpuRecording {
 }
 
 /** Lines grouped per interval (a row's first cell is its time; header lines go with the next row). */
-function frames(lines: readonly string[]): string[][] {
+export function frames(lines: readonly string[]): string[][] {
   const out: string[][] = [];
   let pending: string[] = [];
   let key: string | null = null;

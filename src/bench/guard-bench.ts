@@ -15,6 +15,7 @@ import { errorMessage } from '../core/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { ErrorTally, mapLimit } from './sandbox-bench.js';
 import { summarize, type Summary } from './stats.js';
+import { runGpuBench, type GpuFigures } from './gpu-bench.js';
 
 export interface OverheadFigures {
   readonly sandboxes: number;
@@ -30,6 +31,8 @@ export interface GuardFigures {
   readonly scan: Summary | null;
   readonly idle: OverheadFigures | null;
   readonly busy: OverheadFigures | null;
+  /** The GPU sampler's cost and the GPU detections' latency on the recorded replays (gpu-bench.ts). */
+  readonly gpu: GpuFigures | null;
   readonly errors: ReturnType<ErrorTally['list']>;
 }
 
@@ -209,5 +212,7 @@ export async function runGuardBench(options: GuardBenchOptions, progress: PhaseP
   const latency = await measureLatency(options, progress, errors);
   const idle = await measureOverhead(options.idleSandboxes, options.windowSeconds, false, progress, errors);
   const busy = await measureOverhead(options.busySandboxes, options.windowSeconds, true, progress, errors);
-  return { ...latency, idle, busy, errors: errors.list() };
+  progress.start('GPU replays', 1);
+  const gpu = await runGpuBench(errors).finally(() => progress.stop());
+  return { ...latency, idle, busy, gpu, errors: errors.list() };
 }
