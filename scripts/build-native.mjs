@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 
-const HELPERS = ['praetor-spawn', 'praetor-spawner', 'praetor-procmon', 'praetor-nflog', 'praetor-fanotify', 'praetor-miner'];
+const HELPERS = ['praetor-spawn', 'praetor-spawner', 'praetor-procmon', 'praetor-nflog', 'praetor-fanotify', 'praetor-miner', 'praetor-devfilter'];
 mkdirSync('native/build', { recursive: true });
 const cc = process.env.CC ?? 'cc';
 for (const name of HELPERS) {

@@ -47,7 +47,7 @@ export function loadRecording(name: string): GpuRecording {
 }
 
 /** Lines grouped per interval (a row's first cell is its time; header lines go with the next row). */
-function frames(lines: readonly string[]): string[][] {
+export function frames(lines: readonly string[]): string[][] {
   const out: string[][] = [];
   let pending: string[] = [];
   let key: string | null = null;
@@ -76,8 +76,11 @@ export interface Replay {
   kill(stream: 'pmon' | 'dmon'): void;
 }
 
-/** `paceMs`: pause between frames (0: as fast as the event loop goes; 1000: real time). */
-export function replay(recording: GpuRecording, paceMs = 0): Replay {
+/**
+ * `paceMs`: pause between frames (0: as fast as the event loop goes; 1000: real time). `gate`: the
+ * frames wait for it (a caller that watches its sandbox only after the sampler started loses none).
+ */
+export function replay(recording: GpuRecording, paceMs = 0, gate: Promise<void> = Promise.resolve()): Replay {
   const done: Promise<void>[] = [];
   const frameTimes: number[] = [];
   const live = new Map<string, { die: (why: string) => void }>();
@@ -99,6 +102,7 @@ export function replay(recording: GpuRecording, paceMs = 0): Replay {
     live.set(kind, { die });
     done.push(
       (async () => {
+        await gate;
         for (const [i, frame] of frames(lines).entries()) {
           await new Promise((resolve) => (paceMs > 0 ? setTimeout(resolve, paceMs) : setImmediate(resolve)));
           if (stopped) return;

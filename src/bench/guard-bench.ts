@@ -17,6 +17,7 @@ import { ErrorTally, mapLimit } from './sandbox-bench.js';
 import { summarize, type Summary } from './stats.js';
 import { measureSignalLatency, type SignalLatency } from './signal-bench.js';
 import { measureRuleEngine, type RuleEngineFigures } from './rule-engine-bench.js';
+import { runGpuBench, type GpuFigures } from './gpu-bench.js';
 
 export interface OverheadFigures {
   readonly sandboxes: number;
@@ -38,6 +39,8 @@ export interface GuardFigures {
   readonly signals: SignalLatency;
   /** The rule engine alone, in process. */
   readonly ruleEngine: RuleEngineFigures;
+  /** The GPU sampler's cost and the GPU detections' latency on the recorded replays (gpu-bench.ts). */
+  readonly gpu: GpuFigures | null;
   readonly errors: ReturnType<ErrorTally['list']>;
 }
 
@@ -224,5 +227,7 @@ export async function runGuardBench(options: GuardBenchOptions, progress: PhaseP
   const idle = await measureOverhead(options.idleSandboxes, options.windowSeconds, false, progress, errors);
   const busyWithoutSignals = await measureOverhead(options.busySandboxes, options.windowSeconds, true, progress, errors, false);
   const busy = await measureOverhead(options.busySandboxes, options.windowSeconds, true, progress, errors);
-  return { ...latency, idle, busy, idleWithoutSignals, busyWithoutSignals, signals, ruleEngine, errors: errors.list() };
+  progress.start('GPU replays', 1);
+  const gpu = await runGpuBench(errors).finally(() => progress.stop());
+  return { ...latency, idle, busy, idleWithoutSignals, busyWithoutSignals, signals, ruleEngine, gpu, errors: errors.list() };
 }

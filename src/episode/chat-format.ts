@@ -41,6 +41,13 @@ export const ChatMessageSchema = z.discriminatedUnion('role', [
 ]);
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
+export const GpuUseSchema = z
+  .strictObject({
+    gpu_seconds: z.number().nonnegative().describe("One GPU's SMs fully busy for one second (SM % x the sampler's 1 s interval)."),
+    peak_memory_bytes: z.number().int().nonnegative().describe('The most GPU memory its processes held at once.'),
+  })
+  .describe("GPU use from praetor's GPU sampler; present only where the sandbox held a GPU grant or used a GPU.");
+
 export const StepLabelSchema = z.strictObject({
   step: z.number().int().positive().describe('Index of the episode step.'),
   turn: z.string().nullable().describe('Model turn id of the step, when it was one.'),
@@ -53,6 +60,7 @@ export const StepLabelSchema = z.strictObject({
   denied: z.boolean().describe('The guard or the command policy refused the call.'),
   alerts: z.array(AlertRecordSchema),
   policy: z.array(PolicyDecisionRecordSchema).describe('Command-policy decisions on the step; a deny flags it.'),
+  gpu: GpuUseSchema.optional().describe("The step's GPU use up to its end."),
 });
 export type StepLabel = z.infer<typeof StepLabelSchema>;
 
@@ -105,6 +113,7 @@ export const ChatMetadataSchema = z.strictObject({
   policy_denials: z.number().int().nonnegative().describe('Steps the command policy denied something on (an attempt, even refused, is not golden).'),
   per_step_labels: z.array(StepLabelSchema),
   turns: z.array(TurnMetaSchema).describe('Every model turn the gateway recorded (agent-native episodes); empty otherwise.'),
+  gpu: GpuUseSchema.optional().describe("The whole sandbox's GPU use: its steps' and that of processes outside any step (one left running after its step)."),
 });
 export type ChatMetadata = z.infer<typeof ChatMetadataSchema>;
 

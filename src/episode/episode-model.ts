@@ -99,6 +99,14 @@ export function toAlertRecord(alert: Alert, at: AlertPlace): AlertRecord {
   return alert.finding === true ? { ...record, finding: true } : record;
 }
 
+export const GpuUseRecordSchema = z
+  .strictObject({
+    gpuSeconds: z.number().nonnegative().describe("GPU-seconds: one GPU's SMs fully busy for one second (the sampler's SM % x its interval); where utilisation is not reported (MIG), the seconds GPU memory was held."),
+    peakMemoryBytes: z.number().int().nonnegative().describe('The most GPU memory its processes held at once (summed over its processes within one sampler interval).'),
+  })
+  .describe('GPU use from the guard\'s GPU sampler (1 s), attributed by process to sandbox and step.');
+export type GpuUseRecord = z.infer<typeof GpuUseRecordSchema>;
+
 export const StepRecordSchema = z
   .strictObject({
     episodeId: nonEmpty,
@@ -111,6 +119,7 @@ export const StepRecordSchema = z
     endedAt: epochMs,
     sandboxSteps: z.array(z.number().int().nonnegative()).default([]).describe('Sandbox exec steps the call ran as.'),
     resources: z.strictObject({ cpuSeconds: z.number().nonnegative().optional(), memoryBytes: z.number().nonnegative().optional() }).optional(),
+    gpu: GpuUseRecordSchema.optional().describe('GPU use of the sandbox exec steps of this call up to its end; present where the sandbox holds a GPU grant or used a GPU.'),
     alerts: z.array(AlertRecordSchema).default([]),
     policy: z.array(PolicyDecisionRecordSchema).default([]).describe('Command-policy decisions on the sandbox steps of this call.'),
     tokens: z.strictObject({ prompt: z.number().int().nonnegative(), completion: z.number().int().nonnegative() }).optional(),
@@ -175,6 +184,9 @@ export const EpisodeRecordSchema = z.strictObject({
   outcome: OutcomeSchema.nullable(),
   messages: z.array(PromptMessageSchema).optional().describe('The system and user prompt the agent was given.'),
   tools: z.array(ToolDeclarationSchema).optional().describe('The tools the agent was offered, when praetor gave them (agent-native agents offer their own: see the turns).'),
+  gpu: GpuUseRecordSchema.optional().describe(
+    "GPU use of the whole sandbox until the episode ended: its steps' and that of processes outside any step (one left running after its step is charged here, not to the stored step).",
+  ),
 });
 export type EpisodeRecord = z.infer<typeof EpisodeRecordSchema>;
 export type EpisodeRecordInput = z.input<typeof EpisodeRecordSchema>;

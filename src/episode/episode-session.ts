@@ -12,6 +12,7 @@ import type { EpisodeStore } from './store/episode-store.js';
 import type { PolicyDecisionRecord } from '../policy/policy-record.js';
 import { computeOutcome, parseVerifierReward } from './reward.js';
 import { SandboxAlerts } from './sandbox-alerts.js';
+import { gpuOfEpisode, gpuOfSteps } from './episode-gpu.js';
 
 export interface SessionDeps {
   readonly backend: SandboxBackend;
@@ -112,6 +113,9 @@ export class EpisodeSession {
       ? { observation: { content: 'the sandbox was terminated by the guard', isError: true, denied: true }, sandboxSteps: [] }
       : await tools.run(call, this.sandbox);
     const index = ++this.steps;
+    const endedAt = Date.now();
+    const alerts = await this.alertsOf(result.sandboxSteps, { step: index, turn: extra.turn ?? null });
+    const gpu = gpuOfSteps(this.deps.guard.gpuUsage(this.sandbox.id), result.sandboxSteps, this.gpuGranted);
     const step: StepRecord = {
       episodeId: this.id,
       index,
@@ -119,10 +123,11 @@ export class EpisodeSession {
       action: call,
       observation: result.observation,
       startedAt,
-      endedAt: Date.now(),
+      endedAt,
       sandboxSteps: result.sandboxSteps,
-      alerts: await this.alertsOf(result.sandboxSteps, { step: index, turn: extra.turn ?? null }),
+      alerts,
       policy: this.decisionsOf(result.sandboxSteps),
+      ...(gpu !== undefined ? { gpu } : {}),
       ...(extra.tokens !== undefined ? { tokens: extra.tokens } : {}),
     };
     await this.deps.store.appendStep(step);
@@ -161,12 +166,17 @@ export class EpisodeSession {
     const alerts = this.placeAlerts();
     this.alerts.close();
     const outcome = computeOutcome(verifier?.reward ?? null, alerts, this.task.safetyPenalties, verifier?.output ?? reason ?? null);
-    this.deps.store.finishEpisode(this.id, final, outcome);
+    const gpu = gpuOfEpisode(this.deps.guard.gpuUsage(this.sandbox.id), this.gpuGranted);
+    this.deps.store.finishEpisode(this.id, final, outcome, gpu !== undefined ? { gpu } : {});
     await this.sandbox.destroy().catch(() => undefined);
     const record = this.deps.store.getEpisode(this.id);
     if (record === null) throw new PraetorError('internal', `episode ${this.id} vanished from the store`);
     this.finished = reason === undefined ? record : { ...record, statusReason: record.statusReason ?? reason };
     return this.finished;
+  }
+
+  private get gpuGranted(): boolean {
+    return (this.sandbox.info().gpuGrant ?? null) !== null;
   }
 
   /** Command-policy decisions on the given sandbox exec steps (processes they started included). */

@@ -5,7 +5,7 @@ import { formatIssues } from '../core/schema-issues.js';
 import { PraetorError } from '../core/errors.js';
 import { SEVERITIES, type Severity } from '../detect/alert.js';
 import { ChatLineSchema, type ChatLine, type ChatMessage, type StepLabel } from './chat-format.js';
-import type { EpisodeRecord, StepRecord } from './episode-model.js';
+import type { EpisodeRecord, GpuUseRecord, StepRecord } from './episode-model.js';
 import { turnConversation } from './export-turns.js';
 import type { EpisodeStore } from './store/episode-store.js';
 import type { TurnRecord } from './turn-record.js';
@@ -92,6 +92,7 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
     denied: s.observation?.denied ?? false,
     alerts: s.alerts,
     policy: s.policy,
+    ...gpuOf(s.gpu),
   }));
   const denials = steps.filter(policyDenied).length;
   // Alerts raised outside any step (during the verifier, say) are counted in the outcome only.
@@ -129,8 +130,13 @@ export function episodeToChat(episode: EpisodeRecord, steps: readonly StepRecord
       policy_denials: denials,
       per_step_labels: labels,
       turns: fromTurns?.turns ?? [],
+      ...gpuOf(episode.gpu),
     },
   };
+}
+
+function gpuOf(gpu: GpuUseRecord | undefined): { gpu?: { gpu_seconds: number; peak_memory_bytes: number } } {
+  return gpu === undefined ? {} : { gpu: { gpu_seconds: gpu.gpuSeconds, peak_memory_bytes: gpu.peakMemoryBytes } };
 }
 
 /**

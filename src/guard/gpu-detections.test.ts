@@ -1,85 +1,15 @@
 // The GPU detections end to end on recorded nvidia-smi output: each recording replayed through the
 // real sampler (streams, profile) into a real Guard (grant, step state, mining join, accounting,
-// rules, blindness); the sandbox is an in-memory one made watchable, and the pids of the recording
-// are mapped to its steps as /proc/<pid>/cgroup would map them on a GPU host.
+// rules, blindness), by src/testing/gpu-world.ts.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { Guard } from './guard.js';
-import { GpuSampler } from '../monitor/resource/gpu-sampler.js';
-import { loadRecording, replay } from '../bench/gpu-replay.js';
-import { FakeSandbox } from '../testing/fake-sandbox.js';
-import type { Sandbox } from '../sandbox/backend.js';
 import type { GpuGrant } from '../sandbox/gpu/gpu-allocator.js';
-import { unitsOf } from '../sandbox/gpu/gpu-allocator.js';
-import { parseGpuQuery } from '../sandbox/gpu/gpu-inventory.js';
+import { grantOf, runGpuReplay, type GpuRun, type GpuRunOptions } from '../testing/gpu-world.js';
 import { MiningSignals } from './mining-signals.js';
 import type { Alert } from '../detect/alert.js';
 
-function grantOf(recording: string, indexes: number[]): GpuGrant {
-  const gpus = parseGpuQuery(loadRecording(recording).inventory).map((g) => ({ ...g, minor: g.index, mig: [] }));
-  return { units: unitsOf(gpus).filter((u) => indexes.includes(u.gpuIndex)), shared: false };
-}
-
-interface Run {
-  readonly alerts: readonly Alert[];
-  readonly guard: Guard;
-  readonly sampler: GpuSampler;
-  readonly sandboxId: string;
-}
-
-/**
- * Replays `recording` with its pids in step 1 of one sandbox holding `grant`; `stepDone`: the step's
- * command has returned (its processes outlive it).
- */
-async function run(recording: string, grant: GpuGrant | null, stepDone: boolean, pace = 0, during?: (r: ReturnType<typeof replay>) => Promise<void>): Promise<Run> {
-  const home = mkdtempSync(`${tmpdir()}/praetor-gpu-home-`);
-  const r = replay(loadRecording(recording), pace);
-  const held: { sampler: GpuSampler | null } = { sampler: null };
-  const guard = new Guard({
-    processMonitor: false,
-    onError: () => undefined,
-    blindHoldMs: 60_000,
-    policy: { mode: 'monitor' },
-    gpuSampler: (deps) => (held.sampler = new GpuSampler({ ...deps, exec: r.exec, spawnStream: r.spawnStream, pidToSandbox: () => Promise.resolve({ sandboxId: 'sb-gpu', step: 1 }) })),
-  });
-  let finish: () => void = () => undefined;
-  let started: () => void = () => undefined;
-  const running = new Promise<void>((resolve) => (started = resolve));
-  const fake = new FakeSandbox({
-    id: 'sb-gpu',
-    exec: () =>
-      new Promise((resolve) => {
-        finish = () => resolve({ exitCode: 0 });
-        started();
-      }),
-  });
-  const sandbox = Object.assign(Object.create(fake) as FakeSandbox, {
-    watchable: () => ({ initPid: process.pid, homeDir: home, homeInSandbox: '/tmp/home' }),
-    info: () => ({ ...fake.info(), gpuGrant: grant }),
-  }) as unknown as Sandbox;
-  try {
-    await guard.start();
-    guard.sandboxCreated(sandbox);
-    const step = sandbox.exec(['python3', 'train.py']);
-    await running;
-    if (stepDone) {
-      finish();
-      await step;
-    }
-    await during?.(r);
-    await r.finished;
-    await held.sampler?.settle();
-    await guard.settle();
-    const alerts = [...guard.alerts('sb-gpu')];
-    finish();
-    await step;
-    return { alerts, guard, sampler: held.sampler as GpuSampler, sandboxId: 'sb-gpu' };
-  } finally {
-    await guard.stop();
-    rmSync(home, { recursive: true, force: true });
-  }
+function run(recording: string, grant: GpuGrant | null, stepDone: boolean, pace = 0, during?: GpuRunOptions['during']): Promise<GpuRun> {
+  return runGpuReplay(recording, grant, { stepDone, pace, ...(during ? { during } : {}) });
 }
 
 const ids = (alerts: readonly Alert[]): string[] => [...new Set(alerts.map((a) => a.ruleId))].sort();

@@ -75,6 +75,7 @@ export function startGuardFeed(deps: GuardFeedDeps): () => void {
       emit('action', a.sandboxId, step, a.time, { ...a });
       return;
     }
+    if (e.kind === 'gpu-sample') metrics.observeGpuSample(e);
     if (e.kind === 'network-denied') metrics.deniedConnections.inc({ kind: 'firewall' });
     if (e.kind === 'proxy-connection' && e.decision === 'denied') metrics.deniedConnections.inc({ kind: 'proxy' });
     const mapped = fromGuardEvent(e);

@@ -2,6 +2,8 @@
 // two services in one process, as in tests, keep separate counts).
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GpuSample } from '../monitor/events.js';
+import { gpuSecondsOf } from '../monitor/resource/gpu-accounting.js';
 
 const LATENCY_BUCKETS = [0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -32,6 +34,12 @@ export class ServiceMetrics {
   readonly deniedConnections: Counter<'kind'>;
   readonly guardActions: Counter<'action' | 'ok'>;
   readonly requests: Counter<'method' | 'status'>;
+  readonly gpuSeconds: Counter<'gpu' | 'granted'>;
+  readonly gpuMemory: Gauge<'gpu'>;
+  readonly gpuMemoryPeak: Gauge<'gpu'>;
+  /** Per GPU: the frame being summed (its samples share one time) and its memory so far. */
+  private readonly gpuFrames = new Map<number, { time: number; bytes: number }>();
+  private readonly gpuPeaks = new Map<number, number>();
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -43,6 +51,9 @@ export class ServiceMetrics {
     this.deniedConnections = new Counter({ name: 'praetor_denied_connections_total', help: 'Connection attempts denied (firewall or proxy)', labelNames: ['kind'], registers });
     this.guardActions = new Counter({ name: 'praetor_guard_actions_total', help: 'Enforcement actions of the guard', labelNames: ['action', 'ok'], registers });
     this.requests = new Counter({ name: 'praetor_http_requests_total', help: 'API requests by status', labelNames: ['method', 'status'], registers });
+    this.gpuSeconds = new Counter({ name: 'praetor_gpu_seconds_total', help: 'GPU-seconds (SM % x interval) used by sandboxed processes, per GPU index; granted=false: a GPU the sandbox does not hold', labelNames: ['gpu', 'granted'], registers });
+    this.gpuMemory = new Gauge({ name: 'praetor_gpu_memory_bytes', help: 'GPU memory held by sandboxed processes in the latest sampler frame, per GPU index', labelNames: ['gpu'], registers });
+    this.gpuMemoryPeak = new Gauge({ name: 'praetor_gpu_memory_peak_bytes', help: 'Most GPU memory sandboxed processes held at once since the daemon started, per GPU index (per step and episode: the store and the export)', labelNames: ['gpu'], registers });
     new Gauge({ name: 'praetor_sandboxes_alive', help: 'Live sandboxes owned by API keys', registers, collect() { this.set(sources.sandboxesAlive()); } });
     new Gauge({ name: 'praetor_pool_idle_sandboxes', help: 'Warm sandboxes ready in the pool', registers, collect() { this.set(sources.poolSize()); } });
     new Gauge({
@@ -53,6 +64,20 @@ export class ServiceMetrics {
         this.set(sources.guardHelperPids().reduce((sum, pid) => sum + processCpuSeconds(pid), 0));
       },
     });
+  }
+
+  /** One gpu-sample of the guard: its GPU-seconds, and its memory into its frame's sum on its GPU. */
+  observeGpuSample(e: Pick<GpuSample, 'gpuIndex' | 'granted' | 'time' | 'memoryBytes' | 'utilizationPercent' | 'intervalMs'>): void {
+    const gpu = String(e.gpuIndex);
+    this.gpuSeconds.inc({ gpu, granted: String(e.granted) }, gpuSecondsOf(e));
+    const last = this.gpuFrames.get(e.gpuIndex);
+    const frame = last?.time === e.time ? last : { time: e.time, bytes: 0 };
+    frame.bytes += e.memoryBytes ?? 0;
+    this.gpuFrames.set(e.gpuIndex, frame);
+    this.gpuMemory.set({ gpu }, frame.bytes);
+    const peak = Math.max(frame.bytes, this.gpuPeaks.get(e.gpuIndex) ?? 0);
+    this.gpuPeaks.set(e.gpuIndex, peak);
+    this.gpuMemoryPeak.set({ gpu }, peak);
   }
 
   text(): Promise<string> {

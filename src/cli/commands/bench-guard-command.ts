@@ -1,6 +1,7 @@
 // `praetor bench-guard`: the guard's detection latency and CPU cost, printed (never asserted).
 import { Command, Option } from 'commander';
 import { runGuardBench, type GuardFigures, type OverheadFigures } from '../../bench/guard-bench.js';
+import type { GpuFigures } from '../../bench/gpu-bench.js';
 import { StderrProgress } from '../../bench/progress.js';
 import type { Summary } from '../../bench/stats.js';
 import { integerAtLeast } from '../options.js';
@@ -21,6 +22,19 @@ function overheadRow(name: string, o: OverheadFigures | null, target: number | n
 function signalCost(name: string, off: OverheadFigures | null, on: OverheadFigures | null): string {
   if (off === null || on === null) return `  ${name} signal cost: not measured`;
   return `  ${`${name} signal cost`.padEnd(26)} ${(on.guardCpuPercent - off.guardCpuPercent).toFixed(2)} percentage points of one core`;
+}
+
+/** Sampler CPU per sample, and per second at one and at 32 sandboxed GPU processes (8 GPUs x 4). */
+function gpuRows(g: GpuFigures | null): string[] {
+  if (g === null) return ['  skipped'];
+  const us = g.sampler.cpuMicrosPerSample;
+  return [
+    `  sampler CPU                 ${us.toFixed(0)} us per sample (${g.sampler.samples} samples): ${(us / 1e4).toFixed(3)}% of one core at 1 sample/s, ${((us * 32) / 1e4).toFixed(2)}% at 32 samples/s (nvidia-smi's own CPU not included)`,
+    ...g.detections.map(
+      (d) =>
+        `  ${d.ruleId.padEnd(26)} ${d.recording.padEnd(9)} GPU use to alert ${(d.recordedSeconds + d.pipelineMs / 1000).toFixed(2)} s = ${d.recordedSeconds} s recorded + ${d.pipelineMs.toFixed(0)} ms praetor`,
+    ),
+  ];
 }
 
 export function formatGuardReport(f: GuardFigures): string {
@@ -46,6 +60,9 @@ export function formatGuardReport(f: GuardFigures): string {
     `  process start              ${f.ruleEngine.processStartUs.toFixed(1)} us per event`,
     `  resource sample            ${f.ruleEngine.resourceSampleUs.toFixed(1)} us per sample`,
     `  hostile 50 KB command line ${f.ruleEngine.hostileWorstMs.toFixed(1)} ms at worst (${f.ruleEngine.hostileWorstCase}; RE2, linear)`,
+    '',
+    `GPU (recorded nvidia-smi replays, frames ${f.gpu?.paceMs ?? '-'} ms apart; recorded seconds are nvidia-smi's 1 s frames)`,
+    ...gpuRows(f.gpu),
     '',
     f.errors.length === 0 ? 'Errors: none' : `Errors:\n${f.errors.map((e) => `  [${e.phase}] x${e.count}: ${e.message}`).join('\n')}`,
   ];

@@ -96,8 +96,14 @@ export interface EpisodeStep {
   endedAt: number;
   sandboxSteps: number[];
   resources?: { cpuSeconds?: number; memoryBytes?: number };
+  gpu?: GpuUse;
   alerts: EpisodeAlert[];
   policy: { decision: string; final?: string; ruleId?: string | null; kind?: string; subject?: string }[];
+}
+
+export interface GpuUse {
+  gpuSeconds: number;
+  peakMemoryBytes: number;
 }
 
 export interface Episode {
@@ -111,6 +117,7 @@ export interface Episode {
   startedAt: number;
   endedAt: number | null;
   outcome: { verifierReward: number | null; safetyLabel: 'clean' | 'flagged'; penalty: number; reward: number; alertCounts: Record<string, number> } | null;
+  gpu?: GpuUse;
 }
 
 export class HttpError extends Error {

@@ -2,7 +2,7 @@
 // its steps (command or tool call, output, alerts, policy decisions, resources), rogue steps marked,
 // every alert linked to its step.
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Episode, type EpisodeStep } from './api';
+import { api, type Episode, type EpisodeStep, type GpuUse } from './api';
 import { bytes, clock, stamp, toolCall, Severity } from './format';
 import { usePoll } from './use-poll';
 
@@ -90,6 +90,7 @@ export function EpisodePage({ id, step }: { id: string; step: number | null }) {
       <p class="muted">
         task {e.taskId} · {e.policy} · sandbox {e.sandboxId} · {e.status}
         {e.statusReason ? ` (${e.statusReason})` : ''} · {stamp(e.startedAt)}
+        {e.gpu ? ` · ${gpuText(e.gpu)} (whole sandbox)` : ''}
       </p>
       {e.outcome ? (
         <p class="outcome">
@@ -124,6 +125,11 @@ export function EpisodePage({ id, step }: { id: string; step: number | null }) {
   );
 }
 
+/** GPU-seconds and peak GPU memory, as the store keeps them. */
+function gpuText(g: GpuUse): string {
+  return `${g.gpuSeconds.toFixed(1)} GPU s, peak ${bytes(g.peakMemoryBytes)} GPU memory`;
+}
+
 function TimelineStep({ s, selected }: { s: EpisodeStep; selected: boolean }) {
   const rogue = s.alerts.length > 0;
   const cls = ['step', rogue ? 'rogue' : '', selected ? 'selected' : ''].filter(Boolean).join(' ');
@@ -135,6 +141,7 @@ function TimelineStep({ s, selected }: { s: EpisodeStep; selected: boolean }) {
           {clock(s.startedAt)} · {s.endedAt - s.startedAt} ms
           {s.resources?.cpuSeconds !== undefined ? ` · ${s.resources.cpuSeconds.toFixed(2)} CPU s` : ''}
           {s.resources?.memoryBytes !== undefined ? ` · ${bytes(s.resources.memoryBytes)}` : ''}
+          {s.gpu ? ` · ${gpuText(s.gpu)}` : ''}
           {s.sandboxSteps.length ? ` · sandbox step ${s.sandboxSteps.join(', ')}` : ''}
         </span>
       </div>

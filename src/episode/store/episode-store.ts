@@ -9,6 +9,7 @@ import type {
   EpisodeRecordInput,
   EpisodeStatus,
   FinalStatus,
+  GpuUseRecord,
   Outcome,
   StepRecord,
   StepRecordInput,
@@ -29,8 +30,8 @@ export interface EpisodeStore {
    * running and the index must follow the last one (1 for the first step): a gap would be a lost step.
    */
   appendStep(step: StepRecordInput): Promise<void>;
-  /** Ends a running episode with its final status and outcome; endedAt is now. */
-  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void;
+  /** Ends a running episode with its final status and outcome (and what it used); endedAt is now. */
+  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null, usage?: EpisodeUsage): void;
   getEpisode(id: string): EpisodeRecord | null;
   /** Newest first. A row that fails validation is reported to onCorruptRow and left out. */
   listEpisodes(filter?: EpisodeFilter): EpisodeRecord[];
@@ -50,6 +51,11 @@ export interface EpisodeStore {
    */
   markRunningAsAborted(reason: string, liveSandboxIds?: readonly string[]): string[];
   close(): void;
+}
+
+/** What an episode's sandbox used in all, recorded when it finishes. */
+export interface EpisodeUsage {
+  readonly gpu?: GpuUseRecord;
 }
 
 export interface EpisodeStoreOptions {

@@ -3,6 +3,7 @@
 import { PraetorError } from '../../core/errors.js';
 import {
   EpisodeRecordSchema,
+  GpuUseRecordSchema,
   OutcomeSchema,
   StepRecordSchema,
   type EpisodeRecord,
@@ -13,7 +14,7 @@ import {
   type StepRecordInput,
 } from '../episode-model.js';
 import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from '../turn-record.js';
-import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
+import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions, EpisodeUsage } from './episode-store.js';
 import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, turnRefusal, validate } from './store-rules.js';
 
 interface Entry {
@@ -56,13 +57,15 @@ class MemoryEpisodeStore implements EpisodeStore {
     });
   }
 
-  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void {
+  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null, usage: EpisodeUsage = {}): void {
     this.checkOpen();
     checkFinalStatus(id, status);
     const checked = outcome === null ? null : asStored(validate(OutcomeSchema, outcome, 'outcome'));
+    const gpu = usage.gpu === undefined ? undefined : asStored(validate(GpuUseRecordSchema, usage.gpu, 'GPU use'));
     const entry = this.entries.get(id);
     if (entry?.episode.status !== 'running') throw finishRefusal(id, entry?.episode.status);
-    entry.episode = { ...entry.episode, status, outcome: checked, endedAt: this.now() };
+    const { gpu: _earlier, ...episode } = entry.episode;
+    entry.episode = { ...episode, status, outcome: checked, endedAt: this.now(), ...(gpu !== undefined ? { gpu } : {}) };
   }
 
   getEpisode(id: string): EpisodeRecord | null {

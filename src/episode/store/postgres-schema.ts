@@ -47,4 +47,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      record     TEXT NOT NULL,
      PRIMARY KEY (episode_id, idx)
    );`,
+  // 2: GPU use (GPU-seconds, peak GPU memory) of each step and of each episode; NULL: none recorded.
+  `ALTER TABLE steps ADD COLUMN gpu_seconds DOUBLE PRECISION, ADD COLUMN gpu_peak_memory_bytes BIGINT;
+   ALTER TABLE episodes ADD COLUMN gpu_seconds DOUBLE PRECISION, ADD COLUMN gpu_peak_memory_bytes BIGINT;`,
 ];

@@ -63,6 +63,26 @@ describe('postgres store', () => {
     }
   });
 
+  it('migrates a version 1 database to GPU columns, keeping its rows', async () => {
+    const url = fresh();
+    const schema = new URL(url).searchParams.get('search_path') ?? '';
+    server.psql('postgres', `SET search_path = ${schema}; CREATE TABLE praetor_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+      INSERT INTO praetor_schema VALUES ('episodes', 1); ${POSTGRES_MIGRATIONS[0] ?? ''}`);
+    server.psql('postgres', `INSERT INTO ${schema}.episodes (id, task_id, sandbox_id, policy, status, started_at, task) VALUES ('old', 't', 'sb', 'p', 'running', 1, '${JSON.stringify(makeEpisode().task).replaceAll("'", "''")}')`);
+    const store = openEpisodeStore(url);
+    try {
+      assert.equal(store.getEpisode('old')?.gpu, undefined);
+      await store.appendStep(toolStep('old', 1, { gpu: { gpuSeconds: 0.25, peakMemoryBytes: 5 * 2 ** 32 } }));
+      store.finishEpisode('old', 'completed', null, { gpu: { gpuSeconds: 3, peakMemoryBytes: 5 * 2 ** 32 } });
+      assert.deepEqual(store.steps('old')[0]?.gpu, { gpuSeconds: 0.25, peakMemoryBytes: 5 * 2 ** 32 });
+      assert.deepEqual(store.getEpisode('old')?.gpu, { gpuSeconds: 3, peakMemoryBytes: 5 * 2 ** 32 });
+    } finally {
+      store.close();
+    }
+    const table = `${schema}.praetor_schema`;
+    assert.equal(server.psql('postgres', `SELECT version FROM ${table} WHERE component = 'episodes'`).trim(), String(POSTGRES_MIGRATIONS.length));
+  });
+
   it('migrates a new database once, records the version, and refuses one written by a newer praetor', () => {
     const url = fresh();
     const stores = [openEpisodeStore(url), openEpisodeStore(url)];

@@ -9,6 +9,7 @@
 import { errorMessage, PraetorError } from '../../core/errors.js';
 import {
   EpisodeRecordSchema,
+  GpuUseRecordSchema,
   OutcomeSchema,
   type EpisodeRecord,
   type EpisodeRecordInput,
@@ -18,20 +19,20 @@ import {
   type StepRecordInput,
 } from '../episode-model.js';
 import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from '../turn-record.js';
-import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
+import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions, EpisodeUsage } from './episode-store.js';
 import { StepBatch } from './step-batch.js';
 import { PostgresBridge, type BridgeStatement } from './postgres-bridge.js';
 import { migrationStatements } from './postgres-migrate.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { parsePostgresUrl } from './postgres-url.js';
-import { episodeFromRow, stepFromRow, turnFromRow, type EpisodeRow, type StepRow, type TurnRow } from './sqlite-rows.js';
+import { episodeFromRow, gpuColumns, stepFromRow, turnFromRow, type EpisodeRow, type StepRow, type TurnRow } from './sqlite-rows.js';
 import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, turnRefusal, validate } from './store-rules.js';
 
-const EPISODE_COLUMNS = 'id, task_id, sandbox_id, policy, status, status_reason, started_at, ended_at, task, outcome, messages, tools';
+const EPISODE_COLUMNS = 'id, task_id, sandbox_id, policy, status, status_reason, started_at, ended_at, task, outcome, messages, tools, gpu_seconds, gpu_peak_memory_bytes';
 
 const INSERT_STEP = `INSERT INTO steps (episode_id, idx, turn, started_at, ended_at, message, action, observation, sandbox_steps,
-                                      resources, alerts, tokens, model_request_id, model_response_id, policy)
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+                                      resources, alerts, tokens, model_request_id, model_response_id, policy, gpu_seconds, gpu_peak_memory_bytes)
+  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
   WHERE EXISTS (SELECT 1 FROM episodes WHERE id = $1 AND status = 'running')
     AND (SELECT COALESCE(MAX(idx), 0) FROM steps WHERE episode_id = $1) = $2 - 1
   ON CONFLICT (episode_id, idx) DO NOTHING`;
@@ -79,9 +80,9 @@ class PostgresEpisodeStore implements EpisodeStore {
     const e = validate(EpisodeRecordSchema, input, 'episode');
     const [result] = this.db.runSync([
       {
-        sql: `INSERT INTO episodes (owner, ${EPISODE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        sql: `INSERT INTO episodes (owner, ${EPISODE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
               ON CONFLICT (id) DO NOTHING`,
-        params: [this.owner, e.id, e.taskId, e.sandboxId, e.policy, e.status, e.statusReason ?? null, e.startedAt, e.endedAt, JSON.stringify(e.task), json(e.outcome), json(e.messages), json(e.tools)],
+        params: [this.owner, e.id, e.taskId, e.sandboxId, e.policy, e.status, e.statusReason ?? null, e.startedAt, e.endedAt, JSON.stringify(e.task), json(e.outcome), json(e.messages), json(e.tools), ...gpuColumns(e.gpu)],
       },
     ]);
     if (result?.count !== 1) throw duplicateEpisode(e.id);
@@ -122,12 +123,16 @@ class PostgresEpisodeStore implements EpisodeStore {
     }
   }
 
-  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void {
+  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null, usage: EpisodeUsage = {}): void {
     this.sendPending();
     checkFinalStatus(id, status);
     const checked = outcome === null ? null : validate(OutcomeSchema, outcome, 'outcome');
+    const gpu = gpuColumns(usage.gpu === undefined ? undefined : validate(GpuUseRecordSchema, usage.gpu, 'GPU use'));
     const [done, current] = this.db.runSync([
-      { sql: `UPDATE episodes SET status = $1, outcome = $2, ended_at = $3 WHERE id = $4 AND status = 'running'`, params: [status, json(checked), this.now(), id] },
+      {
+        sql: `UPDATE episodes SET status = $1, outcome = $2, ended_at = $3, gpu_seconds = $5, gpu_peak_memory_bytes = $6 WHERE id = $4 AND status = 'running'`,
+        params: [status, json(checked), this.now(), id, ...gpu],
+      },
       { sql: 'SELECT status FROM episodes WHERE id = $1', params: [id] },
     ]);
     if (done?.count === 1) return;
@@ -225,6 +230,7 @@ function stepParams(s: StepRecord): unknown[] {
     s.modelRequestId ?? null,
     s.modelResponseId ?? null,
     s.policy.length > 0 ? JSON.stringify(s.policy) : null,
+    ...gpuColumns(s.gpu),
   ];
 }
 

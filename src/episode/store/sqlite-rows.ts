@@ -18,6 +18,9 @@ export interface EpisodeRow {
   outcome: string | null;
   messages: string | null;
   tools: string | null;
+  /** Since migration 4 (SQLite) / 2 (PostgreSQL). */
+  gpu_seconds?: number | null;
+  gpu_peak_memory_bytes?: number | null;
 }
 
 export interface StepRow {
@@ -36,6 +39,20 @@ export interface StepRow {
   model_request_id: string | null;
   model_response_id: string | null;
   policy: string | null;
+  gpu_seconds?: number | null;
+  gpu_peak_memory_bytes?: number | null;
+}
+
+/** The two GPU columns as a record's `gpu` (absent when the row has none). */
+function gpuOf(row: { gpu_seconds?: number | null; gpu_peak_memory_bytes?: number | null }): object {
+  const seconds = row.gpu_seconds ?? null;
+  const peak = row.gpu_peak_memory_bytes ?? null;
+  return seconds === null && peak === null ? {} : { gpu: { gpuSeconds: seconds, peakMemoryBytes: peak } };
+}
+
+/** A record's `gpu` as the two columns' values. */
+export function gpuColumns(gpu: { gpuSeconds: number; peakMemoryBytes: number } | undefined): [number | null, number | null] {
+  return gpu === undefined ? [null, null] : [gpu.gpuSeconds, gpu.peakMemoryBytes];
 }
 
 /** Parses a JSON column; a column that is not JSON is reported by name. */
@@ -77,6 +94,7 @@ export function episodeFromRow(row: EpisodeRow): { episode: EpisodeRecord } | { 
       outcome: column('outcome', row.outcome),
       ...(row.messages !== null && { messages: column('messages', row.messages) }),
       ...(row.tools !== null && { tools: column('tools', row.tools) }),
+      ...gpuOf(row),
     }),
     EpisodeRecordSchema,
   );
@@ -103,6 +121,7 @@ export function stepFromRow(row: StepRow): { step: StepRecord } | { error: strin
       ...optional('modelRequestId', row.model_request_id),
       ...optional('modelResponseId', row.model_response_id),
       ...optional('policy', column('policy', row.policy)),
+      ...gpuOf(row),
     }),
     StepRecordSchema,
   );

@@ -50,4 +50,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      SELECT json_group_array(json_set(a.value, '$.sandboxStep', json_extract(a.value, '$.step'), '$.step', steps.idx, '$.turn', steps.turn))
      FROM json_each(steps.alerts) AS a
    ) WHERE json_array_length(alerts) > 0;`,
+  // 4: GPU use (GPU-seconds, peak GPU memory) of each step and of each episode; NULL: none recorded.
+  `ALTER TABLE steps ADD COLUMN gpu_seconds REAL;
+   ALTER TABLE steps ADD COLUMN gpu_peak_memory_bytes INTEGER;
+   ALTER TABLE episodes ADD COLUMN gpu_seconds REAL;
+   ALTER TABLE episodes ADD COLUMN gpu_peak_memory_bytes INTEGER;`,
 ];

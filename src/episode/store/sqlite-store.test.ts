@@ -105,6 +105,29 @@ describe('sqlite store', () => {
     }
   });
 
+  it('migrates a version 3 store to GPU columns: old rows read back without GPU use, new ones keep theirs', async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    SQLITE_MIGRATIONS.slice(0, 3).forEach((sql) => old.exec(sql));
+    old.pragma('user_version = 3');
+    old.prepare(
+      `INSERT INTO episodes (id, task_id, sandbox_id, policy, status, started_at, ended_at, task, outcome, messages)
+       VALUES ('old', 'task-1', 'sb-1', 'scripted:file', 'running', 1, NULL, ?, NULL, NULL)`,
+    ).run(JSON.stringify(makeEpisode().task));
+    old.prepare(`INSERT INTO steps (episode_id, idx, started_at, ended_at, message, observation, sandbox_steps, alerts) VALUES ('old', 1, 1, 2, 'text', 'null', '[]', '[]')`).run();
+    old.close();
+    const store = openSqliteStore(path);
+    try {
+      assert.equal(store.steps('old')[0]?.gpu, undefined);
+      await store.appendStep(toolStep('old', 2, { gpu: { gpuSeconds: 1.5, peakMemoryBytes: 1024 } }));
+      store.finishEpisode('old', 'completed', null, { gpu: { gpuSeconds: 2, peakMemoryBytes: 2048 } });
+      assert.deepEqual(store.steps('old')[1]?.gpu, { gpuSeconds: 1.5, peakMemoryBytes: 1024 });
+      assert.deepEqual(store.getEpisode('old')?.gpu, { gpuSeconds: 2, peakMemoryBytes: 2048 });
+    } finally {
+      store.close();
+    }
+  });
+
   it('reports a corrupt episode row and lists the others', () => {
     const path = freshPath();
     const corrupt: string[] = [];

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { errorMessage, PraetorError } from '../../core/errors.js';
 import {
   EpisodeRecordSchema,
+  GpuUseRecordSchema,
   OutcomeSchema,
   type EpisodeRecord,
   type EpisodeRecordInput,
@@ -18,9 +19,9 @@ import {
   type StepRecordInput,
 } from '../episode-model.js';
 import { TurnRecordSchema, type TurnRecord, type TurnRecordInput } from '../turn-record.js';
-import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions } from './episode-store.js';
+import type { EpisodeFilter, EpisodeStore, EpisodeStoreOptions, EpisodeUsage } from './episode-store.js';
 import { StepBatch } from './step-batch.js';
-import { episodeFromRow, stepFromRow, turnFromRow, type EpisodeRow, type StepRow, type TurnRow } from './sqlite-rows.js';
+import { episodeFromRow, gpuColumns, stepFromRow, turnFromRow, type EpisodeRow, type StepRow, type TurnRow } from './sqlite-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-schema.js';
 import { appendRefusal, checkFinalStatus, duplicateEpisode, finishRefusal, turnRefusal, validate } from './store-rules.js';
 
@@ -128,20 +129,23 @@ class SqliteEpisodeStore implements EpisodeStore {
     this.onCorruptRow = options.onCorruptRow ?? ((m) => process.emitWarning(m, 'PraetorEpisodeStoreWarning'));
     this.now = options.now ?? Date.now;
     this.insertEpisode = db.prepare(
-      `INSERT INTO episodes (id, task_id, sandbox_id, policy, status, status_reason, started_at, ended_at, task, outcome, messages, tools)
-       VALUES (@id, @task_id, @sandbox_id, @policy, @status, @status_reason, @started_at, @ended_at, @task, @outcome, @messages, @tools)`,
+      `INSERT INTO episodes (id, task_id, sandbox_id, policy, status, status_reason, started_at, ended_at, task, outcome, messages, tools,
+                             gpu_seconds, gpu_peak_memory_bytes)
+       VALUES (@id, @task_id, @sandbox_id, @policy, @status, @status_reason, @started_at, @ended_at, @task, @outcome, @messages, @tools,
+               @gpu_seconds, @gpu_peak_memory_bytes)`,
     );
     // One statement checks and writes: the episode must be running and the index must follow the last.
     this.insertStep = db.prepare(
       `INSERT INTO steps (episode_id, idx, turn, started_at, ended_at, message, action, observation, sandbox_steps, resources,
-                          alerts, tokens, model_request_id, model_response_id, policy)
+                          alerts, tokens, model_request_id, model_response_id, policy, gpu_seconds, gpu_peak_memory_bytes)
        SELECT @episode_id, @idx, @turn, @started_at, @ended_at, @message, @action, @observation, @sandbox_steps, @resources,
-              @alerts, @tokens, @model_request_id, @model_response_id, @policy
+              @alerts, @tokens, @model_request_id, @model_response_id, @policy, @gpu_seconds, @gpu_peak_memory_bytes
        WHERE EXISTS (SELECT 1 FROM episodes WHERE id = @episode_id AND status = 'running')
          AND (SELECT COALESCE(MAX(idx), 0) FROM steps WHERE episode_id = @episode_id) = @idx - 1`,
     );
     this.finish = db.prepare(
-      `UPDATE episodes SET status = @status, outcome = @outcome, ended_at = @ended_at WHERE id = @id AND status = 'running'`,
+      `UPDATE episodes SET status = @status, outcome = @outcome, ended_at = @ended_at, gpu_seconds = @gpu_seconds, gpu_peak_memory_bytes = @gpu_peak_memory_bytes
+       WHERE id = @id AND status = 'running'`,
     );
     this.selectEpisode = db.prepare('SELECT * FROM episodes WHERE id = ?');
     this.selectAll = db.prepare('SELECT * FROM episodes ORDER BY started_at DESC, rowid DESC LIMIT ?');
@@ -177,6 +181,7 @@ class SqliteEpisodeStore implements EpisodeStore {
       outcome: json(e.outcome),
       messages: json(e.messages),
       tools: json(e.tools),
+      ...gpuParams(e.gpu),
     });
   }
 
@@ -228,17 +233,19 @@ class SqliteEpisodeStore implements EpisodeStore {
       model_request_id: s.modelRequestId ?? null,
       model_response_id: s.modelResponseId ?? null,
       policy: s.policy.length > 0 ? JSON.stringify(s.policy) : null,
+      ...gpuParams(s.gpu),
     });
     if (result.changes === 1) return null;
     const status = this.selectEpisode.get(s.episodeId)?.status;
     return appendRefusal(s.episodeId, s.index, status, this.lastIndex.get(s.episodeId)?.last ?? 0);
   }
 
-  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null): void {
+  finishEpisode(id: string, status: FinalStatus, outcome: Outcome | null, usage: EpisodeUsage = {}): void {
     this.commitPending();
     checkFinalStatus(id, status);
     const checked = outcome === null ? null : validate(OutcomeSchema, outcome, 'outcome');
-    const result = this.finish.run({ id, status, outcome: json(checked), ended_at: this.now() });
+    const gpu = usage.gpu === undefined ? undefined : validate(GpuUseRecordSchema, usage.gpu, 'GPU use');
+    const result = this.finish.run({ id, status, outcome: json(checked), ended_at: this.now(), ...gpuParams(gpu) });
     if (result.changes === 1) return;
     throw finishRefusal(id, this.selectEpisode.get(id)?.status);
   }
@@ -305,6 +312,11 @@ class SqliteEpisodeStore implements EpisodeStore {
     this.commitPending();
     this.db.close();
   }
+}
+
+function gpuParams(gpu: StepRecord['gpu']): { gpu_seconds: number | null; gpu_peak_memory_bytes: number | null } {
+  const [seconds, peak] = gpuColumns(gpu);
+  return { gpu_seconds: seconds, gpu_peak_memory_bytes: peak };
 }
 
 function json(value: unknown): string | null {

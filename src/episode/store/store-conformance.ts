@@ -68,6 +68,24 @@ export function describeStoreConformance(name: string, open: () => EpisodeStore,
         await assert.rejects(store.appendTurn(makeTurn('ep-1', 3)), /is completed/);
       }));
 
+    it('stores GPU use per step and per episode (GPU-seconds, peak memory), absent where none was recorded', () =>
+      using(open(), async (store) => {
+        store.createEpisode(makeEpisode());
+        const used = toolStep('ep-1', 1, { gpu: { gpuSeconds: 12.75, peakMemoryBytes: 3 * 2 ** 30 } });
+        const none = toolStep('ep-1', 2);
+        await store.appendStep(used);
+        await store.appendStep(none);
+        assert.deepEqual(store.steps('ep-1'), [used, none]);
+        assert.equal(store.steps('ep-1')[1]?.gpu, undefined);
+        assert.throws(() => store.finishEpisode('ep-1', 'completed', null, { gpu: { gpuSeconds: -1, peakMemoryBytes: 0 } }), PraetorError);
+        store.finishEpisode('ep-1', 'completed', null, { gpu: { gpuSeconds: 20.5, peakMemoryBytes: 5 * 2 ** 30 } });
+        assert.deepEqual(store.getEpisode('ep-1')?.gpu, { gpuSeconds: 20.5, peakMemoryBytes: 5 * 2 ** 30 });
+        assert.deepEqual(store.listEpisodes()[0]?.gpu, { gpuSeconds: 20.5, peakMemoryBytes: 5 * 2 ** 30 });
+        store.createEpisode(makeEpisode({ id: 'no-gpu' }));
+        store.finishEpisode('no-gpu', 'completed', null);
+        assert.equal(store.getEpisode('no-gpu')?.gpu, undefined);
+      }));
+
     it('keeps the steps of different episodes apart', () =>
       using(open(), async (store) => {
         store.createEpisode(makeEpisode({ id: 'a' }));

@@ -17,19 +17,33 @@ export function gpuSecondsOf(s: Pick<GpuSample, 'utilizationPercent' | 'memoryBy
   return (s.memoryBytes ?? 0) > 0 ? s.intervalMs / 1000 : 0;
 }
 
+interface Peak {
+  peakMemoryBytes: number;
+  /** Memory summed per sampler frame (its samples share one time), the last few frames only. */
+  readonly memoryAt: Map<number, number>;
+}
+
+/** Adds a process's memory to its interval's sum; the peak follows. */
+function addMemory(p: Peak, s: GpuSample): void {
+  const at = s.time;
+  const sum = (p.memoryAt.get(at) ?? 0) + (s.memoryBytes ?? 0);
+  p.memoryAt.set(at, sum);
+  if (p.memoryAt.size > 4) p.memoryAt.delete(p.memoryAt.keys().next().value ?? at);
+  p.peakMemoryBytes = Math.max(p.peakMemoryBytes, sum);
+}
+
 export class GpuAccounting {
-  private readonly steps = new Map<number | null, { gpuSeconds: number; peakMemoryBytes: number; heldSeconds: number; memoryAt: Map<number, number> }>();
+  private readonly steps = new Map<number | null, Peak & { gpuSeconds: number; heldSeconds: number }>();
+  /** The whole sandbox's peak: every process of it, in a step or not, within one interval. */
+  private readonly sandbox: Peak = { peakMemoryBytes: 0, memoryAt: new Map<number, number>() };
 
   add(s: GpuSample): void {
     const e = this.steps.get(s.step) ?? { gpuSeconds: 0, peakMemoryBytes: 0, heldSeconds: 0, memoryAt: new Map<number, number>() };
     e.gpuSeconds += gpuSecondsOf(s);
     if ((s.utilizationPercent ?? 0) > 0 || (s.memoryBytes ?? 0) > 0) e.heldSeconds += s.intervalMs / 1000;
-    // Peak memory of the step: the sum over its processes within one sampler interval.
-    const at = Math.floor(s.time / s.intervalMs);
-    const sum = (e.memoryAt.get(at) ?? 0) + (s.memoryBytes ?? 0);
-    e.memoryAt.set(at, sum);
-    if (e.memoryAt.size > 4) e.memoryAt.delete(e.memoryAt.keys().next().value ?? at);
-    e.peakMemoryBytes = Math.max(e.peakMemoryBytes, sum);
+    // Peak memory of the step: the sum over its processes within one sampler frame.
+    addMemory(e, s);
+    addMemory(this.sandbox, s);
     this.steps.set(s.step, e);
   }
 
@@ -39,7 +53,7 @@ export class GpuAccounting {
     return e === undefined ? NO_GPU_USE : { gpuSeconds: e.gpuSeconds, peakMemoryBytes: e.peakMemoryBytes, heldSeconds: e.heldSeconds };
   }
 
-  /** Every step's use, and the whole sandbox's (peak: the largest of any step). */
+  /** Every step's use, and the whole sandbox's (peak: the most its processes held at once, steps together). */
   report(): { steps: Map<number | null, GpuUse>; total: GpuUse } {
     const steps = new Map<number | null, GpuUse>();
     let total: GpuUse = NO_GPU_USE;
@@ -48,7 +62,7 @@ export class GpuAccounting {
       steps.set(k, u);
       total = {
         gpuSeconds: total.gpuSeconds + u.gpuSeconds,
-        peakMemoryBytes: Math.max(total.peakMemoryBytes, u.peakMemoryBytes),
+        peakMemoryBytes: this.sandbox.peakMemoryBytes,
         heldSeconds: total.heldSeconds + u.heldSeconds,
       };
     }

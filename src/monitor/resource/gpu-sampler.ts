@@ -90,6 +90,7 @@ export class GpuSampler implements MonitorSource {
   private devices = new Map<number, DeviceUse>();
   private chain: Promise<void> = Promise.resolve();
   private readonly attributed = new Map<number, number>();
+  private lastFrameTime = 0;
 
   constructor(private readonly opts: GpuSamplerOptions) {
     this.exec = opts.exec ?? defaultExec;
@@ -189,7 +190,10 @@ export class GpuSampler implements MonitorSource {
             const gpuIndex = this.indexes.get(r.gpu_uuid ?? '');
             return pid === null || gpuIndex === undefined ? [] : [{ gpuIndex, pid, sm: null, fbMiB: cell(r, 'used_memory') }];
           });
-    const time = this.now();
+    // One time for every sample of a frame, and a later one for each later frame: accounting sums
+    // the memory of a step's processes per frame by this time (gpu-accounting.ts).
+    const time = Math.max(this.now(), this.lastFrameTime + 1);
+    this.lastFrameTime = time;
     // Samples leave in frame order: owner lookups are awaited one frame after another.
     this.chain = this.chain.then(async () => {
       const owners = await this.owners([...new Set(uses.map((u) => u.pid))]);

@@ -22,6 +22,7 @@ import { GpuAllocator, type GpuGrant, type GpuUnit } from '../gpu/gpu-allocator.
 import { FileGpuClaims } from '../gpu/gpu-claims.js';
 import { NvidiaSmiInventory, type GpuInventorySource } from '../gpu/gpu-inventory.js';
 import { grantDeviceBinds, grantEnv, type DeviceBind } from '../gpu/gpu-devices.js';
+import { attachDeviceFilter, deviceFilterDir, deviceFilterRules } from '../gpu/gpu-device-filter.js';
 import { defaultHostPaths, preparePrivateDirs, requireHelper, type HostPaths } from './host-paths.js';
 import { copyWorkspace } from './workspace-copy.js';
 import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
@@ -197,6 +198,8 @@ export class LocalBackend implements SandboxBackend {
       const ownerStartTime = (await processStartTime(process.pid)) ?? '';
       await this.records.write({ id, slot: cell.slot, hostUid, ownerPid: process.pid, ownerStartTime, createdAt, dataDir });
       await rt.cgroups.createSandbox(id, { cpus: options.cpus, memoryBytes: options.memory, pids: options.pids });
+      // Before any process joins: the kernel refuses every GPU node but the granted ones.
+      if (gpu !== null) await attachDeviceFilter(deviceFilterDir(rt.cgroups.layout, id), deviceFilterRules(gpu.grant));
       const initLeaf = await rt.cgroups.createLeaf(id, 'init');
       const steps = await stepMatches(rt.cgroups, id, 1, STEP_PREALLOCATION);
       // The disk (a loop mount) and the network namespace do not depend on each other; both wait on
