@@ -82,7 +82,9 @@ export async function startFleetWorld(options: { nodes: number; fronts: number; 
   const nodes: FleetNode[] = [];
   const fronts: string[] = [];
   let pg: PostgresServer | null = null;
+  let closing = false;
   const close = async (): Promise<void> => {
+    closing = true;
     // a daemon that does not finish its shutdown in 30 s is killed (and said so): the test ends
     await Promise.all(
       nodes.map(async (n) => {
@@ -154,7 +156,11 @@ export async function startFleetWorld(options: { nodes: number; fronts: number; 
             const m = /ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
             if (m?.[1]) resolve(m[1]);
           });
-          child.once('exit', (code) => reject(new Error(`front exited (${code}): ${err}`)));
+          child.once('exit', (code, signal) => {
+            // a front that dies mid-test says so, with its last words
+            if (!closing) console.log(`# fleet: front ${f} exited (${code ?? signal}): ${err.trim().split('\n').slice(-5).join(' | ')}`);
+            reject(new Error(`front exited (${code}): ${err}`));
+          });
         }),
       );
     }
