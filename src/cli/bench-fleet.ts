@@ -102,14 +102,15 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<FleetBe
 async function measure(direct: Praetor, fronted: Praetor, options: FleetBenchOptions): Promise<FleetBenchReport> {
   const { concurrency } = options;
   const paths = [direct, fronted];
-  const ids: string[] = [];
+  // a sandbox made straight on the node is unknown to the front: each path uses its own
+  const ids: string[][] = [[], []];
   const createMs = [0, 0];
   // creates: rounds of `concurrency` at once, the two paths taking turns
   for (let done = 0; done < options.creates; done += concurrency) {
     const n = Math.min(concurrency, options.creates - done);
     for (const [p, client] of paths.entries()) {
       const started = performance.now();
-      ids.push(...(await Promise.all(Array.from({ length: n }, async () => (await client.sandboxes.create()).id))));
+      ids[p]?.push(...(await Promise.all(Array.from({ length: n }, async () => (await client.sandboxes.create()).id))));
       createMs[p] = (createMs[p] ?? 0) + performance.now() - started;
     }
   }
@@ -120,7 +121,8 @@ async function measure(direct: Praetor, fronted: Praetor, options: FleetBenchOpt
     Array.from({ length: concurrency }, async () => {
       while (next < options.execs * 2) {
         const i = next++;
-        const id = ids[Math.floor(i / 2) % ids.length] as string;
+        const mine = ids[i % 2] ?? [];
+        const id = mine[Math.floor(i / 2) % mine.length] as string;
         const started = performance.now();
         const r = await (paths[i % 2] as Praetor).sandboxes.exec(id, ['true']);
         if (r.exitCode !== 0) throw new PraetorError('sandbox-failure', `exec true exited ${r.exitCode ?? r.signal} in the fleet bench`);
@@ -128,7 +130,7 @@ async function measure(direct: Praetor, fronted: Praetor, options: FleetBenchOpt
       }
     }),
   );
-  for (const id of ids) await direct.sandboxes.destroy(id);
+  for (const id of ids.flat()) await direct.sandboxes.destroy(id);
   const figures = (p: number): FleetPathFigures => ({
     creates: options.creates,
     createsPerS: options.creates / ((createMs[p] ?? 1) / 1000),
