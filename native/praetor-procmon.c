@@ -33,7 +33,15 @@
  * It exits when stdout or stdin closes and when its parent dies (PR_SET_PDEATHSIG; the
  * parent is the thread that spawned it). Exit status 125 means it could not subscribe; 69
  * (EX_UNAVAILABLE) that it runs outside the host's first network namespace, where the kernel
- * has no process events connector to answer.
+ * has no process events connector to answer (see --netns below).
+ *
+ * The connector is a kernel socket of the host's first network namespace only, while the events
+ * it reports are host-wide (PIDs of the first PID namespace). A praetor daemon in a network
+ * namespace of its own (one node of a fleet per namespace; a pod without hostNetwork but with
+ * hostPID) still watches its sandboxes when told where the first namespace is (--netns PATH, a
+ * file like /proc/PID/ns/net of a process there): the helper joins it (setns, CAP_SYS_ADMIN)
+ * before it opens the socket. It reads nothing else through the network namespace:
+ * /proc/PID/net is each process's own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,6 +59,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -448,6 +457,21 @@ static const char *raise_priority(void) {
 
 /* ---- netlink ---- */
 
+/* Joins the host's first network namespace named by --netns (see the top) when it is another
+ * than ours; failing to is fatal. Without --netns the connector is tried where we are, and exit
+ * 69 says when it is not there. */
+static void join_first_netns(const char *path) {
+  if (path == NULL) return;
+  struct stat own, first;
+  if (stat("/proc/self/ns/net", &own) != 0) die("stat(/proc/self/ns/net)");
+  if (stat(path, &first) != 0) die(path);
+  if (own.st_dev == first.st_dev && own.st_ino == first.st_ino) return;
+  int ns = open(path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0) die(path);
+  if (setns(ns, CLONE_NEWNET) != 0) die("setns(--netns)");
+  close(ns);
+}
+
 static int open_connector(int size) {
   int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
   if (fd < 0) die("socket(NETLINK_CONNECTOR)");
@@ -595,11 +619,16 @@ static void on_commands(int fd) {
 
 int main(int argc, char **argv) {
   int rcvbuf = RCVBUF_BYTES;
-  /* --rcvbuf BYTES: a small buffer lets tests provoke overruns */
-  if (argc == 3 && strcmp(argv[1], "--rcvbuf") == 0) rcvbuf = atoi(argv[2]);
-  else if (argc != 1) {
-    fprintf(stderr, "praetor-procmon: usage: praetor-procmon [--rcvbuf BYTES]\n");
-    return HELPER_FAILURE;
+  const char *netns = NULL;
+  /* --rcvbuf BYTES: a small buffer lets tests provoke overruns; --netns PATH: the host's first
+   * network namespace, where the connector is (a file like /proc/PID/ns/net or /run/netns/NAME) */
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 < argc && strcmp(argv[i], "--rcvbuf") == 0) rcvbuf = atoi(argv[i + 1]);
+    else if (i + 1 < argc && strcmp(argv[i], "--netns") == 0) netns = argv[i + 1];
+    else {
+      fprintf(stderr, "praetor-procmon: usage: praetor-procmon [--rcvbuf BYTES] [--netns PATH]\n");
+      return HELPER_FAILURE;
+    }
   }
   if (rcvbuf <= 0) rcvbuf = RCVBUF_BYTES;
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("PR_SET_PDEATHSIG");
@@ -614,6 +643,7 @@ int main(int argc, char **argv) {
   if (tracked == NULL || cmdline == NULL) die("malloc");
 
   const char *sched = raise_priority();
+  join_first_netns(netns);
   int fd = open_connector(rcvbuf);
   subscribe(fd);
   out_str("{\"e\":\"ready\",");

@@ -33,6 +33,10 @@ export interface DaemonSpawnOptions {
   readonly store?: string;
   readonly tcp?: boolean;
   readonly extraArgs?: readonly string[];
+  /** A command that runs the daemon, e.g. `nsenter --net=/run/netns/NS` (it must exec it: the pid is the daemon's). */
+  readonly wrap?: readonly string[];
+  /** More environment for the daemon. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function spawnPraetord(options: DaemonSpawnOptions = {}): Promise<SpawnedDaemon> {
@@ -47,7 +51,11 @@ export async function spawnPraetord(options: DaemonSpawnOptions = {}): Promise<S
   // PRAETOR_BENCH_DAEMON_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): node flags for the
   // daemon alone, to see where its time goes (NODE_OPTIONS refuses --cpu-prof).
   const nodeArgs = (process.env.PRAETOR_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const child: ChildProcess = spawn(command, [...prefix, ...nodeArgs, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(options.env !== undefined ? { env: { ...process.env, ...options.env } } : {}),
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string | null>((resolve, reject) => {

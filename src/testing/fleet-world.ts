@@ -1,15 +1,13 @@
-// Test kit of the fleet: a throwaway PostgreSQL, node daemons each reachable only at an address
-// inside a network namespace of its own that this kit creates (10.239.N.2 on a veth pair to the
-// host; nothing is routed anywhere else), and fronts on loopback. The daemons themselves run in
-// the host's first namespace, where the guard's process and firewall monitors answer
-// (docs/platform-notes); each node's API is moved into its namespace by two socat forwarders
-// (namespace TCP -> a root-only unix socket -> the daemon's loopback port), so fronts reach every
-// node at a separate address, as separate hosts. Needs root, ip, socat.
+// Test kit of the fleet: a throwaway PostgreSQL, node daemons each running in a network namespace
+// of its own, and fronts on loopback. The namespaces hang off one bridge in a switch namespace
+// this kit creates (10.239.T.0/24, T from the test's pid): the host's first namespace has a leg on
+// it (.1: PostgreSQL listens there, fronts reach the nodes from there), node N is .(10+N) and
+// listens there, as separate hosts on one LAN. Nothing is routed: no ip_forward, no NAT. Each
+// daemon is started with `nsenter --net` (not `ip netns exec`, which hides the cgroup hierarchies)
+// and PRAETOR_PROCMON_NETNS naming this process's namespace, the only one where the kernel's
+// process events connector answers (native/praetor-procmon.c). Needs root, ip, nsenter.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PRAETOR_CLI, spawnPraetord, type SpawnedDaemon } from '../bench/praetord-spawn.js';
 import { PostgresKeyStore } from '../service/fleet/postgres-keys.js';
 import { startPostgres, type PostgresServer } from './postgres-harness.js';
@@ -27,6 +25,8 @@ export interface FleetWorld {
   readonly fronts: string[];
   readonly adminKey: string;
   readonly heartbeatTimeoutMs: number;
+  /** The host's own address on the nodes' bridge (null on loopback): another host, seen from a node. */
+  readonly hostAddress: string | null;
   close(): Promise<void>;
 }
 
@@ -41,36 +41,76 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
+const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+
+/**
+ * The switch: a bridge in a namespace of its own, the host's leg on it (SUBNET.1) and one
+ * namespace per node (SUBNET.(10+N)); pushes every namespace it made onto `made`.
+ */
+function switchNamespaces(tag: string, subnet: string, count: number, made: string[]): void {
+  const sw = `pfleet${tag}sw`;
+  ip('netns', 'add', sw);
+  made.push(sw);
+  ip('-n', sw, 'link', 'add', 'br0', 'type', 'bridge');
+  ip('-n', sw, 'link', 'set', 'br0', 'up');
+  const plug = (ns: string | null, inside: string, port: string, address: string): void => {
+    const at = ns === null ? [] : ['-n', ns];
+    ip(...at, 'link', 'add', inside, 'type', 'veth', 'peer', 'name', port, 'netns', sw);
+    ip('-n', sw, 'link', 'set', port, 'master', 'br0', 'up');
+    ip(...at, 'addr', 'add', `${address}/24`, 'dev', inside);
+    ip(...at, 'link', 'set', inside, 'up');
+  };
+  plug(null, `pfleet${tag}h`, 'host', `${subnet}.1`);
+  for (let i = 1; i <= count; i++) {
+    const ns = `pfleet${tag}n${i}`;
+    ip('netns', 'add', ns);
+    made.push(ns);
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    plug(ns, 'eth0', `n${i}`, `${subnet}.${10 + i}`);
+  }
+}
+
 /**
  * `loopback: true` (the benchmark): nodes on loopback addresses without namespaces or forwarders,
  * so what a front adds is measured alone.
  */
 export async function startFleetWorld(options: { nodes: number; fronts: number; slots: number; heartbeatTimeoutS: number; loopback?: boolean }): Promise<FleetWorld> {
-  const pg = startPostgres();
-  const url = pg.url('postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'praetor-fleet-'));
   const tag = String(process.pid % 100_000);
+  const subnet = `10.239.${20 + (process.pid % 200)}`;
   const namespaces: string[] = [];
-  const links: string[] = [];
   const children: ChildProcess[] = [];
   const nodes: FleetNode[] = [];
   const fronts: string[] = [];
-  const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let pg: PostgresServer | null = null;
+  let closing = false;
   const close = async (): Promise<void> => {
-    await Promise.all(nodes.map((n) => n.daemon.stop().catch(() => null)));
+    closing = true;
+    // a daemon that does not finish its shutdown in 30 s is killed (and said so): the test ends
+    await Promise.all(
+      nodes.map(async (n) => {
+        const timer = setTimeout(() => {
+          console.log(`# fleet: ${n.id} still shutting down 30 s after SIGTERM: SIGKILL`);
+          try {
+            process.kill(n.daemon.pid, 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        }, 30_000);
+        await n.daemon.stop().catch(() => null);
+        clearTimeout(timer);
+      }),
+    );
     for (const c of children) c.kill('SIGTERM');
-    for (const ns of namespaces) ip('netns', 'delete', ns);
-    for (const link of links) {
-      try {
-        ip('link', 'delete', link);
-      } catch {
-        // gone with its namespace
-      }
-    }
-    pg.stop();
-    rmSync(dir, { recursive: true, force: true });
+    // the host's leg and every node's veth go with the namespaces
+    for (const ns of namespaces.reverse()) ip('netns', 'delete', ns);
+    pg?.stop();
   };
   try {
+    if (options.loopback !== true) switchNamespaces(tag, subnet, options.nodes, namespaces);
+    pg = startPostgres(options.loopback === true ? {} : { tcp: `${subnet}.1` });
+    const url = pg.url('postgres');
+    // how the nodes reach PostgreSQL: over the bridge, as another host would
+    const nodeUrl = options.loopback === true ? url : `postgres://${new URL(url).username}@${subnet}.1:5432/postgres`;
     const keys = PostgresKeyStore.open(url);
     const adminKey = keys.create({ name: 'fleet-admin', scope: 'admin' }).token;
     keys.close();
@@ -87,32 +127,22 @@ export async function startFleetWorld(options: { nodes: number; fronts: number; 
       });
       nodes.push({ id, address, daemon });
     }
-    for (let i = 1; i <= options.nodes && options.loopback !== true; i++) {
-      const ns = `pfleet${tag}n${i}`;
-      const hostIf = `pf${tag}h${i}`;
-      ip('netns', 'add', ns);
-      namespaces.push(ns);
-      ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
-      links.push(hostIf);
-      ip('addr', 'add', `10.239.${i}.1/30`, 'dev', hostIf);
-      ip('link', 'set', hostIf, 'up');
-      ip('-n', ns, 'addr', 'add', `10.239.${i}.2/30`, 'dev', 'eth0');
-      ip('-n', ns, 'link', 'set', 'eth0', 'up');
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      const id = `node-${i}`;
-      const address = `http://10.239.${i}.2:${PORT}`;
-      const daemon = await spawnPraetord({
-        pool: 0,
-        tcp: true,
-        store: url,
-        extraArgs: ['--node', '--fleet', url, '--node-id', id, '--advertise', address, '--slots', String(options.slots), '--heartbeat-timeout', timeout],
-      });
-      nodes.push({ id, address, daemon });
-      const bridge = join(dir, `${id}.sock`);
-      const daemonPort = new URL(daemon.url ?? '').port;
-      children.push(spawn('socat', [`UNIX-LISTEN:${bridge},fork,mode=600`, `TCP:127.0.0.1:${daemonPort}`], { stdio: 'ignore' }));
-      children.push(spawn('ip', ['netns', 'exec', ns, 'socat', `TCP-LISTEN:${PORT},bind=10.239.${i}.2,fork,reuseaddr`, `UNIX-CONNECT:${bridge}`], { stdio: 'ignore' }));
-    }
+    // started side by side: each one's start (gc, helpers, migrations) is mostly waiting
+    const spawned = await Promise.all(
+      Array.from({ length: options.loopback === true ? 0 : options.nodes }, async (_, n) => {
+        const i = n + 1;
+        const listen = `${subnet}.${10 + i}:${PORT}`;
+        const daemon = await spawnPraetord({
+          pool: 0,
+          store: nodeUrl,
+          wrap: ['nsenter', `--net=/run/netns/pfleet${tag}n${i}`],
+          env: { PRAETOR_PROCMON_NETNS: `/proc/${process.pid}/ns/net` },
+          extraArgs: ['--node', '--fleet', nodeUrl, '--node-id', `node-${i}`, '--listen', listen, '--slots', String(options.slots), '--heartbeat-timeout', timeout],
+        });
+        return { id: `node-${i}`, address: `http://${listen}`, daemon };
+      }),
+    );
+    nodes.push(...spawned);
     for (let f = 0; f < options.fronts; f++) {
       const child = spawn(process.execPath, [PRAETOR_CLI, 'serve', '--front', '--fleet', url, '--listen', '127.0.0.1:0', '--heartbeat-timeout', timeout, '--log-level', 'warn'], {
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -126,11 +156,16 @@ export async function startFleetWorld(options: { nodes: number; fronts: number; 
             const m = /ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
             if (m?.[1]) resolve(m[1]);
           });
-          child.once('exit', (code) => reject(new Error(`front exited (${code}): ${err}`)));
+          child.once('exit', (code, signal) => {
+            // a front that dies mid-test says so, with its last words
+            if (!closing) console.log(`# fleet: front ${f} exited (${code ?? signal}): ${err.trim().split('\n').slice(-5).join(' | ')}`);
+            reject(new Error(`front exited (${code}): ${err}`));
+          });
         }),
       );
     }
-    return { pg, url, nodes, fronts, adminKey, heartbeatTimeoutMs: options.heartbeatTimeoutS * 1000, close };
+    const hostAddress = options.loopback === true ? null : `${subnet}.1`;
+    return { pg, url, nodes, fronts, adminKey, heartbeatTimeoutMs: options.heartbeatTimeoutS * 1000, hostAddress, close };
   } catch (err) {
     await close();
     throw err;

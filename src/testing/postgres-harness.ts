@@ -3,7 +3,7 @@
 // `postgres` user (the server refuses root). When the server binaries are missing it throws with
 // what to install: tests that need it fail, never skip (CI installs it, see scripts/quickstart.sh).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,8 +35,11 @@ function binDir(): string {
   return join(BIN_ROOT, newest, 'bin');
 }
 
-/** Starts a server; stop() it in an after() hook. Takes about 1-3 s (initdb). */
-export function startPostgres(): PostgresServer {
+/**
+ * Starts a server; stop() it in an after() hook. Takes about 1-3 s (initdb). `tcp` also listens on
+ * that address (port 5432), open to its /24 without a password: for hosts in test namespaces.
+ */
+export function startPostgres(options: { tcp?: string } = {}): PostgresServer {
   const bin = binDir();
   const root = process.getuid?.() === 0;
   const user = root ? 'postgres' : (process.env.USER ?? 'postgres');
@@ -47,7 +50,9 @@ export function startPostgres(): PostgresServer {
   const run = (cmd: string, args: string[]): string => execFileSync(...as(cmd, args), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (root) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
   run(join(bin, 'initdb'), ['-D', data, '-U', user, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', 'start', '-o', `-k ${dir} -c listen_addresses='' -c max_connections=200 -c fsync=on`]);
+  if (options.tcp !== undefined) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${options.tcp}/24 trust\n`);
+  const listen = options.tcp ?? '';
+  run(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', 'start', '-o', `-k ${dir} -c listen_addresses='${listen}' -c max_connections=200 -c fsync=on`]);
   const url = (db: string): string => `postgres://${user}@localhost/${db}?host=${dir}`;
   const psql = (db: string, sql: string): string => run('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-U', user, '-d', db, '-c', sql]);
   let stopped = false;

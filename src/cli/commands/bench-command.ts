@@ -20,6 +20,8 @@ interface BenchFlags {
   skipService?: boolean;
   serviceLive: number;
   policyOnly?: boolean;
+  fleet?: string;
+  fleetOnly?: boolean;
 }
 
 export function benchCommand(): Command {
@@ -49,7 +51,14 @@ export function benchCommand(): Command {
         .default(0),
     )
     .option('--policy-only', 'measure only the command policy check (no root needed)')
+    .option('--fleet <url>', 'also measure a fleet front against a single daemon over this PostgreSQL (a throwaway schema in it; --iterations creates, 5x that many execs per path)')
+    .option('--fleet-only', 'measure only the fleet section (needs --fleet)')
     .action(async (flags: BenchFlags) => {
+      // the fleet section first, on the quietest host; printed after the others
+      const fleetBench = flags.fleetOnly === true || flags.fleet !== undefined ? await import('../bench-fleet.js') : null;
+      const fleet = fleetBench === null ? null : await fleetBench.fleetSection(flags.fleet, flags.iterations);
+      const fleetText = fleet === null || fleetBench === null ? '' : `\n${fleetBench.formatFleetBench(fleet)}`;
+      if (flags.fleetOnly === true) return void process.stdout.write(flags.json ? `${JSON.stringify({ fleet })}\n` : fleetText.slice(1));
       // first, on a quiet host: the policy check is a few microseconds per command
       const policy = await measurePolicyCheck();
       if (flags.policyOnly) {
@@ -79,6 +88,6 @@ export function benchCommand(): Command {
           process.exitCode = EXIT.sandboxFailure;
         });
       }
-      process.stdout.write(flags.json ? `${JSON.stringify({ ...report, policyCheck: policy })}\n` : `${formatReport(report)}\n${formatPolicyBench(policy)}`);
+      process.stdout.write(flags.json ? `${JSON.stringify({ ...report, policyCheck: policy, ...(fleet !== null ? { fleet } : {}) })}\n` : `${formatReport(report)}\n${formatPolicyBench(policy)}${fleetText}`);
     });
 }

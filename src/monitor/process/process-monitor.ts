@@ -28,6 +28,16 @@ export interface ProcessMonitorOptions {
   readonly ownHelpers?: readonly string[];
 }
 
+/**
+ * The helper's arguments: `--netns PATH` from $PRAETOR_PROCMON_NETNS, the host's first network
+ * namespace (e.g. /proc/PID/ns/net of a process there) for a praetor that runs in a namespace of
+ * its own: the connector answers only there (native/praetor-procmon.c).
+ */
+export function procmonArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const netns = env.PRAETOR_PROCMON_NETNS;
+  return netns === undefined || netns === '' ? [] : ['--netns', netns];
+}
+
 export function defaultProcmonPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.PRAETOR_PROCMON ?? fileURLToPath(new URL('../../../native/build/praetor-procmon', import.meta.url));
 }
@@ -36,7 +46,7 @@ export function defaultProcmonPath(env: NodeJS.ProcessEnv = process.env): string
 const NOT_FIRST_NETNS = 69;
 const NOT_FIRST_NETNS_MESSAGE =
   "the guard can not watch processes from this network namespace: the kernel's process events connector " +
-  "answers only in the host's first one (run praetor on the host, not in a container or under `ip netns exec`)";
+  "answers only in the host's first one (run praetor on the host, or set PRAETOR_PROCMON_NETNS to that namespace, e.g. /proc/PID/ns/net of a process there)";
 const START_TIMEOUT_MS = 10_000;
 const FLUSH_TIMEOUT_MS = 5_000;
 /** Processes remembered for their exit; the oldest is forgotten past this (its exit is then not reported). */
@@ -130,7 +140,7 @@ export class ProcessMonitor implements MonitorSource {
         new PraetorError('host-unsupported', `process monitor helper not found at ${path}: run \`npm run build\` (it needs a C compiler)`),
       );
     }
-    const child = spawnHelper(path, []);
+    const child = spawnHelper(path, procmonArgs());
     this.child = child;
     return new Promise((resolve, reject) => {
       let ready = false;

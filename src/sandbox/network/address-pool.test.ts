@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { AddressPool, MAX_SLOTS, slotAddresses } from './address-pool.js';
+import { AddressPool, MAX_SLOTS, hostInterfaceGone, interfaceNames, slotAddresses } from './address-pool.js';
 
 describe('slotAddresses', () => {
   it('gives each slot its own /30 and veth name', () => {
@@ -46,5 +46,21 @@ describe('AddressPool', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('hostInterfaceGone', () => {
+  const netDev = [
+    'Inter-|   Receive                            |  Transmit',
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+    '    lo:  1000      10    0    0    0     0          0         0  1000      10    0    0    0     0       0          0',
+    '   pv3:     0       0    0    0    0     0          0         0     0       0    0    0    0     0       0          0',
+    '',
+  ].join('\n');
+
+  it('reads the names of this namespace from /proc/net/dev', () => {
+    assert.deepEqual([...interfaceNames(netDev)].sort(), ['lo', 'pv3']);
+    assert.equal(hostInterfaceGone(3, () => netDev), false);
+    assert.equal(hostInterfaceGone(30, () => netDev), true);
   });
 });

@@ -1,6 +1,6 @@
 // Network slots for cells: each sandbox claims one /30 (host side .1, sandbox side .2) and
 // a veth name. Claims are files created with O_EXCL, so concurrent praetor processes never collide.
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 
 export const CELL_SUBNET_BASE = [10, 241] as const;
@@ -32,9 +32,26 @@ export function slotAddresses(slot: number): CellAddresses {
  * kernel a little later (in a work queue, after its last process), and its veth keeps the slot's
  * interface name until then: a slot released meanwhile is passed over rather than failing the
  * next sandbox's `ip link add` with "File exists".
+ * Read from /proc/self/net/dev, the interfaces of praetor's own network namespace: /sys/class/net
+ * shows those of the namespace that mounted /sys, the host's first one for a daemon started with
+ * `nsenter --net` (a fleet node in a namespace of its own), where its cells' veths are not.
  */
-export function hostInterfaceGone(slot: number): boolean {
-  return !existsSync(`/sys/class/net/${slotAddresses(slot).hostInterface}`);
+export function hostInterfaceGone(slot: number, netDev: () => string = readNetDev): boolean {
+  return !interfaceNames(netDev()).has(slotAddresses(slot).hostInterface);
+}
+
+function readNetDev(): string {
+  return readFileSync('/proc/self/net/dev', 'utf8');
+}
+
+/** Interface names in /proc/net/dev (`  name: counters...` after two header lines). */
+export function interfaceNames(netDev: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of netDev.split('\n').slice(2)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) names.add(line.slice(0, colon).trim());
+  }
+  return names;
 }
 
 export class AddressPool {

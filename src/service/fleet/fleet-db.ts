@@ -24,6 +24,8 @@ export interface NodeInfo extends NodeCapacity {
   readonly used: number;
   readonly gpusUsed: number;
   readonly up: boolean;
+  /** Milliseconds since its last heartbeat, by the database's clock, when read. */
+  readonly heartbeatAgeMs: number;
 }
 
 export interface Placement {
@@ -81,6 +83,7 @@ export async function listNodes(sql: Sql, timeoutMs: number): Promise<NodeInfo[]
   const rows = await sql`
     SELECT n.id, n.address, n.cpus, n.memory_bytes, n.gpus, n.slots,
            n.state = 'up' AND n.heartbeat_at > now() - make_interval(secs => ${timeoutMs / 1000}) AS up,
+           (EXTRACT(EPOCH FROM now() - n.heartbeat_at) * 1000)::float8 AS age_ms,
            (SELECT count(*)::int FROM fleet_sandboxes s WHERE s.node_id = n.id AND s.state = 'live') AS used,
            (SELECT count(*)::int FROM fleet_sandboxes s WHERE s.node_id = n.id AND s.state = 'live' AND s.gpu) AS gpus_used
     FROM fleet_nodes n WHERE n.state <> 'left' ORDER BY n.id`;
@@ -94,6 +97,7 @@ export async function listNodes(sql: Sql, timeoutMs: number): Promise<NodeInfo[]
     used: Number(r.used),
     gpusUsed: Number(r.gpus_used),
     up: r.up === true,
+    heartbeatAgeMs: Number(r.age_ms),
   }));
 }
 

@@ -13,6 +13,7 @@ import { confirm, listNodes, lostSandboxes, placement, release, reserve, sweep, 
 import { forward, forwardJson } from './node-proxy.js';
 import { checkToken, decoyRow } from './postgres-keys.js';
 import type { FrontMetrics } from './front-metrics.js';
+import { RouteCache } from './route-cache.js';
 
 export interface FrontDeps {
   readonly sql: Sql;
@@ -31,6 +32,7 @@ export function createFrontApp(deps: FrontDeps): Hono {
   const { sql, timeoutMs } = deps;
   const app = new Hono();
   const decoy = decoyRow();
+  const routes = new RouteCache(sql, timeoutMs, deps.tickMs);
 
   const principal = async (c: Context): Promise<ApiKey | null> => {
     const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
@@ -54,6 +56,7 @@ export function createFrontApp(deps: FrontDeps): Hono {
     if (rest === '' && c.req.method === 'GET') return c.json({ ...(p.view ?? { id: p.id, owner: p.owner }), state: 'lost', node: p.node });
     if (rest === '' && c.req.method === 'DELETE') {
       await release(sql, p.id);
+      routes.forget(p.id);
       return c.body(null, 204);
     }
     return fail(410, 'sandbox-lost', `${p.kind === 'env' ? 'environment' : 'sandbox'} ${p.id} was lost with fleet node ${p.node}`);
@@ -98,6 +101,7 @@ export function createFrontApp(deps: FrontDeps): Hono {
       const { response, json } = await forwardJson(c.req.raw, slot.address, slot.node, (j, status) => (status === 201 && kind === 'sandbox' ? withNode(j, slot.node) : j), body);
       if (response.status === 201 && json !== null && typeof json.id === 'string') {
         await confirm(sql, slot.ticket, json.id, typeof json.owner === 'string' ? json.owner : '', kind === 'sandbox' ? json : null);
+        routes.remember(json.id, { kind, node: slot.node });
         placed = true;
         deps.metrics.placed.inc({ node: slot.node, kind });
       }
@@ -125,15 +129,30 @@ export function createFrontApp(deps: FrontDeps): Hono {
     return c.json({ sandboxes });
   });
 
+  /** A call for sandbox (or environment) `id` passed to its node. */
+  const pass = async (c: Context, id: string, rest: string, kind: 'sandbox' | 'env', node: string, address: string): Promise<Response> => {
+    if (rest === '' && c.req.method === 'GET' && kind === 'sandbox') return (await forwardJson(c.req.raw, address, node, (j, s) => (s === 200 ? withNode(j, node) : j))).response;
+    const response = await forward(c.req.raw, address, node);
+    if (rest === '' && c.req.method === 'DELETE' && (response.status === 204 || response.status === 404)) {
+      await release(sql, id);
+      routes.forget(id);
+    }
+    return response;
+  };
   const routed = (kind: 'sandbox' | 'env') => async (c: Context): Promise<Response> => {
     const id = c.req.param('id') ?? '';
-    const p = await placement(sql, id, timeoutMs);
-    if (p === null || p.kind !== kind) return fail(404, 'not-found', `no ${kind === 'env' ? 'environment' : 'sandbox'} ${id.slice(0, 128)}`);
     const rest = c.req.path.slice(`/v1/${kind === 'env' ? 'envs' : 'sandboxes'}/${id}`.length);
+    // remembered, its node up: straight there, no query
+    const known = await routes.address(id);
+    const first = known !== null && known.route.kind === kind ? await pass(c, id, rest, kind, known.route.node, known.address) : null;
+    const unreachable = first !== null && first.status === 503 && first.headers.get('content-type')?.includes('json') === true;
+    if (first !== null && !unreachable) return first;
+    const p = await placement(sql, id, timeoutMs);
+    if (p !== null) routes.learn(p);
+    if (p === null || p.kind !== kind) return first ?? fail(404, 'not-found', `no ${kind === 'env' ? 'environment' : 'sandbox'} ${id.slice(0, 128)}`);
     if (p.state === 'lost') return lostAnswer(c, p, rest);
-    if (rest === '' && c.req.method === 'GET' && kind === 'sandbox') return (await forwardJson(c.req.raw, p.address, p.node, (j, s) => (s === 200 ? withNode(j, p.node) : j))).response;
-    const response = await forward(c.req.raw, p.address, p.node);
-    if (rest === '' && c.req.method === 'DELETE' && (response.status === 204 || response.status === 404)) await release(sql, p.id);
+    // the remembered node did not answer but is not lost (yet): its 503 stands (the body is spent)
+    const response = first ?? (await pass(c, id, rest, kind, p.node, p.address));
     if (response.status === 503 && response.headers.get('content-type')?.includes('json')) void sweep(sql, timeoutMs).catch(() => undefined);
     return response;
   };

@@ -1,5 +1,5 @@
-// Acceptance of the fleet (needs root): PostgreSQL, three node daemons each at its own address in
-// its own network namespace, two fronts. Through the Python and TS clients: 60 sandboxes spread
+// Acceptance of the fleet (needs root): PostgreSQL, three node daemons each running in its own
+// network namespace (hosts on one test bridge; testing/fleet-world.ts), two fronts. Through the Python and TS clients: 60 sandboxes spread
 // over the nodes, an exec in each through either front, alerts from every node in one event
 // stream; then one node killed with SIGKILL: within the heartbeat timeout its sandboxes are
 // reported lost, its episodes end aborted with their stored steps, and 20 new sandboxes all land
@@ -39,7 +39,7 @@ const t0 = Date.now();
 const phase = (name: string, since: number): void => console.log(`# fleet: ${name}: ${((Date.now() - since) / 1000).toFixed(1)} s`);
 
 before(async () => {
-  world = await startFleetWorld({ nodes: 3, fronts: 2, slots: 30, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S });
+  world = await startFleetWorld({ nodes: 3, fronts: 2, slots: 40, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S });
   phase('PostgreSQL, 3 nodes and 2 fronts up', t0);
 });
 after(async () => {
@@ -106,14 +106,19 @@ describe('a fleet of three nodes behind two fronts', { timeout: 480_000 }, () =>
     assert.deepEqual(new Set(listed.map((s) => s.id)), new Set(Object.keys(placed)));
     for (const s of listed) assert.equal((s as unknown as { node: string }).node, placed[s.id]);
 
-    // one sandbox per node reads a private key (credential access): one stream shows all three
+    // one sandbox per node reads a private key (the guard's process monitor), asks the egress
+    // proxy for a host off its allowlist (the proxy) and connects straight to another host on the
+    // nodes' LAN (the cell's firewall and its nflog reader): one stream shows all three on every node
     const tsIds = Object.keys(ts);
     const perNode = nodeIds.map((n) => tsIds.find((id) => placed[id] === n));
     assert.ok(perNode.every((id) => id !== undefined), 'a TS sandbox on every node');
-    await Promise.all(perNode.map((id) => a.sandboxes.exec(id, 'mkdir -p ~/.ssh && echo k > ~/.ssh/id_rsa && cat ~/.ssh/id_rsa >/dev/null')));
-    const alertNodes = (): Set<string> => new Set(alerts.filter((e) => e.type === 'alert').map((e) => String((e as unknown as { node: string }).node)));
-    for (let i = 0; i < 100 && alertNodes().size < 3; i++) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual([...alertNodes()].sort(), [...nodeIds].sort(), 'alerts from all three nodes in one stream');
+    const probe = `mkdir -p ~/.ssh && echo k > ~/.ssh/id_rsa && cat ~/.ssh/id_rsa >/dev/null; wget -q -T 2 -O- http://off-list.invalid/ ; nc -w 1 ${world.hostAddress} 9 </dev/null; true`;
+    await Promise.all(perNode.map((id) => a.sandboxes.exec(id, probe)));
+    const RULES = ['ssh-private-key-read', 'egress-denied-proxy', 'egress-refused'];
+    const alertNodes = (rule: string): Set<string> =>
+      new Set(alerts.filter((e) => e.type === 'alert' && (e.data as { ruleId?: string }).ruleId === rule).map((e) => String((e as unknown as { node: string }).node)));
+    for (let i = 0; i < 100 && RULES.some((r) => alertNodes(r).size < 3); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const rule of RULES) assert.deepEqual([...alertNodes(rule)].sort(), [...nodeIds].sort(), `${rule} alerts from all three nodes in one stream`);
 
     // episodes: one environment per node, two steps stored in each
     const envIds: string[] = [];
