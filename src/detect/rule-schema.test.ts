@@ -54,7 +54,7 @@ describe('RuleSchema', () => {
     ]);
     assert.deepEqual(errorsOf({ ...valid, titel: 'x' }), ['rules[3]: Unrecognized key: "titel"']);
     assert.deepEqual(errorsOf({ ...valid, match: { event: ['process-start', 'proc-start'] } }), [
-      'rules[3].match.event[1]: Invalid option: expected one of "step-start"|"step-end"|"process-start"|"process-exit"|"resource-sample"|"gpu-sample"|"network-denied"|"network-dropped"|"proxy-connection"|"file-write"|"monitor-down"|"policy-verdict"|"process-sockets"|"file-open"',
+      'rules[3].match.event[1]: Invalid option: expected one of "step-start"|"step-end"|"process-start"|"process-exit"|"resource-sample"|"gpu-sample"|"network-denied"|"network-dropped"|"proxy-connection"|"file-write"|"monitor-down"|"policy-verdict"|"process-sockets"|"step-usage"|"file-open"',
     ]);
   });
 
