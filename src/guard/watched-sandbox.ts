@@ -20,6 +20,7 @@ import { GpuAccounting } from '../monitor/resource/gpu-accounting.js';
 import { MiningSignals } from './mining-signals.js';
 import { ProcessTable } from './process-table.js';
 import { SocketSignals } from './socket-signals.js';
+import { OffenderFinder } from './offender.js';
 
 interface Connection {
   pid: number | null;
@@ -68,6 +69,8 @@ export class WatchedSandbox {
   /** Processes as the process monitor saw them, kept a moment past their exit. */
   readonly processTable = new ProcessTable();
   readonly socketSignals: SocketSignals;
+  /** Names the processes of an alert that names none (a tool call of an agent CLI), for enforcement. */
+  readonly offenders: OffenderFinder;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -86,6 +89,11 @@ export class WatchedSandbox {
       publish: (e) => {
         if (!this.closed) this.publish(e);
       },
+    });
+    this.offenders = new OffenderFinder({
+      nsPid: host.initPid,
+      table: this.processTable,
+      processes: async (step) => (await sandbox.processes()).filter((p) => p.step === step).map((p) => p.pid),
     });
     this.unsubscribers.push(sandbox.onNetworkEvent((e) => this.onNetwork(e)));
     for (const e of sandbox.networkEvents()) this.onNetwork(e);
