@@ -97,6 +97,7 @@ npm run --silent build
 
 case "$mode" in
   demo) shift || true; case " $* " in *" --agent "*) bash scripts/install-agents.sh ;; esac; exec node dist/cli/main.js demo "$@" ;;
-  test) npm run --silent lint && exec npm test --silent ;;
+  # the red team through the real agent CLIs is part of the tests (about 950 MB from npm, once)
+  test) bash scripts/install-agents.sh && npm run --silent lint && exec npm test --silent ;;
   *) echo "usage: scripts/quickstart.sh demo|test" >&2; exit 64 ;;
 esac

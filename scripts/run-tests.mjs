@@ -3,7 +3,7 @@
 // need root and namespaces (src/sandbox/invariants/, the red team) run too: CI is root, and they
 // are never skipped silently.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function find(dir, out = []) {
@@ -35,7 +35,29 @@ if (filter) process.exit(r.status ?? 1);
 // other tests'. The report lands in praetor-redteam/ (report.json, report.html).
 console.log('\n# red team: praetor redteam (every scenario, guard in block mode)');
 const redteam = spawnSync(process.execPath, ['dist/cli/main.js', 'redteam', '--store', 'memory:', '--out', 'praetor-redteam'], { stdio: 'inherit' });
-process.exit(r.status !== 0 ? (r.status ?? 1) : redteamStatus(redteam.status ?? 1));
+const agents = agentRedteamStatus();
+process.exit(r.status !== 0 ? (r.status ?? 1) : redteamStatus(redteam.status ?? 1) || agents);
+
+/**
+ * The ROME replay and an honest session through each real agent CLI (qwen-code, claude-code, codex;
+ * scripts/install-agents.sh, which quickstart's test mode runs). In CI (CI or PRAETOR_REQUIRE_AGENTS
+ * set; .ci/run sets it) missing CLIs fail the run; elsewhere they are skipped with a message.
+ */
+function agentRedteamStatus() {
+  const dir = process.env.PRAETOR_AGENTS_DIR ?? '/opt/agent-clis';
+  const bins = ['@qwen-code/qwen-code/cli-entry.js', '@anthropic-ai/claude-code/bin/claude.exe', '@openai/codex/bin/codex.js'];
+  const required = Boolean(process.env.CI || process.env.PRAETOR_REQUIRE_AGENTS);
+  const missing = bins.filter((b) => !existsSync(join(dir, 'node_modules', b)));
+  if (missing.length > 0 && !required) {
+    console.log(`\n# red team through the agent CLIs: SKIPPED, not installed in ${dir} (${missing.join(', ')}); scripts/install-agents.sh installs them (CI requires them)`);
+    return 0;
+  }
+  console.log('\n# red team through the real agent CLIs: praetor redteam --agent all (ROME replay and an honest session each)');
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', 'redteam', '--agent', 'all', '--store', 'memory:', '--out', 'praetor-redteam-agents'], { stdio: 'inherit' });
+  console.log(`# red team through the agent CLIs: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return run.status ?? 1;
+}
 
 /**
  * A scenario that failed in the full run is run once more on its own. Two have been seen to fail

@@ -347,6 +347,9 @@ const BENIGN: [string, GuardEvent[]][] = [
     processStart(['chmod', '+x', '/tmp/home/.local/bin/fmt']),
     processStart(['chmod', '755', 'fmt'], { cwd: '/tmp/home/bin' }),
   ]],
+  ["codex's shell snapshot: it sources ~/.bashrc in a script that redirects elsewhere", [
+    processStart(['bash', '-c', 'if [ -z "${BASH_ENV-}" ] && [ -n "${HOME-}" ] && [ -r "$HOME/.bashrc" ]; then\n  . "$HOME/.bashrc"\nfi\necho \'unalias -a 2>/dev/null || true\'\nshopt -p || true\ndeclare -f > "$SNAP"']),
+  ]],
 ];
 
 describe('ordinary coding work raises nothing', () => {

@@ -447,6 +447,7 @@ export class Guard implements SandboxObserver {
     if (event.kind === 'process-start') this.checkProcess(event);
     this.publish(event);
     if (event.kind === 'process-start' && !w.isClosed && this.options.processSignals !== false) w.background(w.socketSignals.onExec(event));
+    if (event.kind === 'process-start' && !w.isClosed) w.background(w.offenders.onExec(event));
   }
 
   /** A program started inside a step that the command policy denies is killed as soon as it is seen. */
@@ -478,7 +479,7 @@ export class Guard implements SandboxObserver {
     if (alert.finding === true) return; // kept with its step, never enforced
     const stream = event.kind === 'proxy-connection' && event.decision === 'allowed' ? { host: event.host, port: event.port } : undefined;
     this.track(
-      enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream }, w.enforced).then((actions) => {
+      enforce(alert, { sandbox: w.sandbox, policy: w.policy, stream, offenders: (a) => w.offenders.find(a) }, w.enforced).then((actions) => {
         for (const a of actions) this.recordAction(a, w);
         for (const a of actions) if (!a.ok) this.onError(`${a.action} for ${alert.ruleId} failed: ${a.error ?? ''}`);
         // A frozen sandbox is kept for inspection: later steps would only hang in it.

@@ -22,6 +22,7 @@ import { ProcessTable } from './process-table.js';
 import { SocketSignals } from './socket-signals.js';
 import { StepUsage } from './step-usage.js';
 import type { CgroupLayout } from '../sandbox/cgroup/cgroup-layout.js';
+import { OffenderFinder } from './offender.js';
 
 interface Connection {
   pid: number | null;
@@ -72,6 +73,8 @@ export class WatchedSandbox {
   readonly socketSignals: SocketSignals;
   /** CPU use of each step over its whole life (a step-usage event at its end). */
   readonly stepUsage: StepUsage;
+  /** Names the processes of an alert that names none (a tool call of an agent CLI), for enforcement. */
+  readonly offenders: OffenderFinder;
 
   constructor(
     readonly sandbox: Sandbox,
@@ -92,6 +95,11 @@ export class WatchedSandbox {
       publish: (e) => {
         if (!this.closed) this.publish(e);
       },
+    });
+    this.offenders = new OffenderFinder({
+      nsPid: host.initPid,
+      table: this.processTable,
+      processes: async (step) => (await sandbox.processes()).filter((p) => p.step === step).map((p) => p.pid),
     });
     this.unsubscribers.push(sandbox.onNetworkEvent((e) => this.onNetwork(e)));
     for (const e of sandbox.networkEvents()) this.onNetwork(e);
