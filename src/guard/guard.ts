@@ -371,7 +371,7 @@ export class Guard implements SandboxObserver {
 
   private fromMonitor(event: GuardEvent): void {
     const w = this.watched.get(event.sandboxId);
-    if (!w) return;
+    if (!w || w.isOwnLaunch(event)) return;
     if (event.kind === 'process-start') this.checkProcess(event);
     this.publish(event);
     if (event.kind === 'process-start' && !w.isClosed) w.background(w.socketSignals.onExec(event));

@@ -110,6 +110,17 @@ export class WatchedSandbox {
     }
   }
 
+  /**
+   * The exec of the sandbox's launcher (bubblewrap, started by praetor in the init's cgroup, with no
+   * step): praetor's own, never the agent's. Its event is normally read before the guard watches the
+   * sandbox, and so never reaches the rules; read late (the process monitor behind under load), its
+   * command line (praetor's helper mount, /.praetor/) read as guard-tamper, and in block mode the kill
+   * of it took the whole sandbox down. It is dropped however late it comes.
+   */
+  isOwnLaunch(event: GuardEvent): boolean {
+    return event.kind === 'process-start' && event.step === null && this.host.launcherPid !== undefined && event.pid === this.host.launcherPid;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

@@ -154,6 +154,12 @@ export interface SandboxHostView {
   readonly homeDir: string;
   /** The same directory as the sandbox sees it ($HOME). */
   readonly homeInSandbox: string;
+  /**
+   * Host pid of the process that started the init (the local backend's bubblewrap), where there is
+   * one. It runs in the sandbox's cgroups from before the sandbox exists: its exec is praetor's own,
+   * never the agent's, however late the process monitor reports it.
+   */
+  readonly launcherPid?: number;
 }
 
 export interface Sandbox {

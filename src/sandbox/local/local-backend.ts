@@ -208,17 +208,18 @@ export class LocalBackend implements SandboxBackend {
       if (dirs.status === 'rejected') throw dirs.reason;
       if (netns.status === 'rejected') throw netns.reason;
       const [workspaceDir, tmpDir] = dirs.value;
-      const [, , , initPid] = await Promise.all([
+      const [, , , launched] = await Promise.all([
         rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
         proxy.listen(cell.hostAddress, PROXY_PORT),
         this.launchInit({ id, hostUid, initProcs: initLeaf.procsFiles, workspaceDir, tmpDir, devices: gpu?.binds ?? [], rt }).then(
           (r) => {
             init = r.child;
-            return r.pid;
+            return r;
           },
         ),
       ]);
+      const initPid = launched.pid;
       const initStartTime = await processStartTime(initPid);
       if (initStartTime === null) throw new PraetorError('sandbox-failure', `sandbox init ${initPid} exited during setup`);
       sandbox = new LocalSandbox({
@@ -229,6 +230,7 @@ export class LocalBackend implements SandboxBackend {
         cell,
         proxyUrl: `http://${cell.hostAddress}:${PROXY_PORT}`,
         initPid,
+        launcherPid: launched.child.pid,
         initStartTime,
         dataDir,
         helperPath: this.paths.helperPath,
