@@ -92,15 +92,26 @@ export class WatchedSandbox {
     this.watchHome();
   }
 
+  /** Stops watching: what only watching needed goes now; alerts, actions and decisions stay readable. */
   close(): void {
     this.closed = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.watcher?.close();
     this.watcher = null;
+    this.pids.clear();
+    this.processTable.clear();
+    this.connections.clear();
+    this.blocked.clear();
   }
 
-  /** Keeps the pid -> step map from process events. */
+  /** What it holds per process and stream now (a destroyed sandbox: nothing). */
+  get footprint(): { processes: number; connections: number; jobs: number } {
+    return { processes: Math.max(this.pids.size, this.processTable.size), connections: this.connections.size, jobs: this.jobs.size };
+  }
+
+  /** Keeps the pid -> step map from process events (not once closed: a late report builds nothing up). */
   observe(event: GuardEvent): void {
+    if (this.closed) return;
     if (event.kind === 'process-start') {
       this.pids.set(event.pid, event.step);
       this.processTable.start(event);
@@ -169,6 +180,7 @@ export class WatchedSandbox {
   /** Returns the step of the process behind the stream, when found. */
   async attributeConnection(ctx: EgressContext): Promise<number | null> {
     const conn = newConnection();
+    if (this.closed) return null;
     if (this.connections.size >= MAX_CONNECTIONS) this.connections.delete(this.connections.keys().next().value ?? 0);
     this.connections.set(ctx.connectionId, conn);
     if (ctx.clientPort === null) return null;
