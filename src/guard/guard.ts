@@ -56,7 +56,26 @@ export interface GuardOptions {
   readonly commandPolicy?: PolicyGate;
   /** Socket-aware exec signals and step usage (default on); off only for the bench's paired figures. */
   readonly processSignals?: boolean;
+  /** Destroyed sandboxes whose alerts, actions and decisions stay readable: the newest this many (default 512). */
+  readonly keepDestroyed?: number;
 }
+
+/** What the guard holds per sandbox (GuardOptions.keepDestroyed bounds the destroyed ones). */
+export interface GuardFootprint {
+  /** Sandboxes watched now. */
+  readonly watching: number;
+  /** Destroyed sandboxes whose record is still readable. */
+  readonly kept: number;
+  /** Processes and proxied streams tracked, over every sandbox. */
+  readonly processes: number;
+  readonly connections: number;
+  /** Enforcement and signal reads under way. */
+  readonly jobs: number;
+  /** Sandboxes the resource sampler reads. */
+  readonly sampled: number;
+}
+
+const DEFAULT_KEEP_DESTROYED = 512;
 
 /** What the guard gives the GPU sampler it starts. */
 export interface GpuSamplerDeps {
@@ -88,6 +107,8 @@ export class Guard implements SandboxObserver {
   private readonly bus: EventBus<GuardStreamEvent>;
   private readonly engine: RuleEngine;
   private readonly watched = new Map<string, WatchedSandbox>();
+  /** Destroyed sandboxes still in `watched` (for their record), oldest first. */
+  private readonly destroyed: string[] = [];
   private readonly pending = new Set<Promise<unknown>>();
   private readonly defaultPolicy: GuardPolicy;
   private processes: ProcessMonitor | null = null;
@@ -350,9 +371,37 @@ export class Guard implements SandboxObserver {
   }
 
   sandboxDestroyed(sandboxId: string): void {
-    this.watched.get(sandboxId)?.close();
     this.fileMarking.delete(sandboxId);
-    // alerts and actions stay readable; monitoring stops
+    const w = this.watched.get(sandboxId);
+    if (w === undefined || w.isClosed) return;
+    // Monitoring stops and its state goes; alerts, actions and decisions stay readable for the
+    // newest destroyed sandboxes, so a daemon that runs for weeks does not grow with every one.
+    w.close();
+    this.destroyed.push(sandboxId);
+    const keep = this.options.keepDestroyed ?? DEFAULT_KEEP_DESTROYED;
+    while (this.destroyed.length > keep) {
+      const oldest = this.destroyed.shift();
+      if (oldest !== undefined) this.watched.delete(oldest);
+    }
+  }
+
+  /** What the guard holds per sandbox now. */
+  footprint(): GuardFootprint {
+    let processes = 0;
+    let connections = 0;
+    for (const w of this.watched.values()) {
+      const f = w.footprint;
+      processes += f.processes;
+      connections += f.connections;
+    }
+    return {
+      watching: this.watched.size - this.destroyed.length,
+      kept: this.destroyed.length,
+      processes,
+      connections,
+      jobs: this.pending.size,
+      sampled: this.resources?.watchedCount ?? 0,
+    };
   }
 
   /** Holds a step while a monitor of its sandbox is down; refuses it in a sandbox the guard froze. */
@@ -443,7 +492,7 @@ export class Guard implements SandboxObserver {
 
   private fromMonitor(event: GuardEvent): void {
     const w = this.watched.get(event.sandboxId);
-    if (!w) return;
+    if (!w || w.isOwnLaunch(event)) return;
     if (event.kind === 'process-start') this.checkProcess(event);
     this.publish(event);
     if (event.kind === 'process-start' && !w.isClosed && this.options.processSignals !== false) w.background(w.socketSignals.onExec(event));

@@ -61,6 +61,16 @@ export class ProcessTable {
     return best;
   }
 
+  /** Entries held (live and recently exited). */
+  get size(): number {
+    return this.live.size + this.exited.length;
+  }
+
+  clear(): void {
+    this.live.clear();
+    this.exited.length = 0;
+  }
+
   /** Live processes of a step, newest first. */
   liveOfStep(step: number): ProcessInfo[] {
     return [...this.live.values()].filter((p) => p.step === step).sort((a, b) => b.startedAt - a.startedAt);

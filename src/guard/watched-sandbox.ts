@@ -106,15 +106,26 @@ export class WatchedSandbox {
     this.watchHome();
   }
 
+  /** Stops watching: what only watching needed goes now; alerts, actions and decisions stay readable. */
   close(): void {
     this.closed = true;
     for (const u of this.unsubscribers.splice(0)) u();
     this.watcher?.close();
     this.watcher = null;
+    this.pids.clear();
+    this.processTable.clear();
+    this.connections.clear();
+    this.blocked.clear();
   }
 
-  /** Keeps the pid -> step map from process events. */
+  /** What it holds per process and stream now (a destroyed sandbox: nothing). */
+  get footprint(): { processes: number; connections: number; jobs: number } {
+    return { processes: Math.max(this.pids.size, this.processTable.size), connections: this.connections.size, jobs: this.jobs.size };
+  }
+
+  /** Keeps the pid -> step map from process events (not once closed: a late report builds nothing up). */
   observe(event: GuardEvent): void {
+    if (this.closed) return;
     if (event.kind === 'process-start') {
       this.pids.set(event.pid, event.step);
       this.processTable.start(event);
@@ -125,6 +136,17 @@ export class WatchedSandbox {
     } else if (event.kind === 'resource-sample' && event.scope === 'step' && event.stepRunning === true && !this.closed) {
       this.background(this.stepUsage.sampled(event.step, event.cpuCores));
     }
+  }
+
+  /**
+   * The exec of the sandbox's launcher (bubblewrap, started by praetor in the init's cgroup, with no
+   * step): praetor's own, never the agent's. Its event is normally read before the guard watches the
+   * sandbox, and so never reaches the rules; read late (the process monitor behind under load), its
+   * command line (praetor's helper mount, /.praetor/) read as guard-tamper, and in block mode the kill
+   * of it took the whole sandbox down. It is dropped however late it comes.
+   */
+  isOwnLaunch(event: GuardEvent): boolean {
+    return event.kind === 'process-start' && event.step === null && this.host.launcherPid !== undefined && event.pid === this.host.launcherPid;
   }
 
   get isClosed(): boolean {
@@ -175,6 +197,7 @@ export class WatchedSandbox {
   /** Returns the step of the process behind the stream, when found. */
   async attributeConnection(ctx: EgressContext): Promise<number | null> {
     const conn = newConnection();
+    if (this.closed) return null;
     if (this.connections.size >= MAX_CONNECTIONS) this.connections.delete(this.connections.keys().next().value ?? 0);
     this.connections.set(ctx.connectionId, conn);
     if (ctx.clientPort === null) return null;

@@ -161,6 +161,12 @@ export interface SandboxHostView {
   readonly homeInSandbox: string;
   /** The bait credentials planted in the home (bait.ts); absent or empty: none. */
   readonly bait?: readonly PlantedBait[];
+  /**
+   * Host pid of the process that started the init (the local backend's bubblewrap), where there is
+   * one. It runs in the sandbox's cgroups from before the sandbox exists: its exec is praetor's own,
+   * never the agent's, however late the process monitor reports it.
+   */
+  readonly launcherPid?: number;
 }
 
 export interface Sandbox {

@@ -69,6 +69,11 @@ export class ResourceSampler {
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
   }
 
+  /** Sandboxes sampled now. */
+  get watchedCount(): number {
+    return this.watched.size;
+  }
+
   watch(sandboxId: string, info: SandboxStepInfo): () => void {
     const entry: Watched = { info, previous: new Map() };
     this.watched.set(sandboxId, entry);

@@ -1,9 +1,9 @@
 // The embedded default backend: sandboxes on this Linux host from bubblewrap, cgroups,
 // a network namespace per sandbox, nftables and an in-process egress proxy.
 import { plantBait } from '../bait.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { mkdir as mkdirAsync, rm } from 'node:fs/promises';
 import type { SandboxBackend, SandboxOptions, SandboxOptionsInput } from '../backend.js';
 import { parseSandboxOptions, requestedGpus } from '../backend.js';
@@ -17,7 +17,8 @@ import { decideDomain } from '../network/domain-filter.js';
 import { AddressPolicy, HostAddresses } from '../network/address-policy.js';
 import { DnsResolver, type UpstreamResolver } from '../network/resolver.js';
 import { buildSeccompProgram, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, hostSeccompArch } from '../seccomp/index.js';
-import { buildInitArgv, DEFAULT_READ_ONLY_BASE, HELPER_IN_SANDBOX } from './bwrap-argv.js';
+import { DEFAULT_READ_ONLY_BASE } from './bwrap-argv.js';
+import { launchInit, stopInit } from './sandbox-init.js';
 import { GpuAllocator, type GpuGrant, type GpuUnit } from '../gpu/gpu-allocator.js';
 import { FileGpuClaims } from '../gpu/gpu-claims.js';
 import { NvidiaSmiInventory, type GpuInventorySource } from '../gpu/gpu-inventory.js';
@@ -56,7 +57,6 @@ export interface LocalBackendOptions {
 }
 
 const DEFAULT_UID_BASE = 1_600_000_000;
-const INIT_READY_TIMEOUT_MS = 10_000;
 
 interface Runtime {
   readonly cgroups: CgroupTree;
@@ -213,18 +213,29 @@ export class LocalBackend implements SandboxBackend {
       if (netns.status === 'rejected') throw netns.reason;
       const [workspaceDir, tmpDir] = dirs.value;
       // the bait (about 20 ms of small writes on a loaded host) is planted beside the rest of the setup
-      const [, , , initPid, bait] = await Promise.all([
+      const [, , , launched, bait] = await Promise.all([
         rt.denials.addCell(id, netnsPath(id), record),
         configureCell(id, cell, steps),
         proxy.listen(cell.hostAddress, PROXY_PORT),
-        this.launchInit({ id, hostUid, initProcs: initLeaf.procsFiles, workspaceDir, tmpDir, devices: gpu?.binds ?? [], rt }).then(
+        launchInit({
+          id,
+          hostUid,
+          initProcs: initLeaf.procsFiles,
+          workspaceDir,
+          tmpDir,
+          devices: gpu?.binds ?? [],
+          seccompPath: rt.seccompPath,
+          helperPath: this.paths.helperPath,
+          readOnlyBase: this.options.readOnlyBase ?? DEFAULT_READ_ONLY_BASE,
+        }).then(
           (r) => {
             init = r.child;
-            return r.pid;
+            return r;
           },
         ),
         options.bait ? plantBait(`${tmpDir}/home`, '/tmp/home', hostUid, hostUid) : Promise.resolve([]),
       ]);
+      const initPid = launched.pid;
       const initStartTime = await processStartTime(initPid);
       if (initStartTime === null) throw new PraetorError('sandbox-failure', `sandbox init ${initPid} exited during setup`);
       sandbox = new LocalSandbox({
@@ -235,6 +246,7 @@ export class LocalBackend implements SandboxBackend {
         cell,
         proxyUrl: `http://${cell.hostAddress}:${PROXY_PORT}`,
         initPid,
+        launcherPid: launched.child.pid,
         initStartTime,
         dataDir,
         helperPath: this.paths.helperPath,
@@ -270,72 +282,6 @@ export class LocalBackend implements SandboxBackend {
     const workspace = `${dataDir}/workspace`;
     if (source !== undefined) await copyWorkspace(source, workspace, uid, diskBytes);
     return [workspace, `${dataDir}/tmp`];
-  }
-
-  private launchInit(args: {
-    id: string;
-    hostUid: number;
-    initProcs: readonly string[];
-    workspaceDir: string;
-    tmpDir: string;
-    devices: readonly DeviceBind[];
-    rt: Runtime;
-  }): Promise<{ child: ChildProcess; pid: number }> {
-    const devices = args.devices;
-    const argv = buildInitArgv({
-      workspaceDir: args.workspaceDir,
-      tmpDir: args.tmpDir,
-      helperPath: this.paths.helperPath,
-      readOnlyPaths: this.options.readOnlyBase ?? DEFAULT_READ_ONLY_BASE,
-      devices,
-      hostname: 'sandbox',
-      seccompFd: 3,
-      infoFd: 4,
-    });
-    const uid = String(args.hostUid);
-    const helperArgs = ['launch', '--uid', uid, '--gid', uid, '--netns', netnsPath(args.id)];
-    for (const f of args.initProcs) helperArgs.push('--cgroup', f);
-    helperArgs.push('--', ...argv);
-    const seccompFd = openSync(args.rt.seccompPath, 'r');
-    const child = spawn(this.paths.helperPath, helperArgs, {
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      stdio: ['ignore', 'ignore', 'pipe', seccompFd, 'pipe'],
-    });
-    closeSync(seccompFd);
-    child.unref();
-    return new Promise((resolve, reject) => {
-      let info = '';
-      let announced = false;
-      let stderr = '';
-      const timer = setTimeout(() => fail(`no answer within ${INIT_READY_TIMEOUT_MS} ms`), INIT_READY_TIMEOUT_MS);
-      const fail = (why: string): void => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new PraetorError('sandbox-failure', `sandbox init failed: ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
-      };
-      child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-      const infoStream = child.stdio[4] as NodeJS.ReadableStream | null;
-      infoStream?.on('data', (c: Buffer) => {
-        info += c.toString();
-        const m = /"child-pid":\s*(\d+)/.exec(info);
-        if (m && !announced) {
-          announced = true;
-          const pid = Number(m[1]);
-          // bubblewrap announces the pid before it has finished building the namespaces;
-          // the sandbox is ready once that pid has exec'd praetor-spawn pid1.
-          void waitForExec(pid, INIT_READY_TIMEOUT_MS).then(
-            () => {
-              clearTimeout(timer);
-              for (const s of [child.stderr, infoStream]) (s as unknown as { unref?: () => void }).unref?.();
-              resolve({ child, pid });
-            },
-            (err: unknown) => fail(errorMessage(err)),
-          );
-        }
-      });
-      child.on('error', (err) => fail(err.message));
-      child.on('exit', (code, signal) => fail(`exited (${code ?? signal})`));
-    });
   }
 
   /** The GPU allocator of this host (claims shared with every praetor process through the state directory). */
@@ -401,36 +347,5 @@ export class LocalBackend implements SandboxBackend {
     }
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) throw new PraetorError('sandbox-failure', failed.map((f) => errorMessage(f.reason)).join('; '));
-  }
-}
-
-/** Kills the sandbox's bubblewrap init and waits until it is reaped, so no zombie is left. */
-async function stopInit(init: ChildProcess | null): Promise<void> {
-  if (init === null || init.exitCode !== null || init.signalCode !== null) return;
-  const exited = new Promise((resolve) => init.once('exit', resolve));
-  init.ref(); // it was unref'd so it would not hold praetor open; now we wait for it
-  init.kill('SIGKILL');
-  await exited;
-}
-
-const PID1_CMDLINE = `${HELPER_IN_SANDBOX}\0pid1\0`;
-
-function readCmdline(pid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-async function waitForExec(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // A synchronous read: /proc answers from memory, and this polls every millisecond.
-    const cmdline = readCmdline(pid);
-    if (cmdline === PID1_CMDLINE) return;
-    if (cmdline === null) throw new Error(`init process ${pid} vanished during setup`);
-    if (Date.now() > deadline) throw new Error(`init process ${pid} not ready after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }

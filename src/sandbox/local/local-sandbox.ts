@@ -56,6 +56,8 @@ export interface LocalSandboxDeps {
   readonly cell: CellAddresses;
   readonly proxyUrl: string;
   readonly initPid: number;
+  /** Host pid of the process that started the init (bubblewrap): praetor's, in the init's cgroup. */
+  readonly launcherPid?: number;
   /** The init's start time (field 22 of /proc/PID/stat): proves to its spawner that a pid is still the init. */
   readonly initStartTime: string;
   /** Host directory holding the sandbox's workspace and tmp. */
@@ -129,7 +131,8 @@ export class LocalSandbox implements Sandbox {
   }
 
   watchable(): SandboxHostView {
-    return { initPid: this.deps.initPid, homeDir: `${this.deps.dataDir}${SANDBOX_HOME}`, homeInSandbox: SANDBOX_HOME, bait: this.deps.bait ?? [] };
+    const { initPid, launcherPid, dataDir } = this.deps;
+    return { initPid, launcherPid, homeDir: `${dataDir}${SANDBOX_HOME}`, homeInSandbox: SANDBOX_HOME, bait: this.deps.bait ?? [] };
   }
 
   info(): SandboxInfo {
