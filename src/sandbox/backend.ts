@@ -105,6 +105,8 @@ export interface ExecOptions {
   readonly maxOutputBytes?: number;
   readonly onStdout?: (chunk: Buffer) => void;
   readonly onStderr?: (chunk: Buffer) => void;
+  /** Kill the step when this aborts (a streaming client that went away), as a timeout does. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExecResult {

@@ -141,6 +141,24 @@ describe('praetord over a socket and TCP', () => {
     stream.close();
   });
 
+  it('a streamed exec whose client goes away is killed, not left running', async () => {
+    const id = await create(sandboxesKey, { guardMode: 'monitor' });
+    const stream = await d.sse('POST', `/v1/sandboxes/${id}/exec/stream`, { key: sandboxesKey, body: { command: 'echo started; exec sleep 300' } });
+    await stream.waitFor((e) => e.event === 'stdout', 10_000);
+    const sleeping = async (): Promise<boolean> => {
+      const r = await d.call('POST', `/v1/sandboxes/${id}/exec`, { key: sandboxesKey, body: { command: 'cat /proc/[0-9]*/comm 2>/dev/null' } });
+      return String(r.json.stdout).split('\n').includes('sleep');
+    };
+    assert.equal(await sleeping(), true, 'the streamed step runs while its client is there');
+    stream.close();
+    let still = true;
+    for (let i = 0; i < 100 && still; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      still = await sleeping();
+    }
+    assert.equal(still, false, 'the step was killed within 10 s of its client going away');
+  });
+
   it('runs the environment protocol (reset, step, submit, close) for an envs key', async () => {
     const envs = await d.createKey('envs');
     const made = await d.call('POST', '/v1/envs', { key: envs, body: { task: { id: 't', instruction: 'write ok', setup: ['echo seed > seed.txt'], verifier: 'grep -qx ok out.txt' } } });

@@ -146,7 +146,7 @@ export class SandboxService {
     return record;
   }
 
-  async exec(who: Principal, id: string, body: ExecBody, taps: Pick<ExecOptions, 'onStdout' | 'onStderr'> = {}): Promise<ExecResultView> {
+  async exec(who: Principal, id: string, body: ExecBody, taps: Pick<ExecOptions, 'onStdout' | 'onStderr' | 'signal'> = {}): Promise<ExecResultView> {
     const record = this.usable(who, id);
     const argv = typeof body.command === 'string' ? ['bash', '-c', body.command] : body.command;
     return this.step(record, 'exec', (sandbox) =>

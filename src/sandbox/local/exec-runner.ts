@@ -76,8 +76,11 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
             timedOut = true;
             void plan.killStep();
           }, options.timeoutMs);
+    const abort = (): void => void plan.killStep();
+    options.signal?.addEventListener('abort', abort, { once: true });
     const settle = (): void => {
       done = true;
+      options.signal?.removeEventListener('abort', abort);
       if (timer) clearTimeout(timer);
       if (grace) clearTimeout(grace);
       // Background processes may still hold the pipes: the spawner keeps draining them, unseen.
@@ -104,6 +107,7 @@ export function runExec(spawner: Spawner, plan: SpawnPlan, options: ExecOptions)
       onStarted: (pid) => {
         startedPid = pid;
         plan.onStarted?.(pid);
+        if (options.signal?.aborted === true) abort(); // gone before the step started
       },
       onData: (stream, chunk) => {
         if (done) return;

@@ -81,7 +81,10 @@ export function registerExecRoutes(app: ServiceApp, deps: ServiceDeps): void {
     sandboxes.usable(who, id); // 404 or 409 as JSON, before the stream starts
     return streamSSE(c, async (stream) => {
       const { send, drained } = sseWriter(stream);
-      await streamStep(send, hub, id, (taps) => sandboxes.exec(who, id, body, taps));
+      // a client that goes away mid-step takes its step with it: nobody is left to read the result
+      const gone = new AbortController();
+      stream.onAbort(() => gone.abort());
+      await streamStep(send, hub, id, (taps) => sandboxes.exec(who, id, body, { ...taps, signal: gone.signal }));
       await drained();
     });
   });
