@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { newBackend, sh } from './harness.js';
 import { NvidiaSmiInventory } from '../gpu/gpu-inventory.js';
 import { TWO_GPUS } from '../gpu/fixtures/inventory-fixtures.js';
+import { MemoryGpuClaims } from '../gpu/gpu-claims.js';
 import { detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { attachDeviceFilter, deviceFilterDir } from '../gpu/gpu-device-filter.js';
 import { PraetorError } from '../../core/errors.js';
@@ -20,6 +21,8 @@ import { PraetorError } from '../../core/errors.js';
 const devRoot = mkdtempSync(`${tmpdir()}/praetor-fake-dev-`);
 const backend = newBackend({
   gpuInventory: new NvidiaSmiInventory({ exec: () => Promise.resolve(TWO_GPUS), procRoot: '/nonexistent' }),
+  // Its own claims: the other GPU test replays the same recorded uuids, possibly at the same time.
+  gpuClaims: new MemoryGpuClaims(),
   devRoot,
   observer: { gpuWatch: () => 'on' },
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { newBackend, sh } from './harness.js';
 import { NvidiaSmiInventory } from '../gpu/gpu-inventory.js';
 import { TWO_GPUS } from '../gpu/fixtures/inventory-fixtures.js';
+import { MemoryGpuClaims } from '../gpu/gpu-claims.js';
 import type { SandboxObserver } from '../observer.js';
 import { PraetorError } from '../../core/errors.js';
 
@@ -20,6 +21,8 @@ const watching: { state: 'on' | 'unavailable' } = { state: 'on' };
 const observer: SandboxObserver = { gpuWatch: () => watching.state };
 const backend = newBackend({
   gpuInventory: new NvidiaSmiInventory({ exec: () => Promise.resolve(TWO_GPUS), procRoot: '/nonexistent' }),
+  // Its own claims: the other GPU test replays the same recorded uuids, possibly at the same time.
+  gpuClaims: new MemoryGpuClaims(),
   devRoot,
   observer,
 });

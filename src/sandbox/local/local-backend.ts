@@ -20,7 +20,7 @@ import { buildSeccompProgram, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, h
 import { DEFAULT_READ_ONLY_BASE } from './bwrap-argv.js';
 import { launchInit, stopInit } from './sandbox-init.js';
 import { GpuAllocator, type GpuGrant, type GpuUnit } from '../gpu/gpu-allocator.js';
-import { FileGpuClaims } from '../gpu/gpu-claims.js';
+import { FileGpuClaims, type GpuClaimStore } from '../gpu/gpu-claims.js';
 import { NvidiaSmiInventory, type GpuInventorySource } from '../gpu/gpu-inventory.js';
 import { grantDeviceBinds, grantEnv, type DeviceBind } from '../gpu/gpu-devices.js';
 import { attachDeviceFilter, deviceFilterDir, deviceFilterRules } from '../gpu/gpu-device-filter.js';
@@ -54,6 +54,12 @@ export interface LocalBackendOptions {
   readonly gpuInventory?: GpuInventorySource;
   /** Directory holding the NVIDIA device nodes (default /dev; tests use a directory of fake nodes). */
   readonly devRoot?: string;
+  /**
+   * Who holds which GPU. Default: claim files under the state directory, shared with every praetor
+   * process of the host. Tests that replay a recorded inventory keep their own, since two such tests
+   * running at once would otherwise claim the same recorded uuids from each other.
+   */
+  readonly gpuClaims?: GpuClaimStore;
 }
 
 const DEFAULT_UID_BASE = 1_600_000_000;
@@ -290,7 +296,8 @@ export class LocalBackend implements SandboxBackend {
       const startTime = (await processStartTime(process.pid)) ?? '';
       this.allocator = new GpuAllocator(
         this.options.gpuInventory ?? new NvidiaSmiInventory(),
-        new FileGpuClaims(`${this.paths.stateDir}/gpus`, { pid: process.pid, startTime }, async (pid, start) => (await processStartTime(pid)) === start),
+        this.options.gpuClaims ??
+          new FileGpuClaims(`${this.paths.stateDir}/gpus`, { pid: process.pid, startTime }, async (pid, start) => (await processStartTime(pid)) === start),
       );
     }
     return this.allocator;
