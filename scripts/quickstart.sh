@@ -29,6 +29,8 @@ have git || need_apt+=(git)
 have make || need_apt+=(make)
 have crontab || need_apt+=(cron)
 have ps || need_apt+=(procps)
+# capsh: a root test runs the CLI without one capability (and docs/deploy.md's capability check)
+have capsh || need_apt+=(libcap2-bin)
 # The red team's shells, tunnels and discovery in many languages and tools (issue 15's scenarios)
 # and the interpreters the socket-aware signals are tested with: tests only, the demo needs none.
 if [ "${1:-demo}" = test ]; then

@@ -20,6 +20,7 @@ import { buildSeccompProgram, DEFAULT_ARGUMENT_RULES, DEFAULT_DENIED_SYSCALLS, h
 import { DEFAULT_READ_ONLY_BASE } from './bwrap-argv.js';
 import { launchInit, stopInit } from './sandbox-init.js';
 import { GpuAllocator, type GpuGrant, type GpuUnit } from '../gpu/gpu-allocator.js';
+import { requireCapabilities } from './host-capabilities.js';
 import { FileGpuClaims, type GpuClaimStore } from '../gpu/gpu-claims.js';
 import { NvidiaSmiInventory, type GpuInventorySource } from '../gpu/gpu-inventory.js';
 import { grantDeviceBinds, grantEnv, type DeviceBind } from '../gpu/gpu-devices.js';
@@ -92,6 +93,7 @@ export class LocalBackend implements SandboxBackend {
   private start(): Promise<Runtime> {
     this.runtime ??= (async () => {
       if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'the local backend needs root');
+      requireCapabilities();
       requireHelper(this.paths);
       const cgroups = new CgroupTree(await detectCgroupLayout());
       await preparePrivateDirs(this.paths);

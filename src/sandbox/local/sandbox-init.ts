@@ -48,8 +48,13 @@ export function launchInit(args: {
     let info = '';
     let announced = false;
     let stderr = '';
+    // Settled once: the 'exit' and 'error' listeners outlive the setup, and a kill that fails
+    // emits 'error' from inside kill() (it recursed until the stack overflowed without CAP_KILL).
+    let settled = false;
     const timer = setTimeout(() => fail(`no answer within ${INIT_READY_TIMEOUT_MS} ms`), INIT_READY_TIMEOUT_MS);
     const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       child.kill('SIGKILL');
       reject(new PraetorError('sandbox-failure', `sandbox init failed: ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
@@ -66,6 +71,8 @@ export function launchInit(args: {
         // the sandbox is ready once that pid has exec'd praetor-spawn pid1.
         void waitForExec(pid, INIT_READY_TIMEOUT_MS).then(
           () => {
+            if (settled) return;
+            settled = true;
             clearTimeout(timer);
             for (const s of [child.stderr, infoStream]) (s as unknown as { unref?: () => void }).unref?.();
             resolve({ child, pid });
@@ -82,7 +89,11 @@ export function launchInit(args: {
 /** Kills the sandbox's bubblewrap init and waits until it is reaped, so no zombie is left. */
 export async function stopInit(init: ChildProcess | null): Promise<void> {
   if (init === null || init.exitCode !== null || init.signalCode !== null) return;
-  const exited = new Promise((resolve) => init.once('exit', resolve));
+  // A kill the kernel refuses (EPERM) comes as 'error' and no exit ever follows: said, not awaited.
+  const exited = new Promise<void>((resolve, reject) => {
+    init.once('exit', () => resolve());
+    init.once('error', reject);
+  });
   init.ref(); // it was unref'd so it would not hold praetor open; now we wait for it
   init.kill('SIGKILL');
   await exited;
