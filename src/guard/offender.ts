@@ -15,6 +15,7 @@
 // When none of this names a process (a step with no other process group: a plain command, or an
 // agent that made the connection itself with no tool call running), find() answers null and the
 // guard kills the step, as before: fail closed.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Alert } from '../detect/alert.js';
 import type { ProcessStartEvent } from '../monitor/events.js';
@@ -76,6 +77,21 @@ async function readStat(pid: number, bootMs: number): Promise<ProcStat | null> {
 }
 
 /**
+ * readStat, synchronously: for the exec of every shell or interpreter (most steps start one), a read
+ * the kernel answers in microseconds, where fs/promises takes four thread-pool turns that the step's
+ * answer waits for (guard.settle), and the process may be gone by the last of them.
+ */
+function readStatNow(pid: number, bootMs: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  return parseProcStat(pid, text, bootMs);
+}
+
+/**
  * The tool-call process groups of a step: every group but the one of the step's first process (the
  * command praetor started, an agent CLI; the oldest live one when that is gone), that had begun by
  * `until`. Pure.
@@ -121,14 +137,19 @@ export class OffenderFinder {
   constructor(private readonly deps: OffenderFinderDeps) {}
 
   /** At each exec of a shell or interpreter in a step: a group leader is remembered (a tool call's shell is one). */
-  async onExec(e: ProcessStartEvent): Promise<void> {
+  onExec(e: ProcessStartEvent): Promise<void> {
+    this.noteExec(e);
+    return Promise.resolve();
+  }
+
+  private noteExec(e: ProcessStartEvent): void {
     if (e.step === null) return;
     if (!this.roots.has(e.step)) {
       if (this.roots.size >= MAX_LEADERS) this.roots.delete(this.roots.keys().next().value ?? 0);
       this.roots.set(e.step, e.pid);
     }
     if (!isInterpreter(e.exe, e.argv)) return;
-    const stat = await readStat(e.pid, 0);
+    const stat = readStatNow(e.pid, 0);
     if (stat === null || stat.pgid !== e.pid) return;
     if (this.leaders.size >= MAX_LEADERS) this.leaders.delete(this.leaders.keys().next().value ?? 0);
     this.leaders.set(e.pid, { pid: e.pid, step: e.step, startedAt: e.time });

@@ -175,7 +175,10 @@ export class SandboxService {
     const { alerts, actions } = this.alertsOf(record.id, result.step);
     const done = performance.now();
     this.deps.metrics.execSeconds.observe({ kind }, (done - started) / 1000);
-    this.deps.log.debug({ sandbox: record.id, step: result.step, kind, runMs: round(ran - started), settleMs: round(done - ran), alerts: alerts.length }, 'step');
+    // no object built per step when debug is off
+    if (this.deps.log.isLevelEnabled('debug')) {
+      this.deps.log.debug({ sandbox: record.id, step: result.step, kind, runMs: round(ran - started), settleMs: round(done - ran), alerts: alerts.length }, 'step');
+    }
     return {
       step: result.step,
       exitCode: result.exitCode,

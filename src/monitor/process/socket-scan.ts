@@ -2,6 +2,7 @@
 // and the tables of the process's own network namespace (/proc/PID/net/tcp, tcp6, udp, udp6) say
 // whether that inode is TCP or UDP, its state and its peer. Read only when it matters (the exec of a
 // shell or interpreter, a denied connection), never by polling every process.
+import { readFileSync } from 'node:fs';
 import { readFile, readdir, readlink } from 'node:fs/promises';
 import type { FdKind } from '../events.js';
 
@@ -82,8 +83,18 @@ export function parseSockstat(text: string): Map<NetTable, number> {
  * walks the host's whole TCP hash table (4-5 ms of kernel time per read on a host with 262,144
  * buckets, however few sockets the namespace holds), and a sandbox's namespace most often has none.
  */
-async function tablesInUse(nsPid: number): Promise<NetTable[]> {
-  const [v4, v6] = await Promise.all([readFile(`/proc/${nsPid}/net/sockstat`, 'utf8').catch(() => ''), readFile(`/proc/${nsPid}/net/sockstat6`, 'utf8').catch(() => '')]);
+function tablesInUse(nsPid: number): NetTable[] {
+  // Read synchronously, by hand rather than through fs/promises: sockstat is a few counters the
+  // kernel prints without walking anything (~10 us), while a promise read is open, fstat, read and
+  // close through the thread pool, each a turn of the event loop, on every step's end.
+  const read = (file: string): string => {
+    try {
+      return readFileSync(`/proc/${nsPid}/net/${file}`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const [v4, v6] = [read('sockstat'), read('sockstat6')];
   const counts = parseSockstat(`${v4}\n${v6}`);
   // a count that is missing (no IPv6 here, an unexpected format) is read as "maybe": the table is read
   return NET_TABLES.filter((t) => (counts.get(t) ?? 1) > 0);
@@ -93,7 +104,7 @@ async function tablesInUse(nsPid: number): Promise<NetTable[]> {
 export async function readNetSockets(nsPid: number): Promise<Map<number, NetSocket>> {
   const out = new Map<number, NetSocket>();
   await Promise.all(
-    (await tablesInUse(nsPid)).map(async (file) => {
+    tablesInUse(nsPid).map(async (file) => {
       const text = await readFile(`/proc/${nsPid}/net/${file}`, 'utf8').catch(() => '');
       for (const row of parseProcNet(text, file.startsWith('tcp') ? 'tcp' : 'udp')) out.set(row.inode, row);
     }),
