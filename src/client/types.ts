@@ -68,6 +68,8 @@ export interface Alert {
   readonly evidence?: readonly Readonly<Record<string, unknown>>[];
   readonly latencyMs?: number;
   readonly description?: string;
+  /** The line the CLI prints for it (`praetor: <line>`); sent in a one-shot run's stream. */
+  readonly line?: string;
 }
 
 export interface GuardAction {

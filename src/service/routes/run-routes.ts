@@ -7,6 +7,7 @@ import { requireScope } from '../auth.js';
 import { errors, jsonBody, SECURITY, SSE_CONTENT, type ServiceApp, type ServiceDeps } from '../route-kit.js';
 import { RunBodySchema, SandboxCreateSchema } from '../sandbox-schemas.js';
 import { sseWriter, streamStep } from '../step-stream.js';
+import { alertLine, type AlertLineFields } from '../alert-line.js';
 
 const run = createRoute({
   method: 'post',
@@ -31,7 +32,10 @@ export function registerRunRoutes(app: ServiceApp, deps: ServiceDeps): void {
       // A client that goes away mid-step takes its sandbox with it: the destroy kills the step.
       stream.onAbort(() => sandboxes.discard(record));
       try {
-        const { send, drained } = sseWriter(stream);
+        const writer = sseWriter(stream);
+        const { drained } = writer;
+        // Alerts carry their CLI line ready-made, so every client prints the same text.
+        const send = (event: string, data: unknown): void => writer.send(event, event === 'alert' ? { ...(data as AlertLineFields), line: alertLine(data as AlertLineFields) } : data);
         send('sandbox', { id: record.id });
         await streamStep(send, hub, record.id, (taps) => sandboxes.exec(who, record.id, exec, taps));
         await drained();
