@@ -9,11 +9,13 @@
 // unreachable or refusing daemon (node prints its one-line error), a daemon without /v1/run (404:
 // node runs it in steps), anything unexpected before the daemon said which sandbox it made.
 //
-// HTTP is libcurl's (unix sockets, TLS, streaming); JSON is nlohmann-json's. The server-sent
+// HTTP is libcurl's (unix sockets, TLS, streaming); JSON is nlohmann-json's; base64 is OpenSSL's
+// (libcurl loads libcrypto already). The server-sent
 // events framing (a few lines: `event:`, `data:`, a blank line ends an event) is parsed here:
 // neither library reads it and no packaged C++ SSE library is worth a dependency for it.
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 #include <cerrno>
 #include <csignal>
@@ -126,6 +128,23 @@ bool find_target(Target &t) {
   return true;
 }
 
+// The exact bytes of an output event (`bytes`, base64), or its UTF-8 text from a daemon that sends none.
+std::string output_of(const nlohmann::json &d) {
+  if (d.contains("bytes") && d["bytes"].is_string()) {
+    const std::string &b64 = d["bytes"].get_ref<const std::string &>();
+    std::string out(b64.size() / 4 * 3 + 3, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(out.data()), reinterpret_cast<const unsigned char *>(b64.data()), static_cast<int>(b64.size()));
+    if (n >= 0) {
+      // EVP_DecodeBlock counts the padding as zero bytes: drop one per '='.
+      size_t pad = 0;
+      for (size_t i = b64.size(); i > 0 && b64[i - 1] == '=' && pad < 2; i--) pad++;
+      out.resize(static_cast<size_t>(n) - pad);
+      return out;
+    }
+  }
+  return d.contains("data") && d["data"].is_string() ? d["data"].get<std::string>() : std::string();
+}
+
 // The alert's line for daemons that do not send it ready-made (cli/remote.ts describeApiAlert).
 std::string alert_line(const nlohmann::json &a) {
   if (a.contains("line") && a["line"].is_string()) return a["line"].get<std::string>();
@@ -178,7 +197,7 @@ void dispatch(Run &r) {
   } else if (!r.started) {
     r.hand_off = true;  // a stream that does not start as this client knows it
   } else if (name == "stdout" || name == "stderr") {
-    if (d.contains("data") && d["data"].is_string()) write_all(name == "stdout" ? 1 : 2, d["data"].get<std::string>());
+    write_all(name == "stdout" ? 1 : 2, output_of(d));
   } else if (name == "alert") {
     write_all(2, "praetor: " + alert_line(d) + "\n");
   } else if (name == "exit") {

@@ -15,9 +15,10 @@ have nsenter || need_apt+=(util-linux)
 [ -x /sbin/mkfs.ext4 ] || have mkfs.ext4 || need_apt+=(e2fsprogs)
 have cc || need_apt+=(gcc libc6-dev)
 have g++ || need_apt+=(g++)
-# The native client of `praetor run` through praetord (native/praetor-run.cc): libcurl, nlohmann-json.
+# The native client of `praetor run` through praetord (native/praetor-run.cc): libcurl, libcrypto, nlohmann-json.
 [ -e /usr/include/curl/curl.h ] || ls /usr/include/*-linux-gnu/curl/curl.h >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
 [ -e /usr/include/nlohmann/json.hpp ] || need_apt+=(nlohmann-json3-dev)
+[ -e /usr/include/openssl/evp.h ] || need_apt+=(libssl-dev)
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)
 have socat || need_apt+=(socat)
 have rg || need_apt+=(ripgrep)

@@ -95,7 +95,7 @@ describe('praetor run: the native client and the node CLI agree', () => {
     const merged = await same(['run', '--', 'sh', '-c', script], env, { merge: true });
     assert.equal(merged.merged?.toString(), 'o1\ne1\no2\ne2\n');
     const binary = await same(['run', '--', 'printf', '\\000\\001\\377\\200text\\n'], env);
-    assert.ok(binary.stdout.length > 0);
+    assert.deepEqual(binary.stdout, Buffer.from([0, 1, 0xff, 0x80, ...Buffer.from('text\n')]), 'the exact bytes, as the in-process run writes them');
   });
 
   it('an alert raised by the step: the same praetor: ALERT line', async () => {
