@@ -295,6 +295,7 @@ int main(int argc, char **argv) {
   struct curl_slist *headers = nullptr;
   headers = curl_slist_append(headers, "content-type: application/json");
   headers = curl_slist_append(headers, "accept: text/event-stream");
+  headers = curl_slist_append(headers, "expect:");  // a long command line must not wait for 100-continue
   std::string auth;
   const char *key = getenv("PRAETOR_API_KEY");
   if (key != nullptr && *key != '\0') {

@@ -7,7 +7,7 @@ import { Praetor } from '../client/praetor.js';
 import { PraetorApiError } from '../client/errors.js';
 import { describeTarget, type DaemonTarget } from '../client/target.js';
 import type { Alert } from '../client/types.js';
-import { alertLine } from '../service/alert-line.js';
+import { alertLine } from '../core/alert-line.js';
 
 export function clientFor(target: DaemonTarget): Praetor {
   const host = target.kind === 'unix' ? `unix:${target.socketPath}` : target.url.href;

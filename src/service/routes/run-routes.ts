@@ -8,7 +8,7 @@ import { errors, jsonBody, SECURITY, SSE_CONTENT, type ServiceApp, type ServiceD
 import { RunBodySchema, SandboxCreateSchema } from '../sandbox-schemas.js';
 import { StringDecoder } from 'node:string_decoder';
 import { sseWriter, streamStep, type StepTaps } from '../step-stream.js';
-import { alertLine, type AlertLineFields } from '../alert-line.js';
+import { alertLine, type AlertLineFields } from '../../core/alert-line.js';
 
 const run = createRoute({
   method: 'post',
