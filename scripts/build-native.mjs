@@ -30,7 +30,8 @@ const client = { src: 'native/praetor-run.cc', out: 'native/build/praetor-run' }
 const mtime = (p) => statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? -1;
 if (mtime(client.out) < mtime(client.src) || mtime(client.out) < mtime('scripts/build-native.mjs')) {
   const cxx = process.env.CXX ?? 'c++';
-  const r = spawnSync(cxx, ['-O2', '-std=c++17', '-Wall', '-Wextra', '-Werror', '-o', client.out, client.src, '-lcurl', '-lcrypto'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // libstdc++ linked in: one shared library less to load and relocate at every start.
+  const r = spawnSync(cxx, ['-O2', '-std=c++17', '-Wall', '-Wextra', '-Werror', '-static-libstdc++', '-static-libgcc', '-o', client.out, client.src, '-lcurl', '-lcrypto'], { stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.error || r.status !== 0) {
     const why = r.error?.message ?? r.stderr.toString().trim().split('\n').find((l) => /error/.test(l)) ?? `exit ${r.status}`;
     if (process.env.PRAETOR_REQUIRE_NATIVE_CLIENT === '1') {

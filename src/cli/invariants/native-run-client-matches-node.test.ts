@@ -5,7 +5,7 @@
 // unreachable PRAETOR_HOST). Where it should serve the run itself, PRAETOR_NODE names no program:
 // a hand-off there would fail the run. Needs root (the daemon makes real sandboxes).
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +130,12 @@ describe('praetor run: the native client and the node CLI agree', () => {
     assert.deepEqual(results[0], [0, { step: 1, exitCode: 0, signal: null, stdout: 'j\n', stderr: '', stdoutTruncated: false, stderrTruncated: false, timedOut: false, alerts: [], actions: [] }]);
     const local = await same(['run', '--', 'echo', 'local'], { PRAETOR_SOCKET: join(dir, 'missing.sock') }, { handsOff: true });
     assert.deepEqual([local.code, local.stdout.toString()], [0, 'local\n']);
+    // a socket left by a killed daemon: the native client's connection is refused, node runs it here
+    const stale = join(dir, 'stale.sock');
+    execFileSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`]);
+    assert.ok(existsSync(stale));
+    const refused = await same(['run', '--', 'echo', 'stale'], { PRAETOR_SOCKET: stale }, { handsOff: true });
+    assert.deepEqual([refused.code, refused.stdout.toString()], [0, 'stale\n']);
     const nowhere = await same(['run', '--', 'true'], { PRAETOR_HOST: 'unix:/nonexistent/praetord.sock' }, { handsOff: true });
     assert.equal(nowhere.code, 69);
     assert.equal(nowhere.stderr.trim().split('\n').length, 1, nowhere.stderr);
