@@ -87,6 +87,19 @@ describe('praetor run: the native client and the node CLI agree', () => {
     assert.deepEqual([failing.code, failing.stderr], [3, 'bad\n']);
     const killed = await same(['run', '--', 'sh', '-c', 'kill -9 $$'], env);
     assert.equal(killed.code, 128 + 9);
+    const long = 'x'.repeat(8000); // a body past libcurl's Expect: 100-continue threshold
+    assert.equal((await same(['run', '--', 'echo', long], env)).stdout.toString(), `${long}\n`);
+  });
+
+  it('leaves on SIGTERM with 130, as the node CLI does', async () => {
+    for (const native of [true, false]) {
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', PRAETOR_SOCKET: daemon.socketPath, PRAETOR_NATIVE_CLIENT: native ? '1' : '0', ...(native ? { PRAETOR_NODE: NO_NODE } : {}) };
+      const child = spawn(LAUNCHER, ['run', '--', 'sh', '-c', 'echo started; sleep 60'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 130, `native ${native}`);
+    }
   });
 
   it('stdout and stderr interleaved through one pipe, and binary bytes', async () => {
