@@ -8,7 +8,7 @@
 // OpenSSL's libcrypto, nlohmann-json): required where PRAETOR_REQUIRE_NATIVE_CLIENT=1 (the quick start and so CI),
 // optional elsewhere: without it the build warns in one line and `praetor run` uses node.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 
 const HELPERS = ['praetor-spawn', 'praetor-spawner', 'praetor-procmon', 'praetor-nflog', 'praetor-fanotify', 'praetor-miner', 'praetor-devfilter'];
 mkdirSync('native/build', { recursive: true });
@@ -33,6 +33,7 @@ if (mtime(client.out) < mtime(client.src) || mtime(client.out) < mtime('scripts/
   // libstdc++ linked in: one shared library less to load and relocate at every start.
   const r = spawnSync(cxx, ['-O2', '-std=c++17', '-Wall', '-Wextra', '-Werror', '-static-libstdc++', '-static-libgcc', '-o', client.out, client.src, '-lcurl', '-lcrypto'], { stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.error || r.status !== 0) {
+    rmSync(client.out, { force: true }); // never a client older than its source
     const why = r.error?.message ?? r.stderr.toString().trim().split('\n').find((l) => /error/.test(l)) ?? `exit ${r.status}`;
     if (process.env.PRAETOR_REQUIRE_NATIVE_CLIENT === '1') {
       console.error(`build-native: could not compile ${client.src} with ${cxx}: ${why}`);
