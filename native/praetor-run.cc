@@ -304,6 +304,7 @@ int main(int argc, char **argv) {
   }
   curl_easy_setopt(r.curl, CURLOPT_URL, target.url.c_str());
   if (!target.socket.empty()) curl_easy_setopt(r.curl, CURLOPT_UNIX_SOCKET_PATH, target.socket.c_str());
+  curl_easy_setopt(r.curl, CURLOPT_PROXY, "");  // as node's client: no http_proxy/ALL_PROXY from the environment
   curl_easy_setopt(r.curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(r.curl, CURLOPT_USERAGENT, "praetor-run (native)");
   curl_easy_setopt(r.curl, CURLOPT_POSTFIELDS, payload.c_str());

@@ -119,7 +119,8 @@ describe('praetor run: the native client and the node CLI agree', () => {
 
   it('over TCP with the bearer key in PRAETOR_API_KEY', async () => {
     const { key } = await daemon.createKey('native-run', { scope: 'sandboxes' });
-    const r = await same(['run', '--', 'sh', '-c', 'echo tcp; exit 4'], { PRAETOR_HOST: daemon.url, PRAETOR_API_KEY: key });
+    // a proxy in the environment is not used (node's client ignores it; libcurl would not)
+    const r = await same(['run', '--', 'sh', '-c', 'echo tcp; exit 4'], { PRAETOR_HOST: daemon.url, PRAETOR_API_KEY: key, http_proxy: 'http://127.0.0.1:9', ALL_PROXY: 'http://127.0.0.1:9' });
     assert.deepEqual([r.code, r.stdout.toString()], [4, 'tcp\n']);
     // a wrong key: refused before the run, so the node CLI says it (one line, exit 77)
     const wrong = await same(['run', '--', 'true'], { PRAETOR_HOST: daemon.url, PRAETOR_API_KEY: 'pk_x_y' }, { handsOff: true });
