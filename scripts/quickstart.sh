@@ -15,6 +15,10 @@ have nsenter || need_apt+=(util-linux)
 [ -x /sbin/mkfs.ext4 ] || have mkfs.ext4 || need_apt+=(e2fsprogs)
 have cc || need_apt+=(gcc libc6-dev)
 have g++ || need_apt+=(g++)
+# The native client of `praetor run` through praetord (native/praetor-run.cc): libcurl, libcrypto, nlohmann-json.
+[ -e /usr/include/curl/curl.h ] || ls /usr/include/*-linux-gnu/curl/curl.h >/dev/null 2>&1 || need_apt+=(libcurl4-openssl-dev)
+[ -e /usr/include/nlohmann/json.hpp ] || need_apt+=(nlohmann-json3-dev)
+[ -e /usr/include/openssl/evp.h ] || need_apt+=(libssl-dev)
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] || need_apt+=(libc6-dev)
 have socat || need_apt+=(socat)
 have rg || need_apt+=(ripgrep)
@@ -95,7 +99,8 @@ if [ "$mode" != demo ] && [ ! -e node_modules/better-sqlite3/build/Release/bette
   npm rebuild better-sqlite3
 fi
 echo "quickstart: building praetor"
-npm run --silent build
+# Here the native client is part of the build (elsewhere a build without it warns and uses node).
+PRAETOR_REQUIRE_NATIVE_CLIENT=1 npm run --silent build
 
 case "$mode" in
   demo) shift || true; case " $* " in *" --agent "*) bash scripts/install-agents.sh ;; esac; exec node dist/cli/main.js demo "$@" ;;

@@ -10,7 +10,7 @@ import { errorMessage } from '../core/errors.js';
 import type { PhaseProgress } from './progress.js';
 import { elapsedMs, summarize, type Summary } from './stats.js';
 
-export type AnchorName = 'bare' | 'bwrap' | 'node' | 'srt' | 'praetor-run' | 'praetor-run-daemon';
+export type AnchorName = 'bare' | 'bwrap' | 'node' | 'srt' | 'praetor-run' | 'praetor-run-daemon' | 'praetor-run-daemon-node';
 
 export interface AnchorSpec {
   readonly name: AnchorName;

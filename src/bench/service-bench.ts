@@ -3,7 +3,9 @@
 // command over the API, and (opt-in) many live sandboxes made through the API with the memory
 // each costs. The API is reached through what the caller passes in (the CLI gives the client):
 // the bench sits below the service and its client.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../core/errors.js';
 import { runAnchor, type AnchorResult } from './anchors.js';
 import { PRAETOR_CLI, spawnPraetord } from './praetord-spawn.js';
@@ -51,13 +53,19 @@ export interface ServiceFigures {
   readonly pool: number;
   /** `praetor run -- true` as a whole process, no daemon reachable. */
   readonly oneShotLocal: AnchorResult;
-  /** `praetor run -- true` as a whole process, through praetord on its socket. */
+  /** `praetor run -- true` as a whole process, through praetord on its socket, as users start it (bin/praetor). */
   readonly oneShotDaemon: AnchorResult;
+  /** The same through the node CLI (PRAETOR_NATIVE_CLIENT=0). */
+  readonly oneShotDaemonNode?: AnchorResult;
   readonly apiExec: Summary | null;
   readonly apiCreateToFirstCommand: Summary | null;
   readonly apiDestroy: Summary | null;
   readonly live: LiveFigures | null;
 }
+
+/** The `praetor` command users get (package.json bin): a launcher that starts the native client for `run`. */
+const PRAETOR_COMMAND = fileURLToPath(new URL('../../bin/praetor', import.meta.url));
+const NATIVE_CLIENT = fileURLToPath(new URL('../../native/build/praetor-run', import.meta.url));
 
 async function rssOf(pid: number): Promise<number | null> {
   try {
@@ -100,10 +108,12 @@ export async function measureService(
   progress: PhaseProgress,
   errors: ErrorTally,
 ): Promise<ServiceFigures> {
-  const run = [PRAETOR_CLI, 'run', '--', 'true'];
+  // As users start it: bin/praetor (the native client for `run`, which hands to node what it does not serve).
+  const run = ['run', '--', 'true'];
+  const native = existsSync(NATIVE_CLIENT) ? 'native client' : 'node: no native client built';
   // No daemon answers on this socket: the one-shot runs in its own process, as without praetord.
   const oneShotLocal = await runAnchor(
-    { name: 'praetor-run', label: 'praetor run -- true (no daemon)', command: process.execPath, args: run, env: oneShotEnv({ PRAETOR_SOCKET: '/nonexistent/praetord.sock' }) },
+    { name: 'praetor-run', label: 'praetor run -- true (no daemon)', command: PRAETOR_COMMAND, args: run, env: oneShotEnv({ PRAETOR_SOCKET: '/nonexistent/praetord.sock' }) },
     options.iterations,
     progress,
   );
@@ -111,7 +121,18 @@ export async function measureService(
   const api = apiFor(daemon.socketPath);
   try {
     const oneShotDaemon = await runAnchor(
-      { name: 'praetor-run-daemon', label: 'praetor run -- true (through praetord)', command: process.execPath, args: run, env: oneShotEnv({ PRAETOR_HOST: `unix:${daemon.socketPath}` }) },
+      { name: 'praetor-run-daemon', label: `praetor run -- true (through praetord, ${native})`, command: PRAETOR_COMMAND, args: run, env: oneShotEnv({ PRAETOR_HOST: `unix:${daemon.socketPath}` }) },
+      options.iterations,
+      progress,
+    );
+    const oneShotDaemonNode = await runAnchor(
+      {
+        name: 'praetor-run-daemon-node',
+        label: 'praetor run -- true (through praetord, node CLI)',
+        command: process.execPath,
+        args: [PRAETOR_CLI, ...run],
+        env: oneShotEnv({ PRAETOR_HOST: `unix:${daemon.socketPath}` }),
+      },
       options.iterations,
       progress,
     );
@@ -138,6 +159,7 @@ export async function measureService(
       pool: options.pool,
       oneShotLocal,
       oneShotDaemon,
+      oneShotDaemonNode,
       apiExec,
       apiCreateToFirstCommand,
       apiDestroy: summarize(destroys),

@@ -66,6 +66,7 @@ export function formatServiceSection(s: ServiceFigures, anchors: readonly Anchor
       ...anchors.filter((a) => a.name === 'node' || a.name === 'srt').map(anchor),
       anchor(s.oneShotLocal),
       anchor(s.oneShotDaemon),
+      ...(s.oneShotDaemonNode !== undefined ? [anchor(s.oneShotDaemonNode)] : []),
       row('exec true over the API', s.apiExec),
       row('create -> first true over the API', s.apiCreateToFirstCommand),
       row('destroy over the API', s.apiDestroy),

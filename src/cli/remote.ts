@@ -7,6 +7,7 @@ import { Praetor } from '../client/praetor.js';
 import { PraetorApiError } from '../client/errors.js';
 import { describeTarget, type DaemonTarget } from '../client/target.js';
 import type { Alert } from '../client/types.js';
+import { alertLine } from '../core/alert-line.js';
 
 export function clientFor(target: DaemonTarget): Praetor {
   const host = target.kind === 'unix' ? `unix:${target.socketPath}` : target.url.href;
@@ -35,11 +36,9 @@ export async function viaDaemon<T>(target: DaemonTarget, fn: () => Promise<T>): 
   }
 }
 
-/** One line per alert, as the in-process path prints them. */
+/** One line per alert, as the in-process path prints them (the daemon's run stream sends it as `line`). */
 export function describeApiAlert(a: Alert): string {
-  const where = [a.step === null ? null : `step ${a.step}`, a.pid === null ? null : `pid ${a.pid}`].filter(Boolean).join(', ');
-  const argv = a.argv ? `: ${a.argv.join(' ').replace(/\s+/g, ' ').slice(0, 100)}` : '';
-  return `ALERT [${a.severity}] ${a.technique} ${a.ruleId}${where ? ` (${where})` : ''}${argv}`;
+  return a.line ?? alertLine(a);
 }
 
 /** The directory as a tar (GNU tar from the host), for `workspaceTar`. */

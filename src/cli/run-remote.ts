@@ -40,8 +40,8 @@ async function follow(events: AsyncIterable<RunEvent | ExecEvent>, request: RunR
     if (e.type === 'sandbox') onSandbox(e.id);
     else if (e.type === 'exit') return e.result;
     else if (request.json) continue; // the result carries stdout, stderr and the alerts
-    else if (e.type === 'stdout') process.stdout.write(e.data);
-    else if (e.type === 'stderr') process.stderr.write(e.data);
+    else if (e.type === 'stdout') process.stdout.write(e.bytes ?? e.data);
+    else if (e.type === 'stderr') process.stderr.write(e.bytes ?? e.data);
     else if (e.type === 'alert') process.stderr.write(`praetor: ${describeApiAlert(e.alert)}\n`);
   }
   return undefined;

@@ -30,7 +30,7 @@ async function* stepEvents(stream: AsyncIterable<{ event: string; data: string }
         break;
       case 'stdout':
       case 'stderr':
-        yield { type: e.event, data: typeof data.data === 'string' ? data.data : '' };
+        yield { type: e.event, data: typeof data.data === 'string' ? data.data : '', ...(typeof data.bytes === 'string' ? { bytes: Buffer.from(data.bytes, 'base64') } : {}) };
         break;
       case 'alert':
         yield { type: 'alert', alert: data as never };

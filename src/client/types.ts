@@ -68,6 +68,8 @@ export interface Alert {
   readonly evidence?: readonly Readonly<Record<string, unknown>>[];
   readonly latencyMs?: number;
   readonly description?: string;
+  /** The line the CLI prints for it (`praetor: <line>`); sent in a one-shot run's stream. */
+  readonly line?: string;
 }
 
 export interface GuardAction {
@@ -98,8 +100,8 @@ export interface ExecResult {
 
 /** What `execStream` yields while the command runs; `exit` comes last. */
 export type ExecEvent =
-  | { readonly type: 'stdout'; readonly data: string }
-  | { readonly type: 'stderr'; readonly data: string }
+  | { readonly type: 'stdout'; readonly data: string; /** The exact bytes, where the stream sends them (a one-shot run). */ readonly bytes?: Buffer }
+  | { readonly type: 'stderr'; readonly data: string; readonly bytes?: Buffer }
   | { readonly type: 'alert'; readonly alert: Alert }
   | { readonly type: 'action'; readonly action: GuardAction }
   | { readonly type: 'exit'; readonly result: ExecResult };

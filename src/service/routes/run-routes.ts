@@ -6,7 +6,9 @@ import { streamSSE } from 'hono/streaming';
 import { requireScope } from '../auth.js';
 import { errors, jsonBody, SECURITY, SSE_CONTENT, type ServiceApp, type ServiceDeps } from '../route-kit.js';
 import { RunBodySchema, SandboxCreateSchema } from '../sandbox-schemas.js';
-import { sseWriter, streamStep } from '../step-stream.js';
+import { StringDecoder } from 'node:string_decoder';
+import { sseWriter, streamStep, type StepTaps } from '../step-stream.js';
+import { alertLine, type AlertLineFields } from '../../core/alert-line.js';
 
 const run = createRoute({
   method: 'post',
@@ -15,7 +17,7 @@ const run = createRoute({
   security: SECURITY,
   middleware: [requireScope('sandboxes')],
   summary:
-    'Run one command in a sandbox made for it, streaming events: sandbox (its id), stdout, stderr, alert, action, then exit (an ExecResult) or error; the daemon destroys the sandbox after',
+    'Run one command in a sandbox made for it, streaming events: sandbox (its id), stdout and stderr (data: UTF-8 text, bytes: the exact bytes in base64), alert (with line: what the CLI prints), action, then exit (an ExecResult) or error; the daemon destroys the sandbox after',
   request: { body: jsonBody(RunBodySchema) },
   responses: { 200: { description: 'Server-sent events', content: SSE_CONTENT }, ...errors(400, 403, 413, 415, 429, 503) },
 });
@@ -31,9 +33,19 @@ export function registerRunRoutes(app: ServiceApp, deps: ServiceDeps): void {
       // A client that goes away mid-step takes its sandbox with it: the destroy kills the step.
       stream.onAbort(() => sandboxes.discard(record));
       try {
-        const { send, drained } = sseWriter(stream);
+        const writer = sseWriter(stream);
+        const { drained } = writer;
+        // Alerts carry their CLI line ready-made, so every client prints the same text.
+        const send = (event: string, data: unknown): void => writer.send(event, event === 'alert' ? { ...(data as AlertLineFields), line: alertLine(data as AlertLineFields) } : data);
         send('sandbox', { id: record.id });
-        await streamStep(send, hub, record.id, (taps) => sandboxes.exec(who, record.id, exec, taps));
+        // Output events carry the chunk's exact bytes too (`bytes`, base64) beside its UTF-8 text, so a
+        // client can write what the command wrote, binary included, as the in-process run does.
+        const text = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+        const taps: StepTaps = {
+          onStdout: (chunk) => send('stdout', { data: text.stdout.write(chunk), bytes: chunk.toString('base64') }),
+          onStderr: (chunk) => send('stderr', { data: text.stderr.write(chunk), bytes: chunk.toString('base64') }),
+        };
+        await streamStep(send, hub, record.id, () => sandboxes.exec(who, record.id, exec, taps));
         await drained();
       } finally {
         sandboxes.discard(record);
