@@ -9,8 +9,22 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
 
-const { checkedDocument } = await import('../dist/detect/rule-loader.js');
+const { checkedDocument, prefilterKey } = await import('../dist/detect/rule-loader.js');
+const { requiredLiterals } = await import('../dist/detect/regex-prefilter.js');
 const documents = {};
+// The literals every match of a checked rule's regex holds one of (src/detect/regex-prefilter.ts):
+// a text without any of them skips the regex, which then compiles only where it might match.
+const prefilters = {};
+function addPrefilters(node) {
+  if (Array.isArray(node)) return node.forEach(addPrefilters);
+  if (node === null || typeof node !== 'object') return;
+  if (node.op === 'regex' && typeof node.value === 'string') {
+    const flags = node.flags ?? '';
+    const required = requiredLiterals(node.value, flags);
+    if (required !== null) prefilters[prefilterKey(node.value, flags)] = required;
+  }
+  Object.values(node).forEach(addPrefilters);
+}
 const checked = {};
 // the tool catalogue (rules/catalogue) is cached the same way: tool-catalogue.ts reads it by hash
 const files = ['rules/builtin', 'rules/catalogue'].flatMap((dir) =>
@@ -27,7 +41,10 @@ for (const file of files) {
   documents[hash] = js;
   if (file.startsWith('rules/builtin/')) {
     const done = checkedDocument(js, file);
-    if (done !== null) checked[hash] = done;
+    if (done !== null) {
+      checked[hash] = done;
+      addPrefilters(done);
+    }
   }
 }
-writeFileSync('dist/detect/builtin-rules.json', `${JSON.stringify({ documents, checked })}\n`);
+writeFileSync('dist/detect/builtin-rules.json', `${JSON.stringify({ documents, checked, prefilters })}\n`);

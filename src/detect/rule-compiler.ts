@@ -26,10 +26,13 @@ export interface CompileOptions {
    * compile (the build compiled them: rule-loader.ts), since a lazy one can not report an error.
    */
   readonly lazyRegex?: boolean;
+  /** With lazyRegex: the literals every match of a regex contains one of, as the build found them (regex-prefilter.ts). */
+  readonly requiredLiterals?: (pattern: string, flags: string) => readonly string[] | undefined;
 }
 
 interface Env {
   readonly lazyRegex: boolean;
+  readonly requiredLiterals: CompileOptions['requiredLiterals'];
   /** The lazily compiled regexes of the rule, for its warm(). */
   readonly lazy: LazyRuleRegex[];
   readonly kinds: readonly GuardEventKind[];
@@ -45,7 +48,7 @@ function fail(env: Env, path: readonly PathSegment[], message: string): void {
 export function compileRule(rule: Rule, index: number, source: string, lists: RuleLists, options: CompileOptions = {}): { rule: CompiledRule | null; errors: string[] } {
   const at: PathSegment[] = ['rules', index];
   const kinds = typeof rule.match.event === 'string' ? [rule.match.event] : [...new Set(rule.match.event)];
-  const env: Env = { lazyRegex: options.lazyRegex === true, lazy: [], kinds, lists, errors: [] };
+  const env: Env = { lazyRegex: options.lazyRegex === true, requiredLiterals: options.requiredLiterals, lazy: [], kinds, lists, errors: [] };
   const matches = rule.match.where === undefined ? () => true : compileCondition(rule.match.where, [...at, 'match', 'where'], env);
   const defaultGroup = DEFAULT_GROUP_BY.filter((f) => fieldKnown(f, kinds));
 
@@ -189,7 +192,7 @@ function valueTest(t: Exclude<FieldTest, { op: 'exists' }>, path: readonly PathS
       return (x) => typeof x === 'string' && inDomain(x, domains);
     }
     case 'regex': {
-      const lazy = env.lazyRegex ? lazyRuleRegex(t.value, t.flags ?? '', t.unless) : null;
+      const lazy = env.lazyRegex ? lazyRuleRegex(t.value, t.flags ?? '', t.unless, env.requiredLiterals?.(t.value, t.flags ?? '')) : null;
       if (lazy !== null) env.lazy.push(lazy);
       const compiled = lazy !== null ? { regex: lazy } : compileRuleRegex(t.value, t.flags ?? '', t.unless);
       if ('error' in compiled) {

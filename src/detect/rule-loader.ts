@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { compileRule, type ListValue } from './rule-compiler.js';
+import { compileRule, type CompileOptions, type ListValue } from './rule-compiler.js';
 import { RuleFileSchema, RuleSchema, type CompiledRule, type Rule } from './rule-schema.js';
 import { formatIssues } from '../core/schema-issues.js';
 import { parseYamlDocument, yamlValue } from './yaml-document.js';
@@ -43,7 +43,7 @@ export interface CheckedDocument {
  * build ran exactly this on the file and it loaded without an error: scripts/build-rule-cache.mjs)
  * the schemas' output is taken as it is and the rules' regexes compile on their first use.
  */
-function loadRuleDocument(document: unknown, source: string, checked?: CheckedDocument): LoadResult {
+function loadRuleDocument(document: unknown, source: string, checked?: CheckedDocument, requiredLiterals?: CompileOptions['requiredLiterals']): LoadResult {
   let lists: Map<string, readonly ListValue[]>;
   let raws: readonly unknown[];
   if (checked !== undefined) {
@@ -70,7 +70,7 @@ function loadRuleDocument(document: unknown, source: string, checked?: CheckedDo
       return;
     }
     firstIndex.set(parsed.data.id, i);
-    const compiled = compileRule(parsed.data, i, source, lists, { lazyRegex: checked !== undefined });
+    const compiled = compileRule(parsed.data, i, source, lists, { lazyRegex: checked !== undefined, ...(requiredLiterals ? { requiredLiterals } : {}) });
     errors.push(...compiled.errors.map((m) => `${source}: ${m}${ruleName(raw)}`));
     if (compiled.rule !== null) rules.push(compiled.rule);
   });
@@ -137,6 +137,13 @@ interface BuildCache {
   readonly parsed: ReadonlyMap<string, unknown>;
   /** The files the build also loaded without an error, as checkedDocument() returned them. */
   readonly checked: ReadonlyMap<string, CheckedDocument>;
+  /** Literals every match of a checked file's regex contains one of, by prefilterKey(pattern, flags). */
+  readonly prefilters: ReadonlyMap<string, readonly string[]>;
+}
+
+/** How builtin-rules.json keys a regex's required literals (scripts/build-rule-cache.mjs). */
+export function prefilterKey(pattern: string, flags: string): string {
+  return `${flags}/${pattern}`;
 }
 
 /**
@@ -151,14 +158,20 @@ function builtinDocuments(): BuildCache {
     const cache = JSON.parse(readFileSync(new URL('./builtin-rules.json', import.meta.url), 'utf8')) as {
       documents?: Record<string, unknown>;
       checked?: Record<string, CheckedDocument>;
+      prefilters?: Record<string, string[]>;
     };
-    return { parsed: new Map(Object.entries(cache.documents ?? {})), checked: new Map(Object.entries(cache.checked ?? {})) };
+    return {
+      parsed: new Map(Object.entries(cache.documents ?? {})),
+      checked: new Map(Object.entries(cache.checked ?? {})),
+      prefilters: new Map(Object.entries(cache.prefilters ?? {})),
+    };
   } catch {
-    return { parsed: new Map(), checked: new Map() }; // no build cache (running from source, say): every file is parsed
+    return { parsed: new Map(), checked: new Map(), prefilters: new Map() }; // no build cache (running from source, say): every file is parsed
   }
 }
 
-function loadSources(files: readonly { path: string; source: string }[], cache: BuildCache = { parsed: new Map(), checked: new Map() }): LoadResult {
+function loadSources(files: readonly { path: string; source: string }[], cache: BuildCache = { parsed: new Map(), checked: new Map(), prefilters: new Map() }): LoadResult {
+  const requiredLiterals = (pattern: string, flags: string): readonly string[] | undefined => cache.prefilters.get(prefilterKey(pattern, flags));
   const rules: CompiledRule[] = [];
   const errors: string[] = [];
   const bySource = new Map<string, string>();
@@ -172,7 +185,7 @@ function loadSources(files: readonly { path: string; source: string }[], cache: 
     }
     const hash = cache.parsed.size > 0 ? ruleTextHash(text) : '';
     const checked = cache.checked.get(hash);
-    const loaded = cache.parsed.has(hash) ? loadRuleDocument(cache.parsed.get(hash), source, checked) : loadRules(text, source);
+    const loaded = cache.parsed.has(hash) ? loadRuleDocument(cache.parsed.get(hash), source, checked, checked !== undefined ? requiredLiterals : undefined) : loadRules(text, source);
     errors.push(...loaded.errors);
     for (const rule of loaded.rules) {
       const other = bySource.get(rule.id);

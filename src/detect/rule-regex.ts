@@ -57,13 +57,25 @@ export function compileRuleRegex(pattern: string, flags = '', unless?: string): 
 }
 
 /**
+ * Whether `text` can hold a match of a regex whose matches each contain one of `required` (absent:
+ * no such set); `fold` for a case-insensitive regex, whose literals are lower case (regex-prefilter.ts).
+ */
+export function mayMatch(required: readonly string[] | null | undefined, text: string, fold = false): boolean {
+  if (required === null || required === undefined) return true;
+  const t = fold ? text.toLowerCase() : text;
+  return required.some((s) => t.includes(s));
+}
+
+/**
  * A regex known to compile (the build compiled it), compiled on its first test: most of the
  * built-in rules' regexes never see a matching event in a one-shot run, and compiling all of them
  * took 170-260 ms of its start. Should it not compile after all, every test holds (fail closed:
- * the rule alerts rather than going blind).
+ * the rule alerts rather than going blind). `required`: literals every match contains one of
+ * (regex-prefilter.ts, computed by the build); a text with none of them is not a match.
  */
-export function lazyRuleRegex(pattern: string, flags = '', unless?: string): LazyRuleRegex {
+export function lazyRuleRegex(pattern: string, flags = '', unless?: string, required?: readonly string[] | null): LazyRuleRegex {
   let compiled: RuleRegex | undefined;
+  const fold = flags.includes('i');
   const compile = (): RuleRegex => {
     if (compiled === undefined) {
       const r = compileRuleRegex(pattern, flags, unless);
@@ -72,7 +84,8 @@ export function lazyRuleRegex(pattern: string, flags = '', unless?: string): Laz
     return compiled;
   };
   return {
-    test: (text) => compile().test(text),
+    // a text without any literal that every match holds can not match: no compile, no run
+    test: (text) => mayMatch(required, text, fold) && compile().test(text),
     compile: () => void compile(),
   };
 }

@@ -177,6 +177,7 @@ export class Guard implements SandboxObserver {
   }
 
   private async startMonitors(): Promise<void> {
+    const starting: Promise<void>[] = [];
     if (this.options.processMonitor !== false && this.processes === null) {
       this.processes = new ProcessMonitor({
         emit: (e) => this.fromMonitor(e),
@@ -190,7 +191,7 @@ export class Guard implements SandboxObserver {
         onUp: (m) => this.monitorUp(m),
         onRetryFailed: (m, err, n) => this.onError(`${m} restart ${n} failed: ${errorMessage(err)}`),
       });
-      await this.processSupervisor.start();
+      starting.push(this.processSupervisor.start());
     }
     if (this.options.fileMonitor !== false && this.files === null) {
       this.files = new FileMonitor({
@@ -204,8 +205,13 @@ export class Guard implements SandboxObserver {
         onUp: (m) => this.monitorUp(m),
         onRetryFailed: (m, err, n) => this.onError(`${m} restart ${n} failed: ${errorMessage(err)}`),
       });
-      await this.fileSupervisor.start();
+      starting.push(this.fileSupervisor.start());
     }
+    if (this.options.gpu !== false && this.gpus === null) starting.push(this.startGpuSampler());
+    // The helpers start side by side (each waits on its own helper's ready line); every one has
+    // settled, up or failed, before start() returns, and stop() stops those that came up.
+    const started = await Promise.allSettled(starting);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     if (this.resources === null) {
       this.cgroupLayout = await detectCgroupLayout();
       this.resources = new ResourceSampler({
@@ -215,7 +221,6 @@ export class Guard implements SandboxObserver {
       });
       this.resources.start();
     }
-    if (this.options.gpu !== false && this.gpus === null) await this.startGpuSampler();
   }
 
   /**
