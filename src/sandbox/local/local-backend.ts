@@ -78,6 +78,9 @@ export class LocalBackend implements SandboxBackend {
   private readonly pool: AddressPool;
   private readonly records: RecordStore;
   private readonly sandboxes = new Map<string, LocalSandbox>();
+  /** Creates under way: close() waits for them, so none finishes after it and is left behind. */
+  private readonly creating = new Set<Promise<unknown>>();
+  private closing = false;
   private readonly hostAddresses = new HostAddresses();
   private readonly templates: DiskTemplates;
   private runtime: Promise<Runtime> | null = null;
@@ -136,6 +139,17 @@ export class LocalBackend implements SandboxBackend {
   }
 
   async create(input: SandboxOptionsInput = {}): Promise<LocalSandbox> {
+    if (this.closing) throw new PraetorError('sandbox-failure', 'the backend is closing: no new sandbox');
+    const creating = this.createSandbox(input);
+    this.creating.add(creating);
+    try {
+      return await creating;
+    } finally {
+      this.creating.delete(creating);
+    }
+  }
+
+  private async createSandbox(input: SandboxOptionsInput): Promise<LocalSandbox> {
     const parsed = parseSandboxOptions(input);
     const id = `sb-${randomBytes(5).toString('hex')}`;
     // GPUs first: a request this host can not honour is refused before anything exists to clean up.
@@ -346,6 +360,14 @@ export class LocalBackend implements SandboxBackend {
   }
 
   async close(): Promise<void> {
+    // A create under way (a daemon stopped while its pool fills) registers its sandbox when done:
+    // wait for it, so the destroy below sees it, and refuse new ones meanwhile.
+    this.closing = true;
+    try {
+      await Promise.allSettled([...this.creating]);
+    } finally {
+      this.closing = false;
+    }
     const all = [...this.sandboxes.values()];
     const results = await Promise.allSettled(all.map((s) => s.destroy()));
     if (this.runtime) {
