@@ -71,6 +71,18 @@ export function serveCommand(version: string): Command {
       const commandPolicy = await loadPolicyGate(flags.policy, flags.policyMode, approvals);
       if (process.getuid?.() !== 0) throw new PraetorError('host-unsupported', 'praetor serve needs root (it creates sandboxes and owns a root-only socket)');
       const log = pino({ level: flags.logLevel, base: { service: 'praetord' } });
+      // Listening for the stop signals before the start: a SIGTERM while the pool fills (seconds)
+      // must stop the daemon like any other, not kill it with its half-made sandboxes left behind.
+      let signalled: string | null = null;
+      let wake: () => void = () => undefined;
+      const onSignal = (signal: string): void => {
+        if (signalled !== null) return;
+        signalled = signal;
+        process.stderr.write(`praetord: ${signal}: stopping\n`);
+        wake();
+      };
+      process.once('SIGINT', () => onSignal('SIGINT'));
+      process.once('SIGTERM', () => onSignal('SIGTERM'));
       const daemon = await Daemon.start({
         socket,
         listen,
@@ -94,15 +106,10 @@ export function serveCommand(version: string): Command {
         throw err;
       }) : null;
       const where = [path ? `unix:${path}` : null, tcp ? `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}` : null].filter(Boolean);
-      process.stderr.write(`praetord: ready on ${where.join(' and ')} (guard ${flags.guard}, pool ${flags.pool}${flags.policy ? `, policy ${flags.policy}` : ''})\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          process.stderr.write(`praetord: ${signal}: stopping\n`);
-          resolve();
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      if (signalled === null) {
+        process.stderr.write(`praetord: ready on ${where.join(' and ')} (guard ${flags.guard}, pool ${flags.pool}${flags.policy ? `, policy ${flags.policy}` : ''})\n`);
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
       await leaveFleet?.();
       await daemon.stop('signal');
       log.flush();
