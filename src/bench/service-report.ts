@@ -67,7 +67,7 @@ export function formatServiceSection(s: ServiceFigures, anchors: readonly Anchor
       anchor(s.oneShotLocal),
       anchor(s.oneShotDaemon),
       ...(s.oneShotDaemonNode !== undefined ? [anchor(s.oneShotDaemonNode)] : []),
-      row('exec true over the API (daemon quiet)', s.apiExec),
+      row('exec true over the API (host quiet)', s.apiExec),
       row('create -> first true over the API', s.apiCreateToFirstCommand),
       row('destroy over the API', s.apiDestroy),
     ]),
