@@ -3,14 +3,20 @@
 import { it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { slotAddresses } from '../../sandbox/network/address-pool.js';
 import { NO_TRACES, hostTraces, pidsOfUid } from '../../sandbox/invariants/harness.js';
 import { CLI, DaemonProcess } from '../testing/daemon-process.js';
 
 function connectFromCell(id: string, address: string, port: number): string {
   const probe = `import socket\ns=socket.socket()\ns.settimeout(2)\nprint(s.connect_ex(('${address}', ${port})))`;
-  return execFileSync('nsenter', [`--net=/run/netns/praetor-${id}`, 'python3', '-c', probe], { encoding: 'utf8' }).trim();
+  try {
+    return execFileSync('nsenter', [`--net=/run/netns/praetor-${id}`, 'python3', '-c', probe], { encoding: 'utf8' }).trim();
+  } catch (err) {
+    // no namespace left at all (another praetor's gc came first, see below): no network either
+    if (!existsSync(`/run/netns/praetor-${id}`)) return 'no namespace';
+    throw err;
+  }
 }
 
 it('SIGKILL of the daemon: no proxy, no processes, and gc removes the rest', async () => {
@@ -34,7 +40,9 @@ it('SIGKILL of the daemon: no proxy, no processes, and gc removes the rest', asy
     const gc = spawnSync(process.execPath, [CLI, 'gc', '--json'], { encoding: 'utf8' });
     assert.equal(gc.status, 0, gc.stderr);
     const report = JSON.parse(gc.stdout) as { removed: string[] };
-    assert.ok(report.removed.includes(id), gc.stdout);
+    // Every praetor daemon runs the same gc when it starts: one started by another test file at
+    // the same time may have removed the sandbox first. Either way, every trace must be gone.
+    assert.ok(report.removed.includes(id) || !existsSync(`/run/praetor/sandboxes/${id}.json`), gc.stdout);
     assert.deepEqual(await hostTraces(id, record.slot, record.hostUid), NO_TRACES);
   } finally {
     await d.stop('SIGKILL');
