@@ -7,36 +7,19 @@
 // not be attached is refused and leaves no sandbox.
 import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { newBackend, sh } from './harness.js';
-import { NvidiaSmiInventory } from '../gpu/gpu-inventory.js';
-import { TWO_GPUS } from '../gpu/fixtures/inventory-fixtures.js';
-import { MemoryGpuClaims } from '../gpu/gpu-claims.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { sh } from './harness.js';
+import { fakeGpuHost } from './fake-gpu-host.js';
 import { detectCgroupLayout } from '../cgroup/cgroup-tree.js';
 import { attachDeviceFilter, deviceFilterDir } from '../gpu/gpu-device-filter.js';
 import { PraetorError } from '../../core/errors.js';
 
-const devRoot = mkdtempSync(`${tmpdir()}/praetor-fake-dev-`);
-const backend = newBackend({
-  gpuInventory: new NvidiaSmiInventory({ exec: () => Promise.resolve(TWO_GPUS), procRoot: '/nonexistent' }),
-  // Its own claims: the other GPU test replays the same recorded uuids, possibly at the same time.
-  gpuClaims: new MemoryGpuClaims(),
-  devRoot,
-  observer: { gpuWatch: () => 'on' },
-});
+const host = fakeGpuHost({ gpuWatch: () => 'on' });
+const { backend, devRoot } = host;
 
-before(() => {
-  chmodSync(devRoot, 0o755);
-  for (const [name, minor] of [['nvidia0', 0], ['nvidia1', 1], ['nvidiactl', 255]] as const) {
-    execFileSync('mknod', ['-m', '666', `${devRoot}/${name}`, 'c', '195', String(minor)]);
-  }
-});
-after(async () => {
-  await backend.close();
-  rmSync(devRoot, { recursive: true, force: true });
-});
+before(() => host.makeNodes());
+after(() => host.close());
 
 it('a device denied by the filter can not be opened inside, though its node is there; allowed ones work', async () => {
   const s = await backend.create({});

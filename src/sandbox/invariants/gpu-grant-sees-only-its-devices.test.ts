@@ -1,43 +1,22 @@
 // Invariant: a sandbox granted one GPU sees that GPU's device node and the control nodes, and no
 // other GPU of the host; CUDA_VISIBLE_DEVICES names it; a GPU held by one sandbox is not granted to
-// another, and a request when none is free is refused in one line. The host's GPUs come from a
-// recorded nvidia-smi inventory and a directory of device nodes made with mknod (major 195, as
-// NVIDIA's driver has): this host has no GPU, and the binding is the same for fake and real nodes.
+// another, and a request when none is free is refused in one line. The host's two GPUs are fake
+// (fake-gpu-host.ts: a recorded inventory and mknod'ed nodes, bound as real ones would be).
 import { after, before, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { newBackend, sh } from './harness.js';
-import { NvidiaSmiInventory } from '../gpu/gpu-inventory.js';
-import { TWO_GPUS } from '../gpu/fixtures/inventory-fixtures.js';
-import { MemoryGpuClaims } from '../gpu/gpu-claims.js';
+import { sh } from './harness.js';
+import { fakeGpuHost } from './fake-gpu-host.js';
 import type { SandboxObserver } from '../observer.js';
 import { PraetorError } from '../../core/errors.js';
 
-const devRoot = mkdtempSync(`${tmpdir()}/praetor-fake-dev-`);
 const watching: { state: 'on' | 'unavailable' } = { state: 'on' };
 // Only the GPU watch is asked of the observer here; the guard's own tests cover the rest.
 const observer: SandboxObserver = { gpuWatch: () => watching.state };
-const backend = newBackend({
-  gpuInventory: new NvidiaSmiInventory({ exec: () => Promise.resolve(TWO_GPUS), procRoot: '/nonexistent' }),
-  // Its own claims: the other GPU test replays the same recorded uuids, possibly at the same time.
-  gpuClaims: new MemoryGpuClaims(),
-  devRoot,
-  observer,
-});
+const host = fakeGpuHost(observer);
+const { backend } = host;
 
-before(() => {
-  // bubblewrap runs as the sandbox's uid, which must reach the nodes to bind them (as it does /dev).
-  chmodSync(devRoot, 0o755);
-  for (const [name, minor] of [['nvidia0', 0], ['nvidia1', 1], ['nvidiactl', 255]] as const) {
-    execFileSync('mknod', ['-m', '666', `${devRoot}/${name}`, 'c', '195', String(minor)]);
-  }
-});
-after(async () => {
-  await backend.close();
-  rmSync(devRoot, { recursive: true, force: true });
-});
+before(() => host.makeNodes());
+after(() => host.close());
 
 it('two sandboxes with one GPU each see only their own; a third is refused', async () => {
   const a = await backend.create({ gpus: 1 });
