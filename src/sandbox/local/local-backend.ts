@@ -27,7 +27,8 @@ import { grantDeviceBinds, grantEnv, type DeviceBind } from '../gpu/gpu-devices.
 import { attachDeviceFilter, deviceFilterDir, deviceFilterRules } from '../gpu/gpu-device-filter.js';
 import { defaultHostPaths, preparePrivateDirs, requireHelper, type HostPaths } from './host-paths.js';
 import { copyWorkspace } from './workspace-copy.js';
-import { LocalSandbox, STEP_PREALLOCATION, stepMatches } from './local-sandbox.js';
+import { LocalSandbox } from './local-sandbox.js';
+import { STEP_PREALLOCATION, stepMatches } from './step-leaves.js';
 import { RecordStore, processStartTime } from './sandbox-record.js';
 import { teardownSandbox } from './teardown.js';
 import { DiskTemplates, attachDisk } from './sandbox-disk.js';

@@ -17,36 +17,18 @@ import type { CgroupTree } from '../cgroup/cgroup-tree.js';
 import { reapDirs } from '../cgroup/cgroup-layout.js';
 import type { NetworkEvent } from '../network/network-events.js';
 import type { CellAddresses } from '../network/address-pool.js';
-import { addCellStepRules } from '../network/network-cell.js';
-import type { StepMatch } from '../network/nft-ruleset.js';
 import { checkExecOptions, runExec } from './exec-runner.js';
 import { Spawner, spawnerPathFor } from './spawner.js';
 import type { EnterSpec } from './spawner-protocol.js';
 import { sandboxEnv } from './bwrap-argv.js';
+import { StepLeaves, stepLeaf } from './step-leaves.js';
 import type { SandboxAction, SandboxObserver } from '../observer.js';
 
-/** Steps whose cgroup and firewall rule exist ahead of use, so an exec never waits for nft. */
-export const STEP_PREALLOCATION = 8;
-/**
- * Each refill prepares as many steps as are prepared already, up to this: a long episode runs nft
- * (and nsenter) a logarithmic number of times, not once every few steps, and at most about half
- * of what is prepared goes unused (an empty cgroup and a rule, removed with the sandbox).
- */
-const MAX_REFILL = 64;
-
-/** How many steps the next refill prepares, given how many are prepared. */
-export function refillSize(prepared: number): number {
-  return Math.min(MAX_REFILL, Math.max(STEP_PREALLOCATION, prepared));
-}
 const MAX_EVENTS = 100_000;
 /** The hold of setFrozen(true). */
 const FROZEN = 'frozen';
 /** HOME of every exec (sandboxEnv): under the sandbox's /tmp, which is `${dataDir}/tmp` on the host. */
 const SANDBOX_HOME = '/tmp/home';
-
-export function stepLeaf(step: number): string {
-  return `step-${step}`;
-}
 
 export interface LocalSandboxDeps {
   readonly id: string;
@@ -76,21 +58,10 @@ export interface LocalSandboxDeps {
   readonly bait?: readonly PlantedBait[];
 }
 
-export async function stepMatches(cgroups: CgroupTree, sandboxId: string, from: number, to: number): Promise<StepMatch[]> {
-  const matches: StepMatch[] = [];
-  for (let step = from; step <= to; step++) {
-    const paths = await cgroups.createLeaf(sandboxId, stepLeaf(step));
-    if (paths.nftPath !== null) matches.push({ step, cgroupPath: paths.nftPath, level: paths.nftLevel });
-  }
-  return matches;
-}
-
 export class LocalSandbox implements Sandbox {
   readonly id: string;
   private steps = 0;
-  private prepared: number;
-  private preparing: Promise<void> | null = null;
-  private prepareError: unknown = null;
+  private readonly leaves: StepLeaves;
   private destroyed: Promise<void> | null = null;
   private readonly events: NetworkEvent[] = [];
   private droppedEvents = 0;
@@ -105,7 +76,7 @@ export class LocalSandbox implements Sandbox {
 
   constructor(private readonly deps: LocalSandboxDeps) {
     this.id = deps.id;
-    this.prepared = deps.preallocatedSteps;
+    this.leaves = new StepLeaves(deps.cgroups, deps.id, deps.preallocatedSteps);
     // One spawner per sandbox: it enters this sandbox for each step, and a step flooding its
     // output delays only its own sandbox.
     const uid = String(deps.hostUid);
@@ -194,7 +165,7 @@ export class LocalSandbox implements Sandbox {
       if (action.kind !== 'exec') throw new PraetorError('policy-denied', refused);
       return refusedResult(step, refused);
     }
-    await this.ensurePrepared(step);
+    await this.leaves.ensure(step);
     const enter = { cwd: options.cwd ?? '/workspace', cgroups: this.deps.cgroups.leaf(this.id, stepLeaf(step)).procsFiles };
     this.running.add(step);
     this.deps.observer?.stepStarted?.(this.id, step, argv);
@@ -231,35 +202,6 @@ export class LocalSandbox implements Sandbox {
       },
       options,
     );
-  }
-
-  private async ensurePrepared(step: number): Promise<void> {
-    if (step + STEP_PREALLOCATION / 2 > this.prepared && this.preparing === null) {
-      const from = this.prepared + 1;
-      const to = this.prepared + refillSize(this.prepared);
-      // Runs in the background; a failure (the sandbox destroyed meanwhile, say) is kept for the
-      // exec that needs those steps instead of surfacing as an unhandled rejection.
-      this.preparing = stepMatches(this.deps.cgroups, this.id, from, to)
-        .then((matches) => addCellStepRules(this.id, matches))
-        .then(
-          () => {
-            this.prepared = to;
-            this.prepareError = null;
-          },
-          (err: unknown) => {
-            this.prepareError = err;
-          },
-        )
-        .finally(() => {
-          this.preparing = null;
-        });
-    }
-    while (step > this.prepared) {
-      if (this.preparing !== null) await this.preparing;
-      else if (this.prepareError !== null) {
-        throw new PraetorError('sandbox-failure', `could not prepare step ${step}: ${errorMessage(this.prepareError)}`);
-      } else await this.ensurePrepared(step);
-    }
   }
 
   async readFile(path: string): Promise<Buffer> {

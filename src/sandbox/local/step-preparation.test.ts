@@ -1,7 +1,7 @@
 // How many steps a sandbox prepares ahead (cgroup leaf and firewall rule) at each refill.
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { STEP_PREALLOCATION, refillSize } from './local-sandbox.js';
+import { STEP_PREALLOCATION, refillSize } from './step-leaves.js';
 
 describe('refillSize', () => {
   it('doubles what is prepared, from the preallocation up to 64 a refill', () => {
