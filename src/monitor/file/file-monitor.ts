@@ -5,11 +5,12 @@
 // its path), the sandbox and step (from the reader's cgroup), once per process and file.
 import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PraetorError } from '../../core/errors.js';
 import { FailureListeners, type MonitorFailureListener, type MonitorSource } from '../../sandbox/monitor-source.js';
-import { startLineHelper } from '../../sandbox/helper-process.js';
+import { spawnHelper } from '../../sandbox/helper-process.js';
 import { CREDENTIAL_DIRS, type PlantedBait } from '../../sandbox/bait.js';
 import type { FileOpenEvent } from '../events.js';
 import { parseLeaf } from '../process/procmon-line.js';
@@ -188,30 +189,43 @@ export class FileMonitor implements MonitorSource {
   }
 
   private spawn(path: string): Promise<void> {
-    const helper = startLineHelper({
-      path,
-      args: [],
-      what: 'file monitor',
-      tag: 'fanotify',
-      readyTimeoutMs: START_TIMEOUT_MS,
-      parse: parseFanotifyLine,
-      isReady: (line) => line.e === 'ready',
-      onLine: (line) => this.handle(line),
-      report: (message) => this.report(message),
-      onClose: (code, signal) => {
-        if (this.child !== helper.child) return; // stopped on purpose
+    const child = spawnHelper(path, []);
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      let stderr = '';
+      const timer = setTimeout(() => fail(`not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        if (this.child === child) this.child = null;
+        child.kill('SIGKILL');
+        reject(new PraetorError('host-unsupported', `file monitor failed to start: ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+      };
+      createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (text) => {
+        if (ready) this.report(`fanotify: ${text}`);
+        else stderr += `${text}\n`;
+      });
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (text) => {
+        const parsed = parseFanotifyLine(text);
+        if (!parsed.ok) return this.report(`fanotify: bad line (${parsed.error}): ${text.slice(0, 200)}`);
+        if (parsed.line.e === 'ready' && !ready) {
+          ready = true;
+          clearTimeout(timer);
+          resolve();
+        }
+        this.handle(parsed.line);
+      });
+      child.on('error', (err) => (ready ? this.report(`fanotify: ${err.message}`) : fail(err.message)));
+      child.on('close', (code, signal) => {
+        if (!ready) return fail(`exited (${code ?? signal})`);
+        if (this.child !== child) return; // stopped on purpose
         this.child = null;
         this.starting = null;
         this.failAnswers('praetor-fanotify exited');
         const reason = `praetor-fanotify exited (${code ?? signal})`;
         this.report(`${reason}: file reads are unseen`);
         this.failures.emit({ monitor: this.name, reason, time: Date.now(), sandboxIds: null });
-      },
-    });
-    this.child = helper.child;
-    return helper.ready.catch((err: unknown) => {
-      if (this.child === helper.child) this.child = null;
-      throw err;
+      });
     });
   }
 

@@ -3,13 +3,14 @@
 // sandbox and step (from the cgroup at exec time) and keeps exits tied to their start.
 import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PraetorError } from '../../core/errors.js';
 import { FailureListeners, type MonitorFailureListener, type MonitorSource } from '../../sandbox/monitor-source.js';
 import type { ProcessExitEvent, ProcessStartEvent } from '../events.js';
 import { parseLeaf, parseProcmonLine, type ProcmonExec, type ProcmonExit, type ProcmonLine } from './procmon-line.js';
-import { startLineHelper } from '../../sandbox/helper-process.js';
+import { spawnHelper } from '../../sandbox/helper-process.js';
 import { fdKindOfLink } from './socket-scan.js';
 
 export interface ProcessMonitorOptions {
@@ -139,37 +140,52 @@ export class ProcessMonitor implements MonitorSource {
         new PraetorError('host-unsupported', `process monitor helper not found at ${path}: run \`npm run build\` (it needs a C compiler)`),
       );
     }
-    const helper = startLineHelper({
-      path,
-      args: procmonArgs(),
-      what: 'process monitor',
-      tag: 'procmon',
-      readyTimeoutMs: START_TIMEOUT_MS,
-      notReady: 'not subscribed',
-      parse: parseProcmonLine,
-      isReady: (line) => line.e === 'ready',
-      onReady: (line) => {
-        if (line.e === 'ready' && line.sched !== 'fifo') {
-          this.report(`procmon: no real-time priority (${line.sched}): processes that exit within a millisecond may be missed or lack argv`);
+    const child = spawnHelper(path, procmonArgs());
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      let stderr = '';
+      const timer = setTimeout(() => fail(`not subscribed within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        if (this.child === child) this.child = null;
+        child.kill('SIGKILL');
+        reject(new PraetorError('host-unsupported', `process monitor failed to start: ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+      };
+      createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (text) => {
+        if (ready) this.report(`procmon: ${text}`);
+        else stderr += `${text}\n`;
+      });
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (text) => {
+        const parsed = parseProcmonLine(text);
+        if (!parsed.ok) return this.report(`procmon: bad line (${parsed.error}): ${text.slice(0, 200)}`);
+        if (parsed.line.e === 'ready' && !ready) {
+          ready = true;
+          clearTimeout(timer);
+          if (parsed.line.sched !== 'fifo') {
+            this.report(`procmon: no real-time priority (${parsed.line.sched}): processes that exit within a millisecond may be missed or lack argv`);
+          }
+          resolve();
         }
-      },
-      onLine: (line) => this.handle(line),
-      report: (message) => this.report(message),
-      exitMessages: { [NOT_FIRST_NETNS]: NOT_FIRST_NETNS_MESSAGE },
-      onClose: (code, signal) => {
-        if (this.child !== helper.child) return; // stopped on purpose
+        this.handle(parsed.line);
+      });
+      child.on('error', (err) => (ready ? this.report(`procmon: ${err.message}`) : fail(err.message)));
+      // 'close', not 'exit': its last words on stderr are read by then
+      child.on('close', (code, signal) => {
+        if (!ready && code === NOT_FIRST_NETNS) {
+          clearTimeout(timer);
+          if (this.child === child) this.child = null;
+          return reject(new PraetorError('host-unsupported', NOT_FIRST_NETNS_MESSAGE));
+        }
+        if (!ready) return fail(`exited (${code ?? signal})`);
+        if (this.child !== child) return; // stopped on purpose
         this.child = null;
         this.starting = null;
         this.failFlushes('procmon exited');
         const reason = `praetor-procmon exited (${code ?? signal})`;
         this.report(`${reason}: process monitoring has stopped`);
         this.failures.emit({ monitor: this.name, reason, time: Date.now(), sandboxIds: null });
-      },
-    });
-    this.child = helper.child;
-    return helper.ready.catch((err: unknown) => {
-      if (this.child === helper.child) this.child = null;
-      throw err;
+      });
     });
   }
 

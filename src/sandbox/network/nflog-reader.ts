@@ -5,6 +5,7 @@
 // sandboxes) and its MonitorSupervisor restarts it, which binds every cell again.
 import type { ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PraetorError, errorMessage } from '../../core/errors.js';
@@ -12,7 +13,7 @@ import { FailureListeners, type MonitorFailureListener, type MonitorSource } fro
 import type { DeniedAttempt, DenialsDropped } from './network-events.js';
 import { NFLOG_GROUP } from './nft-ruleset.js';
 import { deniedAttempt, denialsDropped, parseNflogLine, type NflogLine } from './nflog-line.js';
-import { startLineHelper } from '../helper-process.js';
+import { spawnHelper } from '../helper-process.js';
 
 export type CellRecordListener = (event: DeniedAttempt | DenialsDropped) => void;
 
@@ -181,24 +182,40 @@ export class NflogReader implements MonitorSource {
     }
     const args = ['--group', String(NFLOG_GROUP)];
     if (this.opts.receiveBufferBytes !== undefined) args.push('--rcvbuf', String(this.opts.receiveBufferBytes));
-    const helper = startLineHelper({
-      path,
-      args,
-      what: 'denial reader',
-      tag: 'praetor-nflog',
-      readyTimeoutMs: START_TIMEOUT_MS,
-      parse: parseNflogLine,
-      isReady: (line) => line.e === 'ready',
-      onLine: (line) => this.handle(line),
-      report: (message) => this.report(message),
-      onClose: (code, signal) => {
-        if (this.child === helper.child) this.died(`exited (${code ?? signal})`);
-      },
-    });
-    this.child = helper.child;
-    return helper.ready.catch((err: unknown) => {
-      if (this.child === helper.child) this.child = null;
-      throw err;
+    const child = spawnHelper(path, args);
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      let stderr = '';
+      const timer = setTimeout(() => fail(`not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        if (this.child === child) this.child = null;
+        child.kill('SIGKILL');
+        reject(new PraetorError('host-unsupported', `denial reader failed to start: ${why}${stderr ? `: ${stderr.trim()}` : ''}`));
+      };
+      createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (text) => {
+        if (ready) this.report(`praetor-nflog: ${text}`);
+        else stderr += `${text}\n`;
+      });
+      createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (text) => {
+        const parsed = parseNflogLine(text);
+        if (!parsed.ok) return this.report(`praetor-nflog: bad line (${parsed.error}): ${text.slice(0, 200)}`);
+        if (parsed.line.e === 'ready') {
+          if (!ready) {
+            ready = true;
+            clearTimeout(timer);
+            resolve();
+          }
+          return;
+        }
+        this.handle(parsed.line);
+      });
+      child.on('error', (err) => fail(err.message));
+      child.on('close', (code, signal) => {
+        if (!ready) return fail(`exited (${code ?? signal})`);
+        if (this.child === child) this.died(`exited (${code ?? signal})`);
+      });
     });
   }
 
